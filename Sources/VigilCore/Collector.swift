@@ -1,0 +1,47 @@
+import Foundation
+
+/// What a collection cycle is given.
+public struct CollectContext: Sendable {
+    /// Wall-clock time the cycle started.
+    public let startedAt: Date
+    /// The cycle must give up by this instant; collectors pass what is left to their C calls.
+    public let deadline: ContinuousClock.Instant
+
+    public init(startedAt: Date, deadline: ContinuousClock.Instant) {
+        self.startedAt = startedAt
+        self.deadline = deadline
+    }
+
+    /// Seconds left before the deadline (never negative).
+    public var remaining: Double {
+        let d = deadline - ContinuousClock.now
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return max(0, s)
+    }
+}
+
+/// A source of metric families. `collect` may block: it runs on its target's own thread,
+/// never on the Swift concurrency pool. Implementations own their connection and are only
+/// ever called from that one thread, one cycle at a time.
+public protocol Collector: Sendable {
+    /// Short kind name, used as the `collector` label of the self-metrics: "postgres", "redis".
+    var kind: String { get }
+    /// The `*_up` gauge this collector's target gets (`pg_up`, `redis_up`), or nil for none.
+    var upMetric: String? { get }
+    /// Collects one cycle. Throwing means the target is down: its old values are dropped
+    /// and `upMetric` reads 0.
+    func collect(_ context: CollectContext) throws -> [MetricFamily]
+    /// Releases connections. Called once, from the target's thread, when the target stops.
+    func close()
+}
+
+extension Collector {
+    public func close() {}
+}
+
+/// An error message that is safe to log: it never holds a secret.
+public struct CollectorError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One scheduled target: a collector, its interval and timeout.
+public struct TargetSpec: Sendable {
+    public var name: String
+    /// Seconds between cycle starts.
+    public var interval: Double
+    /// Seconds a cycle may take before the target is reported down.
+    public var timeout: Double
+    public var collector: any Collector
+    /// Labels put on every series of this target (`server` when several of its kind exist).
+    public var extraLabels: [Label]
+
+    public init(name: String, interval: Double, timeout: Double, collector: any Collector, extraLabels: [Label] = []) {
+        self.name = name
+        self.interval = interval
+        self.timeout = timeout
+        self.collector = collector
+        self.extraLabels = extraLabels
+    }
+
+    public var sourceKey: String { "\(collector.kind)/\(name)" }
+}
+
+/// Runs every target on its own thread at its own interval. A cycle is bounded by its
+/// timeout: when it overruns, the target is published as down at the timeout instant and
+/// the late result is discarded. Ticks missed while a cycle runs are skipped and counted;
+/// cycles never stack, and no target waits for another.
+public final class Scheduler: Sendable {
+    public typealias Publish = @Sendable (_ source: String, _ families: [MetricFamily], _ at: Date) -> Void
+
+    private let runners: [TargetRunner]
+    private let store: SnapshotStore
+    private let pendingFirstRound: Mutex<Set<String>>
+
+    public init(targets: [TargetSpec], store: SnapshotStore, logger: Logger, onPublish: Publish? = nil) {
+        self.store = store
+        let pending = Mutex(Set(targets.map(\.sourceKey)))
+        self.pendingFirstRound = pending
+        self.runners = targets.map { spec in
+            TargetRunner(spec: spec, logger: logger) { source, families, at in
+                store.update(source: source, families: families)
+                onPublish?(source, families, at)
+                let done = pending.withLock { p -> Bool in
+                    p.remove(source)
+                    return p.isEmpty
+                }
+                if done { store.markReady() }
+            }
+        }
+        if targets.isEmpty { store.markReady() }
+    }
+
+    public var sourceKeys: Set<String> { Set(runners.map(\.spec.sourceKey)) }
+
+    public func start() {
+        for r in runners { r.start() }
+    }
+
+    /// Asks every runner to stop and waits up to `timeout` seconds for them to finish.
+    /// Returns false when a runner is still inside a blocking call at the end.
+    @discardableResult
+    public func stop(timeout: Double = 3) -> Bool {
+        for r in runners { r.requestStop() }
+        let deadline = Date().addingTimeInterval(timeout)
+        var all = true
+        for r in runners where !r.waitStopped(until: deadline) { all = false }
+        return all
+    }
+}
+
+/// The loop of one target.
+final class TargetRunner: Sendable {
+    let spec: TargetSpec
+    private let logger: Logger
+    private let publish: Scheduler.Publish
+    private let condition = NSCondition()
+    private let state = Mutex(RunnerState())
+    private let finished = DispatchSemaphore(value: 0)
+
+    private struct RunnerState {
+        var stopRequested = false
+        var generation: UInt64 = 0
+        var running = false
+        var timedOut = false
+        var skippedTotal: Double = 0
+        var lastSuccess: Double?
+        var lastDuration: Double = 0
+    }
+
+    init(spec: TargetSpec, logger: Logger, publish: @escaping Scheduler.Publish) {
+        self.spec = spec
+        var l = logger
+        l[metadataKey: "target"] = "\(spec.name)"
+        l[metadataKey: "collector"] = "\(spec.collector.kind)"
+        self.logger = l
+        self.publish = publish
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            self.loop()
+            self.finished.signal()
+        }
+        thread.name = "vigil-\(spec.collector.kind)-\(spec.name)"
+        thread.start()
+    }
+
+    func requestStop() {
+        state.withLock { $0.stopRequested = true }
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitStopped(until deadline: Date) -> Bool {
+        let remaining = max(0, deadline.timeIntervalSinceNow)
+        return finished.wait(timeout: .now() + remaining) == .success
+    }
+
+    private var stopRequested: Bool { state.withLock { $0.stopRequested } }
+
+    /// Sleeps until `date` unless a stop is requested. Returns false when stopping.
+    private func sleep(until date: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopRequested {
+            if !condition.wait(until: date) { return !stopRequested }
+        }
+        return false
+    }
+
+    private func loop() {
+        let clock = ContinuousClock()
+        var next = Date()
+        while !stopRequested {
+            guard sleep(until: next) else { break }
+            let startedAt = Date()
+            let startInstant = clock.now
+            let generation = state.withLock { s -> UInt64 in
+                s.generation &+= 1
+                s.running = true
+                s.timedOut = false
+                return s.generation
+            }
+            armWatchdog(generation: generation, startedAt: startedAt)
+
+            let context = CollectContext(startedAt: startedAt, deadline: startInstant + .milliseconds(Int64(spec.timeout * 1000)))
+            let result = Result { try spec.collector.collect(context) }
+            let elapsed = clock.now - startInstant
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let finishedAt = Date()
+
+            let timedOut = state.withLock { s -> Bool in
+                s.running = false
+                s.lastDuration = seconds
+                return s.timedOut
+            }
+            if timedOut {
+                logger.warning("collection finished after its timeout; result discarded", metadata: ["duration_seconds": "\(seconds)"])
+            } else {
+                switch result {
+                case .success(let families):
+                    state.withLock { $0.lastSuccess = finishedAt.timeIntervalSince1970 }
+                    emit(families: families, up: true, at: finishedAt)
+                case .failure(let error):
+                    logger.warning("collection failed", metadata: ["error": "\(error)"])
+                    emit(families: [], up: false, at: finishedAt)
+                }
+            }
+
+            // Next tick on the grid; ticks that already passed are skipped and counted.
+            next = next.addingTimeInterval(spec.interval)
+            var skipped = 0.0
+            let now = Date()
+            while next <= now {
+                next = next.addingTimeInterval(spec.interval)
+                skipped += 1
+            }
+            if skipped > 0 {
+                state.withLock { $0.skippedTotal += skipped }
+                logger.notice("collection overran its interval; cycles skipped", metadata: ["skipped": "\(Int(skipped))"])
+            }
+        }
+        spec.collector.close()
+    }
+
+    /// Publishes the target as down at its timeout when the cycle is still running then.
+    private func armWatchdog(generation: UInt64, startedAt: Date) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + spec.timeout) { [self] in
+            let fire = state.withLock { s -> Bool in
+                guard s.running, s.generation == generation else { return false }
+                s.timedOut = true
+                s.lastDuration = spec.timeout
+                return true
+            }
+            if fire {
+                logger.warning("collection timed out", metadata: ["timeout_seconds": "\(spec.timeout)"])
+                emit(families: [], up: false, at: Date())
+            }
+        }
+    }
+
+    private func emit(families: [MetricFamily], up: Bool, at: Date) {
+        let extra = spec.extraLabels
+        var out: [MetricFamily] = families.map { f in
+            guard !extra.isEmpty else { return f }
+            var f = f
+            f.samples = f.samples.map { Sample($0.labels.prepending(extra), $0.value, suffix: $0.suffix) }
+            return f
+        }
+        if let upName = spec.collector.upMetric {
+            out.append(.gauge(upName, "Whether the last collection of the target succeeded (1) or not (0).",
+                              value: up ? 1 : 0, labels: Labels(extra)))
+        }
+        out.append(contentsOf: selfMetrics(success: up))
+        publish(spec.sourceKey, out, at)
+    }
+
+    private func selfMetrics(success: Bool) -> [MetricFamily] {
+        let s = state.withLock { $0 }
+        let labels: Labels = ["collector": spec.collector.kind, "target": spec.name]
+        var families: [MetricFamily] = [
+            .gauge("vigil_collector_duration_seconds", "Duration of the last collection cycle of a target.",
+                   value: s.lastDuration, labels: labels),
+            .gauge("vigil_collector_success", "Whether the last collection cycle of a target succeeded.",
+                   value: success ? 1 : 0, labels: labels),
+            .counter("vigil_collector_skipped_total", "Collection cycles skipped because the previous one overran its interval.",
+                     [Sample(labels, s.skippedTotal)]),
+        ]
+        if let last = s.lastSuccess {
+            families.append(.gauge("vigil_collector_last_success_timestamp_seconds",
+                                   "Unix time of the last successful collection cycle of a target.",
+                                   value: last, labels: labels))
+        }
+        return families
+    }
+}
