@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a collection cycle is given.
 public struct CollectContext: Sendable {

@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import Synchronization
 
 /// One scheduled target: a collector, its interval and timeout.
@@ -33,21 +33,17 @@ public final class Scheduler: Sendable {
 
     private let runners: [TargetRunner]
     private let store: SnapshotStore
-    private let pendingFirstRound: Mutex<Set<String>>
+    private let firstRound: FirstRound
 
     public init(targets: [TargetSpec], store: SnapshotStore, logger: Logger, onPublish: Publish? = nil) {
         self.store = store
-        let pending = Mutex(Set(targets.map(\.sourceKey)))
-        self.pendingFirstRound = pending
+        let firstRound = FirstRound(Set(targets.map(\.sourceKey)))
+        self.firstRound = firstRound
         self.runners = targets.map { spec in
             TargetRunner(spec: spec, logger: logger) { source, families, at in
                 store.update(source: source, families: families)
                 onPublish?(source, families, at)
-                let done = pending.withLock { p -> Bool in
-                    p.remove(source)
-                    return p.isEmpty
-                }
-                if done { store.markReady() }
+                if firstRound.completed(source) { store.markReady() }
             }
         }
         if targets.isEmpty { store.markReady() }
@@ -68,6 +64,19 @@ public final class Scheduler: Sendable {
         var all = true
         for r in runners where !r.waitStopped(until: deadline) { all = false }
         return all
+    }
+}
+
+/// Tracks which targets have not finished their first cycle yet.
+final class FirstRound: Sendable {
+    private let pending: Mutex<Set<String>>
+    init(_ keys: Set<String>) { pending = Mutex(keys) }
+    /// Marks `key` done; true when it was the last one.
+    func completed(_ key: String) -> Bool {
+        pending.withLock { p in
+            guard p.remove(key) != nil else { return false }
+            return p.isEmpty
+        }
     }
 }
 
