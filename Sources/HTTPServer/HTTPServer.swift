@@ -76,6 +76,9 @@ public final class HTTPServer: Sendable {
         self.daemon = Mutex(DaemonHandle(pointer: started))
     }
 
+    /// Requests whose state is allocated right now (for tests: 0 when idle means nothing leaked).
+    var requestStatesInFlight: Int { context.liveRequestStates.load(ordering: .relaxed) }
+
     /// Stops the daemon: closes the listening socket and every connection and joins the
     /// internal thread. Idempotent and callable from any thread except the handler's.
     public func stop() {

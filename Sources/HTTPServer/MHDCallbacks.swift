@@ -17,7 +17,7 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
     let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
 
     guard let statePointer = conCls.pointee else {
-        let state = RequestState()
+        let state = RequestState(server: server)
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
         // Refuse an announced oversized body before reading any of it.
         if let length = lookupHeader(connection, "Content-Length"),
