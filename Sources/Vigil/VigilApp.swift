@@ -16,6 +16,7 @@ final class VigilApp: Sendable {
     private let current = Mutex<Running?>(nil)
     private let reloads = ReloadCounters()
     private let signalQueue = DispatchQueue(label: "vigil.signals")
+    private let signals = Mutex<SignalWatcher?>(nil)
 
     private struct Running: Sendable {
         var config: VigilConfig
@@ -99,32 +100,16 @@ final class VigilApp: Sendable {
 
     /// Suspends until SIGTERM or SIGINT; SIGHUP triggers a reload meanwhile.
     private func waitForTermination() async {
-        for sig in [SIGTERM, SIGINT, SIGHUP] { signal(sig, SIG_IGN) }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = Mutex(Optional(continuation))
-            var sources: [any DispatchSourceSignal] = []
-            for sig in [SIGTERM, SIGINT] {
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
-                source.setEventHandler { [logger] in
-                    logger.info("signal received", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")"])
+            let watcher = SignalWatcher(
+                queue: signalQueue,
+                onTerminate: { [logger] name in
+                    logger.info("signal received", metadata: ["signal": "\(name)"])
                     once.withLock { $0.take() }?.resume()
-                }
-                source.resume()
-                sources.append(source)
-            }
-            let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
-            hup.setEventHandler { [self] in _ = self.reload(trigger: "SIGHUP") }
-            hup.resume()
-            sources.append(hup)
-            SignalSources.keep(sources)
+                },
+                onHangup: { [self] in _ = self.reload(trigger: "SIGHUP") })
+            signals.withLock { $0 = watcher }
         }
-    }
-}
-
-/// Keeps the signal sources alive for the life of the process.
-enum SignalSources {
-    private static let held = Mutex<[any DispatchSourceSignal]>([])
-    static func keep(_ sources: [any DispatchSourceSignal]) {
-        held.withLock { $0.append(contentsOf: sources) }
     }
 }

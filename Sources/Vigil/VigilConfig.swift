@@ -168,8 +168,9 @@ extension VigilConfig {
             return ConfigError(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax error: \(problem)")
         case .reader(let problem, _, _, _):
             return ConfigError(file: file, line: 0, column: 0, path: "", message: "YAML read error: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, _):
-            return ConfigError(file: file, line: 0, column: 0, path: "", message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(file: file, line: context.mark.line, column: context.mark.column,
+                               path: duplicates.joined(separator: ", "), message: "duplicate key: it appears more than once in one mapping")
         default:
             return ConfigError(file: file, line: 0, column: 0, path: "", message: "YAML error")
         }

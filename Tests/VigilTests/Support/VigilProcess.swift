@@ -17,7 +17,7 @@ final class VigilProcess {
         configFile = directory.appendingPathComponent("vigil.yml")
         logFile = directory.appendingPathComponent("vigil.log")
         try write(config: config)
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["run", "--config", configFile.path] + arguments
         var env = ProcessInfo.processInfo.environment
@@ -91,7 +91,8 @@ final class BlackHoleServer {
     private let fd: Int32
 
     init() throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
