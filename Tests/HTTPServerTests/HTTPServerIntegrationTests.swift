@@ -30,6 +30,9 @@ struct HTTPServerIntegrationTests {
             let query = request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
             return .text("method=\(request.method) path=\(request.path) query=\(query) accept=\(request.header("Accept") ?? "-")")
         }
+        router.get("/big") { _ in
+            .bytes((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }, contentType: "application/octet-stream")
+        }
         router.get("/weird") { _ in
             HTTPResponse(
                 status: 42,
@@ -76,6 +79,19 @@ struct HTTPServerIntegrationTests {
         #expect(r.headers["x-test"] == "yes")
         #expect(r.headers["content-length"] == String(Self.metricsBody.utf8.count))
         Self.expectNoLiveRequests(server)
+    }
+
+    @Test("a multi-megabyte body arrives whole, and HEAD reports its length")
+    func bigBody() throws {
+        let server = try Self.makeServer()
+        defer { server.stop() }
+        let r = try fetch(port: server.port, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(r.status == 200)
+        #expect(r.body.count == 3 << 20)
+        #expect(r.body == (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let head = try fetch(port: server.port, "HEAD /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(head.headers["content-length"] == String(3 << 20))
+        #expect(head.body.isEmpty)
     }
 
     @Test("the handler sees method, decoded path, query and headers")
@@ -140,19 +156,24 @@ struct HTTPServerIntegrationTests {
         defer { server.stop() }
         // Announced: refused before the body is read.
         let announced = try RawConnection(port: server.port)
-        try announced.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n")
+        try announced.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
         try? announced.send(String(repeating: "a", count: 5000))
+        // A pipelined request after the refused body is not served: the connection closes.
+        try? announced.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         let r1 = try RawResponse.parse(announced.readToEOF())
         #expect(r1.status == 413)
+        #expect(r1.headers["connection"] == "close")
+        #expect(r1.text.hasPrefix("413 "))
 
         // Chunked: discovered while reading.
         let chunk = String(repeating: "b", count: 800)
         let r2 = try fetch(
             port: server.port,
-            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n"
         )
         #expect(r2.status == 413)
+        #expect(r2.headers["connection"] == "close")
         #expect(r2.text.contains("1024"))
 
         // Exactly at the limit is fine.
