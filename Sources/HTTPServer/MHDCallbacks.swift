@@ -20,10 +20,12 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         let state = RequestState(server: server)
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
         // Refuse an announced oversized body before reading any of it.
-        if let length = lookupHeader(connection, "Content-Length"),
-           let announced = Int(trimmedSpace(length)), announced > server.maxBodyBytes {
-            state.responded = true
-            return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true)
+        if let length = lookupHeader(connection, "Content-Length"), let announced = Int(trimmedSpace(length)) {
+            if announced > server.maxBodyBytes {
+                state.responded = true
+                return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true)
+            }
+            if announced > 0 { state.body.reserveCapacity(announced) }
         }
         return .YES
     }
