@@ -20,10 +20,12 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         let state = RequestState(server: server)
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
         // Refuse an announced oversized body before reading any of it.
-        if let length = lookupHeader(connection, "Content-Length"),
-           let announced = Int(trimmedSpace(length)), announced > server.maxBodyBytes {
-            state.responded = true
-            return queue(connection, tooLargeResponse(server.maxBodyBytes))
+        if let length = lookupHeader(connection, "Content-Length"), let announced = Int(trimmedSpace(length)) {
+            if announced > server.maxBodyBytes {
+                state.responded = true
+                return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true)
+            }
+            if announced > 0 { state.body.reserveCapacity(announced) }
         }
         return .YES
     }
@@ -45,7 +47,7 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
 
     if state.responded { return .YES }
     state.responded = true
-    if state.tooLarge { return queue(connection, tooLargeResponse(server.maxBodyBytes)) }
+    if state.tooLarge { return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true) }
 
     let request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "",
@@ -119,8 +121,9 @@ private func isClean(_ s: String) -> Bool {
     !s.utf8.contains { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
 }
 
-/// Copies a response into libmicrohttpd and queues it.
-private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD_Result {
+/// Copies a response into libmicrohttpd and queues it. `closeAfter` ends the connection after
+/// this response (used for 413, where the rest of the body may still be on the wire).
+private func queue(_ connection: OpaquePointer, _ response: HTTPResponse, closeAfter: Bool = false) -> MHD_Result {
     let made: OpaquePointer? = response.body.withUnsafeBytes { raw in
         MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
     }
@@ -129,6 +132,9 @@ private func queue(_ connection: OpaquePointer, _ response: HTTPResponse) -> MHD
     for (name, value) in response.headers {
         guard !name.isEmpty, isClean(name), isClean(value), !managedHeaders.contains(name.lowercased()) else { continue }
         _ = MHD_add_response_header(mhdResponse, name, value)
+    }
+    if closeAfter {
+        _ = MHD_add_response_header(mhdResponse, "Connection", "close")
     }
     let status = (100...999).contains(response.status) ? UInt32(response.status) : 500
     return MHD_queue_response(connection, status, mhdResponse)

@@ -30,6 +30,16 @@ struct HTTPServerIntegrationTests {
             let query = request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
             return .text("method=\(request.method) path=\(request.path) query=\(query) accept=\(request.header("Accept") ?? "-")")
         }
+        router.get("/big") { _ in
+            .bytes((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }, contentType: "application/octet-stream")
+        }
+        router.get("/weird") { _ in
+            HTTPResponse(
+                status: 42,
+                headers: [("X-Injected", "a\r\nSet-Cookie: evil=1"), ("Content-Length", "999"), ("X-Fine", "ok")],
+                body: Array("weird".utf8)
+            )
+        }
         return router
     }
 
@@ -37,14 +47,15 @@ struct HTTPServerIntegrationTests {
         timeout: Int = 10,
         limit: Int = 64,
         maxBody: Int = 1024,
-        address: String = "127.0.0.1:0"
+        address: String = "127.0.0.1:0",
+        log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(HTTPServerError) -> HTTPServer {
         try HTTPServer(
             listenAddress: address,
             connectionLimit: limit,
             connectionTimeoutSeconds: timeout,
             maxBodyBytes: maxBody,
-            log: { _ in },
+            log: log,
             handler: makeRouter().handler
         )
     }
@@ -68,6 +79,19 @@ struct HTTPServerIntegrationTests {
         #expect(r.headers["x-test"] == "yes")
         #expect(r.headers["content-length"] == String(Self.metricsBody.utf8.count))
         Self.expectNoLiveRequests(server)
+    }
+
+    @Test("a multi-megabyte body arrives whole, and HEAD reports its length")
+    func bigBody() throws {
+        let server = try Self.makeServer()
+        defer { server.stop() }
+        let r = try fetch(port: server.port, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(r.status == 200)
+        #expect(r.body.count == 3 << 20)
+        #expect(r.body == (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let head = try fetch(port: server.port, "HEAD /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(head.headers["content-length"] == String(3 << 20))
+        #expect(head.body.isEmpty)
     }
 
     @Test("the handler sees method, decoded path, query and headers")
@@ -132,19 +156,24 @@ struct HTTPServerIntegrationTests {
         defer { server.stop() }
         // Announced: refused before the body is read.
         let announced = try RawConnection(port: server.port)
-        try announced.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n")
+        try announced.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
         try? announced.send(String(repeating: "a", count: 5000))
+        // A pipelined request after the refused body is not served: the connection closes.
+        try? announced.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         let r1 = try RawResponse.parse(announced.readToEOF())
         #expect(r1.status == 413)
+        #expect(r1.headers["connection"] == "close")
+        #expect(r1.text.hasPrefix("413 "))
 
         // Chunked: discovered while reading.
         let chunk = String(repeating: "b", count: 800)
         let r2 = try fetch(
             port: server.port,
-            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n"
         )
         #expect(r2.status == 413)
+        #expect(r2.headers["connection"] == "close")
         #expect(r2.text.contains("1024"))
 
         // Exactly at the limit is fine.
@@ -230,15 +259,17 @@ struct HTTPServerIntegrationTests {
         Self.expectNoLiveRequests(server)
     }
 
-    @Test("connections over the limit are refused until one closes")
+    @Test("connections over the limit wait unserved until one closes")
     func connectionLimit() throws {
-        let server = try Self.makeServer(timeout: 30, limit: 2)
+        let messages = Mutex<[String]>([])
+        let server = try Self.makeServer(timeout: 30, limit: 2, log: { line in messages.withLock { $0.append(line) } })
         defer { server.stop() }
         var held = [try RawConnection(port: server.port), try RawConnection(port: server.port)]
         // Make sure both are accepted (a request in progress each).
         for c in held { try c.send("GET /metrics HTTP/1.1\r\nHost: x\r\n") }
         usleep(200_000)
-        let third = try RawConnection(port: server.port, receiveTimeoutSeconds: 3)
+        // At the limit libmicrohttpd stops accepting: the third connection sits in the backlog.
+        let third = try RawConnection(port: server.port, receiveTimeoutSeconds: 1)
         try? third.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let refused = (try? third.readToEOF()) ?? []
         #expect(refused.isEmpty)
@@ -249,6 +280,34 @@ struct HTTPServerIntegrationTests {
             served = (try? fetch(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))?.status == 200
         }
         #expect(served)
+        // libmicrohttpd's own messages (about the two abandoned requests) reached the log sink, formatted.
+        let logged = messages.withLock { $0 }
+        #expect(logged.contains { $0.contains("incomplete request") && !$0.contains("%") }, "\(logged)")
+    }
+
+    @Test("a malformed request gets 400 from libmicrohttpd and the server keeps serving")
+    func malformedRequest() throws {
+        let messages = Mutex<[String]>([])
+        let server = try Self.makeServer(log: { line in messages.withLock { $0.append(line) } })
+        defer { server.stop() }
+        let bad = try RawConnection(port: server.port).exchange("GET /metrics HTTP/1.1\r\nBroken header line\r\n\r\n")
+        #expect(bad.status == 400, "\(messages.withLock { $0 })")
+        let good = try fetch(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(good.status == 200)
+        Self.expectNoLiveRequests(server)
+    }
+
+    @Test("invalid status and unsafe or server-managed headers are not passed through")
+    func unsafeResponse() throws {
+        let server = try Self.makeServer()
+        defer { server.stop() }
+        let r = try fetch(port: server.port, "GET /weird HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(r.status == 500)
+        #expect(r.headers["x-injected"] == nil)
+        #expect(r.headers["set-cookie"] == nil)
+        #expect(r.headers["content-length"] == "5")
+        #expect(r.headers["x-fine"] == "ok")
+        #expect(r.text == "weird")
     }
 
     @Test("binding a busy port is a clear error naming the address")
@@ -284,18 +343,35 @@ struct HTTPServerIntegrationTests {
         }
     }
 
-    @Test("IPv6 loopback works when the host has IPv6")
-    func ipv6Loopback() throws {
-        let server: HTTPServer
-        do {
-            server = try Self.makeServer(address: "[::1]:0")
-        } catch {
-            // Sandboxes without IPv6 refuse ::1; the error must still be the clear kind.
-            #expect(error.description.hasPrefix("cannot listen on [::1]:0: "))
-            return
+    /// Whether this host can bind ::1 at all (some sandboxes disable IPv6).
+    static func hostHasIPv6() -> Bool {
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_addr = in6addr_loopback
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+            }
         }
-        defer { server.stop() }
-        #expect(server.port > 0)
+    }
+
+    @Test("IPv6: [::1] serves over IPv6 and :0 is dual-stack", .enabled(if: hostHasIPv6(), "no IPv6 on this host"))
+    func ipv6() throws {
+        let loopback = try Self.makeServer(address: "[::1]:0")
+        defer { loopback.stop() }
+        let r = try fetch(port: loopback.port, host: "::1", "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(r.status == 200)
+        #expect(throws: ClientError.self) { try RawConnection(port: loopback.port, host: "127.0.0.1") }
+
+        let any = try Self.makeServer(address: ":0")
+        defer { any.stop() }
+        for host in ["::1", "127.0.0.1"] {
+            let r = try fetch(port: any.port, host: host, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(r.status == 200, "\(host)")
+        }
     }
 
     @Test("stop is idempotent, safe from many threads, and closes the port")

@@ -21,22 +21,37 @@ struct RawResponse {
 final class RawConnection {
     let fd: Int32
 
-    init(port: Int, receiveTimeoutSeconds: Int = 5) throws {
+    /// Connects to `host` (an IPv4 or IPv6 literal, default 127.0.0.1) on `port`.
+    init(port: Int, host: String = "127.0.0.1", receiveTimeoutSeconds: Int = 5) throws {
+        let family = host.contains(":") ? AF_INET6 : AF_INET
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        let fd = socket(family, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw ClientError(description: "socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        let rc: Int32
+        if family == AF_INET6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = UInt16(port).bigEndian
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            inet_pton(AF_INET, host, &address.sin_addr)
+            rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         guard rc == 0 else {
@@ -107,6 +122,6 @@ extension RawResponse {
 }
 
 /// One request on a fresh connection.
-func fetch(port: Int, _ request: String) throws -> RawResponse {
-    try RawConnection(port: port).exchange(request)
+func fetch(port: Int, host: String = "127.0.0.1", _ request: String) throws -> RawResponse {
+    try RawConnection(port: port, host: host).exchange(request)
 }
