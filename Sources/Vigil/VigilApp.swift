@@ -38,6 +38,7 @@ final class VigilApp: Sendable {
                 listenAddress: listen,
                 connectionLimit: config.web.maxConnections,
                 connectionTimeoutSeconds: Int(config.web.connectionTimeout.rounded(.up)),
+                log: { [logger] message in logger.debug("http", metadata: ["detail": "\(message)"]) },
                 handler: { request in routes.handle(request) })
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
