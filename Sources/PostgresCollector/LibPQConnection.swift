@@ -123,14 +123,19 @@ final class LibPQConnection {
     }
 
     /// Connects within `deadline`. `statementTimeout` (seconds, 0 = none) is set on the session.
-    init(dsn: String, applicationName: String = "vigil", statementTimeout: Double, deadline: ContinuousClock.Instant) throws {
+    /// `database`, when given, replaces the DSN's database.
+    init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double, deadline: ContinuousClock.Instant) throws {
         let params = try Self.parse(dsn: dsn)
         secret = params["password"].flatMap { $0.isEmpty ? nil : $0 }
 
         // application_name comes first, so that one given in the DSN wins; the DSN is expanded
-        // from `dbname`.
-        let keywords = ["application_name", "dbname"]
-        let values = [applicationName, dsn]
+        // from the first `dbname`; a second `dbname` is a plain database name that overrides it.
+        var keywords = ["application_name", "dbname"]
+        var values = [applicationName, dsn]
+        if let database {
+            keywords.append("dbname")
+            values.append(database)
+        }
         let started: OpaquePointer? = withCStringArray(keywords) { kw in
             withCStringArray(values) { vals in
                 PQconnectStartParams(kw, vals, 1)
@@ -199,6 +204,9 @@ final class LibPQConnection {
     /// Server version as an integer (`150004` for 15.4), 0 when not connected.
     var serverVersion: Int { conn.map { Int(PQserverVersion($0)) } ?? 0 }
 
+    /// The server process id of this session (`pg_backend_pid()`), 0 when not connected.
+    var backendPID: Int32 { conn.map { PQbackendPID($0) } ?? 0 }
+
     /// Whether the connection is still usable.
     var isHealthy: Bool {
         guard let conn else { return false }
@@ -255,8 +263,11 @@ final class LibPQConnection {
                     if failure == nil { failure = resultError(res) }
                 }
             }
+            if PQstatus(conn) != CONNECTION_OK {
+                if let failure { throw PostgresError(.connectionLost, failure.message, sqlState: failure.sqlState) }
+                throw lostOrFailed()
+            }
             if let failure { throw failure }
-            if PQstatus(conn) != CONNECTION_OK { throw lostOrFailed() }
             return last ?? QueryResult(columns: [], rows: [])
         } catch let e as PostgresError where e.kind == .timeout {
             cancelInBackground()
