@@ -57,7 +57,7 @@ public struct PostgresCollectorOptions: Sendable {
         // postgres_exporter's defaults.
         "database": true, "locks": true, "roles": true, "stat_activity": true, "settings": true,
         "stat_bgwriter": true, "stat_checkpointer": true, "stat_archiver": true, "wal": true,
-        "replication": true, "stat_replication": true, "replication_slot": true,
+        "replication": true, "stat_replication": true, "replication_slot": true, "replication_slots": true,
         "stat_database": true, "stat_database_conflicts": true, "stat_user_tables": true,
         "statio_user_tables": true, "stat_progress_vacuum": true, "postmaster": true, "static": true,
         // Vigil's additions.

@@ -84,7 +84,7 @@ final class UserTables: StatCollector {
                 remainders[t.datname] = Table(datname: t.datname, schemaname: "other", relname: "other", values: t.values)
             }
         }
-        kept += remainderOrder.compactMap { remainders[$0] }
+        kept += remainderOrder.sorted().compactMap { remainders[$0] }
 
         var specs: [ColumnSpec] = []
         if stat { specs += StatUserTables.specs }
