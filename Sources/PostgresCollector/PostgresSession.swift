@@ -76,6 +76,7 @@ final class PostgresSession: DatabaseConnector {
             Locks(), Roles(), StatActivity(), Settings(), StatBGWriter(), StatCheckpointer(), StatArchiver(),
             Wal(), Replication(), StatReplication(), ReplicationSlot(), ReplicationSlots(),
             UserTables(options: options), StatProgressVacuum(),
+            StatStatements(options: options),
         ]
         return list
     }

@@ -20,7 +20,11 @@ func runSQL(_ dsn: String, _ statements: [String], timeout: Double = 30) throws 
 }
 
 /// The DSN with another database.
-func dsn(_ dsn: String, database: String) throws -> String {
-    let p = try LibPQConnection.parse(dsn: dsn)
-    return "host=\(p["host"] ?? "") port=\(p["port"] ?? "") user=\(p["user"] ?? "") password='\(p["password"] ?? "")' dbname=\(database) sslmode=disable"
+enum PostgresCollectorTests {}
+
+extension PostgresCollectorTests {
+    static func dsn(_ dsn: String, database: String) throws -> String {
+        let p = try LibPQConnection.parse(dsn: dsn)
+        return "host=\(p["host"] ?? "") port=\(p["port"] ?? "") user=\(p["user"] ?? "") password='\(p["password"] ?? "")' dbname=\(database) sslmode=disable"
+    }
 }
