@@ -61,8 +61,8 @@ public struct PostgresCollectorOptions: Sendable {
         "stat_database": true, "stat_database_conflicts": true, "stat_user_tables": true,
         "statio_user_tables": true, "stat_progress_vacuum": true, "postmaster": true, "static": true,
         // Vigil's additions.
-        "stat_statements": true, "health": true, "stat_wal": true, "extensions": true,
-        "replication_lag": true, "queries": true,
+        "stat_statements": true, "database_wraparound": true, "idle_in_transaction": true,
+        "blocked_sessions": true, "stat_wal": true, "extensions": true, "queries": true,
     ]
 
     /// Whether the collector named `name` runs.

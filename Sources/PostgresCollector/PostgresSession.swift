@@ -76,7 +76,8 @@ final class PostgresSession: DatabaseConnector {
             Locks(), Roles(), StatActivity(), Settings(), StatBGWriter(), StatCheckpointer(), StatArchiver(),
             Wal(), Replication(), StatReplication(), ReplicationSlot(), ReplicationSlots(),
             UserTables(options: options), StatProgressVacuum(),
-            StatStatements(options: options),
+            StatStatements(options: options), DatabaseWraparound(), IdleInTransaction(), BlockedSessions(),
+            StatWal(), Extensions(),
         ]
         return list
     }

@@ -13,6 +13,8 @@ final class ReplicationSlot: StatCollector {
                    (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() - '0/0'
                          ELSE pg_current_wal_lsn() - '0/0' END)::float8 AS current_wal_lsn,
                    (COALESCE(confirmed_flush_lsn, '0/0') - '0/0')::float8 AS confirmed_flush_lsn,
+                   (CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), restart_lsn)
+                         ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) END)::float8 AS retained_wal,
                    active\(extra)
             FROM pg_replication_slots
             """
@@ -34,6 +36,9 @@ final class ReplicationSlot: StatCollector {
                 set.gauge("pg_replication_slot_slot_confirmed_flush_lsn", "last lsn confirmed flushed to the replication slot", labels, row.value("confirmed_flush_lsn"))
             }
             set.gauge("pg_replication_slot_slot_is_active", "whether the replication slot is active or not", labels, active ? 1 : 0)
+            if let retained = row.double("retained_wal") {
+                set.gauge("pg_replication_slot_retained_wal_bytes", "WAL the slot keeps on disk (from its restart_lsn to the current WAL position), in bytes.", labels, retained)
+            }
             if let safe = row.double("safe_wal_size") {
                 set.gauge("pg_replication_slot_safe_wal_size_bytes", "number of bytes that can be written to WAL such that this slot is not in danger of getting in state lost", labels, safe)
             }

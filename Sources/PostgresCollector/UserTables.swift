@@ -49,7 +49,7 @@ final class UserTables: StatCollector {
                         tables.append(Table(datname: row.label("datname"), schemaname: row.label("schemaname"),
                                             relname: row.label("relname"), values: values))
                     }
-                } catch let e as PostgresError where e.connectionUnusable && db.name == runner.database && db.name == sql.database {
+                } catch let e as PostgresError where e.connectionUnusable && runner === sql {
                     throw e
                 } catch {
                     failures.append("\(db.name): \(error)")
