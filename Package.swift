@@ -66,7 +66,12 @@ let package = Package(
 
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], swiftSettings: strict),
-        .testTarget(name: "RedisCollectorTests", dependencies: ["RedisCollector", "VigilCore"], swiftSettings: strict),
+        .testTarget(
+            name: "RedisCollectorTests",
+            dependencies: ["RedisCollector", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
