@@ -1,5 +1,7 @@
 import Foundation
 import HTTPServer
+import PostgresCollector
+import RedisCollector
 import VigilCore
 import Yams
 
@@ -21,18 +23,16 @@ struct VigilConfig: Sendable {
 
     struct PostgresTarget: Sendable {
         var name: String
-        /// libpq connection string (URI or key/value); may hold a password: a secret.
-        var dsn: String
+        /// Everything the collector is given; `options.dsn` may hold a password: a secret.
+        var options: PostgresCollectorOptions
         var collectInterval: Double?
         var collectTimeout: Double?
     }
 
     struct RedisTarget: Sendable {
         var name: String
-        /// `redis://[user[:password]@]host[:port][/db]` or `unix:///path?db=N`; a secret.
-        var url: String
-        /// Overrides the URL's password; a secret.
-        var password: String?
+        /// Everything the collector is given; the URL and password are secrets.
+        var options: RedisCollectorOptions
         var collectInterval: Double?
         var collectTimeout: Double?
     }
@@ -61,9 +61,9 @@ extension VigilConfig {
     static func embeddedDefault(environment: [String: String]) -> VigilConfig {
         var config = VigilConfig()
         let dsn = environment["DATABASE_URL"] ?? environment["DATA_SOURCE_NAME"] ?? ""
-        config.postgres = [PostgresTarget(name: "default", dsn: dsn)]
+        config.postgres = [PostgresTarget(name: "default", options: PostgresCollectorOptions(dsn: dsn))]
         let redisURL = environment["REDIS_URL"] ?? environment["REDIS_ADDR"].map(normalizeRedisAddress) ?? "redis://localhost:6379"
-        config.redis = [RedisTarget(name: "default", url: redisURL)]
+        config.redis = [RedisTarget(name: "default", options: RedisCollectorOptions(url: redisURL, buildVersion: VigilVersion.current))]
         return config
     }
 
@@ -126,7 +126,7 @@ extension VigilConfig {
                 }
                 try validateDSN(dsn, reader: t)
                 let target = PostgresTarget(
-                    name: name, dsn: dsn,
+                    name: name, options: try postgresOptions(t, dsn: dsn),
                     collectInterval: try t.positiveDuration("collect_interval"),
                     collectTimeout: try t.positiveDuration("collect_timeout"))
                 try checkTimeout(t, interval: config.interval(target.collectInterval), timeout: target.collectTimeout)
@@ -146,8 +146,7 @@ extension VigilConfig {
                 let normalized = normalizeRedisAddress(url)
                 try validateRedisURL(normalized, reader: t)
                 let target = RedisTarget(
-                    name: name, url: normalized,
-                    password: try t.secret("password"),
+                    name: name, options: try redisOptions(t, url: normalized),
                     collectInterval: try t.positiveDuration("collect_interval"),
                     collectTimeout: try t.positiveDuration("collect_timeout"))
                 try checkTimeout(t, interval: config.interval(target.collectInterval), timeout: target.collectTimeout)
@@ -189,6 +188,94 @@ extension VigilConfig {
         return name
     }
 
+    private static func postgresOptions(_ t: MappingReader, dsn: String) throws -> PostgresCollectorOptions {
+        var o = PostgresCollectorOptions(dsn: dsn)
+        o.connectTimeout = try t.positiveDuration("connect_timeout") ?? o.connectTimeout
+        o.statementTimeout = try t.duration("statement_timeout") ?? o.statementTimeout
+        o.reconnectBackoffMax = try t.positiveDuration("reconnect_backoff_max") ?? o.reconnectBackoffMax
+        if let c = try t.mapping("collectors") {
+            for name in PostgresCollectorOptions.defaultCollectors.keys.sorted() {
+                if let on = try c.bool(name) { o.collectors[name] = on }
+            }
+            try c.finish()
+        }
+        o.statementsTopN = try t.int("statements_top_n", range: 1...100_000) ?? o.statementsTopN
+        if let buckets = try t.sequence("statement_latency_buckets") {
+            o.statementLatencyBuckets = try buckets.map { item in
+                guard case .scalar(let sc) = item.node, let v = Double(sc.string), v > 0, v.isFinite else {
+                    throw t.context.error(item.node, item.path, "expected a positive number of seconds")
+                }
+                return v
+            }
+            guard o.statementLatencyBuckets == o.statementLatencyBuckets.sorted(), Set(o.statementLatencyBuckets).count == o.statementLatencyBuckets.count else {
+                throw t.context.error(t.value("statement_latency_buckets"), t.childPath("statement_latency_buckets"), "bucket bounds must be strictly increasing")
+            }
+        }
+        o.allDatabases = try t.bool("all_databases") ?? o.allDatabases
+        o.includeDatabases = try t.stringList("include_databases") ?? o.includeDatabases
+        o.excludeDatabases = try t.stringList("exclude_databases") ?? o.excludeDatabases
+        o.tableSeriesCap = try t.int("table_series_cap", range: 0...1_000_000) ?? o.tableSeriesCap
+        if let file = try t.string("queries_file") {
+            let full = file.hasPrefix("/") ? file : "\(t.context.baseDirectory)/\(file)"
+            guard FileManager.default.isReadableFile(atPath: full) else {
+                throw t.context.error(t.value("queries_file"), t.childPath("queries_file"), "cannot read file \(full)")
+            }
+            o.queriesFile = full
+        }
+        return o
+    }
+
+    private static func redisOptions(_ t: MappingReader, url: String) throws -> RedisCollectorOptions {
+        var o = RedisCollectorOptions(url: url, buildVersion: VigilVersion.current)
+        o.username = try t.string("username")
+        o.password = try t.string("password")
+        if let file = try t.string("password_file") {
+            if o.password != nil {
+                throw t.context.error(t.value("password_file"), t.childPath("password_file"), "set either password or password_file, not both")
+            }
+            let full = file.hasPrefix("/") ? file : "\(t.context.baseDirectory)/\(file)"
+            guard FileManager.default.isReadableFile(atPath: full) else {
+                throw t.context.error(t.value("password_file"), t.childPath("password_file"), "cannot read file \(full)")
+            }
+            // Read again at every (re)connect, so a rotated password is picked up.
+            o.passwordFile = full
+        }
+        o.connectTimeout = try t.positiveDuration("connect_timeout") ?? o.connectTimeout
+        o.commandTimeout = try t.positiveDuration("command_timeout") ?? o.commandTimeout
+        o.reconnectBackoffMax = try t.positiveDuration("reconnect_backoff_max") ?? o.reconnectBackoffMax
+        if let name = try t.string("client_name") { o.clientName = name.isEmpty ? nil : name }
+        o.configCommand = try t.string("config_command") ?? o.configCommand
+        o.includeEmptyDatabases = try t.bool("include_empty_databases") ?? o.includeEmptyDatabases
+        o.latencyHistograms = try t.bool("latency_histograms") ?? o.latencyHistograms
+        for item in try t.sequence("key_patterns") ?? [] {
+            let k = try MappingReader(item.node, path: item.path, context: t.context)
+            guard let db = try k.int("db", range: 0...10_000), let pattern = try k.string("pattern"), !pattern.isEmpty else {
+                throw t.context.error(item.node, item.path, "db and pattern are required")
+            }
+            try k.finish()
+            o.keyPatterns.append(RedisKeyPattern(db: db, pattern: pattern))
+        }
+        if let b = try t.mapping("bullmq") {
+            o.bullmq.enabled = try b.bool("enabled") ?? o.bullmq.enabled
+            o.bullmq.prefixes = try b.stringList("prefixes") ?? o.bullmq.prefixes
+            if let dbs = try b.sequence("databases") {
+                o.bullmq.databases = try dbs.map { item in
+                    guard case .scalar(let sc) = item.node, let n = Int(sc.string), n >= 0 else {
+                        throw t.context.error(item.node, item.path, "expected a database number")
+                    }
+                    return n
+                }
+            }
+            o.bullmq.maxQueues = try b.int("max_queues", range: 1...100_000) ?? o.bullmq.maxQueues
+            try b.finish()
+        }
+        o.scanInterval = try t.positiveDuration("scan_interval") ?? o.scanInterval
+        if let rate = try t.int("scan_keys_per_second", range: 1...10_000_000) { o.scanKeysPerSecond = Double(rate) }
+        o.scanCount = try t.int("scan_count", range: 1...1_000_000) ?? o.scanCount
+        o.scanTimePerCycle = try t.positiveDuration("scan_time_per_cycle") ?? o.scanTimePerCycle
+        return o
+    }
+
     private static func checkTimeout(_ r: MappingReader, interval: Double, timeout: Double?) throws {
         if let timeout, timeout > interval {
             throw r.context.error(r.value("collect_timeout"), r.childPath("collect_timeout"),
@@ -224,25 +311,13 @@ extension VigilConfig {
         }
     }
 
+    /// Validated with the collector's own parser, so config and collector agree.
     private static func validateRedisURL(_ url: String, reader: MappingReader) throws {
         let key = reader.has("url") ? "url" : "url_file"
-        func fail(_ why: String) -> ConfigError {
-            reader.context.error(reader.value(key), reader.childPath(key), "invalid Redis URL: \(why)")
-        }
-        if url.hasPrefix("rediss://") {
-            throw fail("TLS (rediss://) is not supported by Debian 12's hiredis 0.14; reach a TLS Redis through a local tunnel (see README)")
-        }
-        guard let c = URLComponents(string: url), let scheme = c.scheme else { throw fail("not a valid URL") }
-        switch scheme {
-        case "redis":
-            guard let host = c.host, !host.isEmpty else { throw fail("a host is required") }
-            if let port = c.port, !(1...65535).contains(port) { throw fail("the port must be 1–65535") }
-            let db = c.path.drop(while: { $0 == "/" })
-            if !db.isEmpty, Int(db) == nil { throw fail("the path must be a database number") }
-        case "unix":
-            guard !c.path.isEmpty else { throw fail("a socket path is required") }
-        default:
-            throw fail("the scheme must be redis:// or unix://")
+        do {
+            _ = try RedisEndpoint.parse(url)
+        } catch {
+            throw reader.context.error(reader.value(key), reader.childPath(key), "\(error)")
         }
     }
 }

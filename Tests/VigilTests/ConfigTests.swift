@@ -61,9 +61,9 @@ struct ConfigTests {
         }
         let config = try VigilConfig.parse(yaml: text, file: "vigil.yml", environment: ["VIGIL_PG_PASSWORD": "s3cret"])
         #expect(config.postgres.map(\.name) == ["primary", "replica-1"])
-        #expect(config.postgres[0].dsn == "postgresql://vigil:s3cret@db-primary:5432/app?sslmode=prefer")
-        #expect(config.postgres[1].dsn == "postgresql://vigil:pw@replica-1/app")
-        #expect(config.redis[0].password == "pw")
+        #expect(config.postgres[0].options.dsn == "postgresql://vigil:s3cret@db-primary:5432/app?sslmode=prefer")
+        #expect(config.postgres[1].options.dsn == "postgresql://vigil:pw@replica-1/app")
+        #expect(config.redis[0].options.passwordFile?.hasSuffix("redis-password") == true)
         #expect(config.interval(config.postgres[1].collectInterval) == 30)
         #expect(config.timeout(interval: 30, own: config.postgres[1].collectTimeout) == 5)
         let rendered = config.renderedYAML()
@@ -87,14 +87,14 @@ struct ConfigTests {
             "DATABASE_URL": "postgresql://a/db", "DATA_SOURCE_NAME": "postgresql://b/db",
             "REDIS_URL": "redis://r1:6379", "REDIS_ADDR": "r2:6379",
         ])
-        #expect(both.postgres.first?.dsn == "postgresql://a/db")
-        #expect(both.redis.first?.url == "redis://r1:6379")
+        #expect(both.postgres.first?.options.dsn == "postgresql://a/db")
+        #expect(both.redis.first?.options.url == "redis://r1:6379")
         let fallback = VigilConfig.embeddedDefault(environment: ["DATA_SOURCE_NAME": "host=b", "REDIS_ADDR": "r2:6380"])
-        #expect(fallback.postgres.first?.dsn == "host=b")
-        #expect(fallback.redis.first?.url == "redis://r2:6380")
+        #expect(fallback.postgres.first?.options.dsn == "host=b")
+        #expect(fallback.redis.first?.options.url == "redis://r2:6380")
         let none = VigilConfig.embeddedDefault(environment: [:])
-        #expect(none.postgres.first?.dsn == "")
-        #expect(none.redis.first?.url == "redis://localhost:6379")
+        #expect(none.postgres.first?.options.dsn == "")
+        #expect(none.redis.first?.options.url == "redis://localhost:6379")
     }
 
     @Test("${VAR} expands in any string and $$ is a literal dollar")
@@ -105,6 +105,6 @@ struct ConfigTests {
             """
         let config = try VigilConfig.parse(yaml: yaml, file: "x.yml", environment: ["PORT": "9999"])
         #expect(config.web.listenAddress == "127.0.0.1:9999")
-        #expect(config.redis.first?.password == "p$w")
+        #expect(config.redis.first?.options.password == "p$w")
     }
 }
