@@ -51,10 +51,13 @@ struct EndToEndTests {
         for accept in ["text/plain;version=0.0.4", "application/openmetrics-text;version=1.0.0"] {
             let response = try vigil.get("/metrics", headers: ["Accept": accept])
             let file = vigil.directory.appendingPathComponent("body.txt")
-            try Data(response.body).write(to: file)
+            let isOpenMetrics = accept.hasPrefix("application/openmetrics-text")
+            #expect(response.header("content-type")?.hasPrefix(isOpenMetrics ? "application/openmetrics-text" : "text/plain") == true)
+            let body = isOpenMetrics ? PeerLint.openMetricsForPromtool(response.text) : response.text
+            try Data(body.utf8).write(to: file)
             let check = try Subprocess.run("/bin/sh", ["-c", "\(promtool) check metrics < \(file.path)"])
             var findings = PeerLint.ownFindings(check.stdout + check.stderr)
-            if accept.hasPrefix("application/openmetrics-text") {
+            if isOpenMetrics {
                 findings = PeerLint.withoutOpenMetricsArtifacts(findings, body: response.text)
             }
             #expect(findings.isEmpty, "promtool on \(accept):\n\(findings.joined(separator: "\n"))")
@@ -152,17 +155,17 @@ struct EndToEndTests {
 
     @Test("stopping PostgreSQL turns pg_up 0 within one interval; starting it again brings pg_up 1 without a restart")
     func postgresOutage() throws {
-        guard let bin = TestEnvironment.vigilBinary, let pg = TestEnvironment.postgresDSN else { return }
+        guard let bin = TestEnvironment.vigilBinary, let pg = TestEnvironment.outagePostgresDSN else { return }
         let vigil = try VigilProcess(binary: bin, config: Self.config(pg: pg, redis: nil, interval: "2s"))
         #expect(vigil.waitReady())
         #expect(vigil.value("pg_up") == 1)
-        #expect(TestEnvironment.control("VIGIL_TEST_PG_CTL", "stop"))
-        defer { TestEnvironment.control("VIGIL_TEST_PG_CTL", "start") }
+        #expect(TestEnvironment.control("VIGIL_TEST_OUTAGE_PG_CTL", "stop"))
+        defer { TestEnvironment.control("VIGIL_TEST_OUTAGE_PG_CTL", "start") }
         #expect(eventually(2 + 2 + 1) { vigil.value("pg_up") == 0 }, "\(vigil.metrics())")
         let start = Date()
         #expect(try vigil.get("/metrics").status == 200)
         #expect(Date().timeIntervalSince(start) < 0.5)
-        #expect(TestEnvironment.control("VIGIL_TEST_PG_CTL", "start"))
+        #expect(TestEnvironment.control("VIGIL_TEST_OUTAGE_PG_CTL", "start"))
         #expect(eventually(20) { vigil.value("pg_up") == 1 }, "\(vigil.log)")
         #expect(vigil.isRunning)
         _ = vigil.terminate()
@@ -170,14 +173,14 @@ struct EndToEndTests {
 
     @Test("stopping Redis turns redis_up 0 within one interval; starting it again brings redis_up 1 without a restart")
     func redisOutage() throws {
-        guard let bin = TestEnvironment.vigilBinary, let redis = TestEnvironment.redisURL else { return }
+        guard let bin = TestEnvironment.vigilBinary, let redis = TestEnvironment.outageRedisURL else { return }
         let vigil = try VigilProcess(binary: bin, config: Self.config(pg: nil, redis: redis, interval: "2s"))
         #expect(vigil.waitReady())
         #expect(vigil.value("redis_up") == 1)
-        #expect(TestEnvironment.control("VIGIL_TEST_REDIS_CTL", "stop"))
-        defer { TestEnvironment.control("VIGIL_TEST_REDIS_CTL", "start") }
+        #expect(TestEnvironment.control("VIGIL_TEST_OUTAGE_REDIS_CTL", "stop"))
+        defer { TestEnvironment.control("VIGIL_TEST_OUTAGE_REDIS_CTL", "start") }
         #expect(eventually(2 + 2 + 1) { vigil.value("redis_up") == 0 })
-        #expect(TestEnvironment.control("VIGIL_TEST_REDIS_CTL", "start"))
+        #expect(TestEnvironment.control("VIGIL_TEST_OUTAGE_REDIS_CTL", "start"))
         #expect(eventually(20) { vigil.value("redis_up") == 1 }, "\(vigil.log)")
         _ = vigil.terminate()
     }

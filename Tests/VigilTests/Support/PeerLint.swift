@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads `promtool check metrics` findings.
 ///
 /// Families that keep a peer exporter's name (`pg_*`, `redis_*`) may be flagged only with what
@@ -11,6 +13,15 @@ enum PeerLint {
         output.split(separator: "\n").map(String.init).filter { line in
             !peerPrefixes.contains { line.hasPrefix($0) }
         }
+    }
+
+    /// promtool 2.42 parses only the text format. OpenMetrics differs from it in one escape:
+    /// a double quote in HELP must be written `\"`, which the text parser rejects. This undoes
+    /// that escape on HELP lines only, so promtool lints the rest of an OpenMetrics body.
+    static func openMetricsForPromtool(_ body: String) -> String {
+        body.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("# HELP ") ? line.replacingOccurrences(of: "\\\"", with: "\"") : String(line)
+        }.joined(separator: "\n")
     }
 
     /// Removes the findings promtool (2.42, text-format parser only) makes on any OpenMetrics

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs external programs for tests, with a bounded wait.
+/// Runs external programs for tests, with a bounded wait. Output goes to temporary files, not
+/// pipes: a daemon the program starts (pg_ctl's postgres) may keep its output open forever.
 enum Subprocess {
     struct Output {
         var status: Int32
@@ -8,36 +9,35 @@ enum Subprocess {
         var stderr: String
     }
 
-    struct TimedOut: Error {}
+    struct TimedOut: Error, CustomStringConvertible {
+        var description: String
+    }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     timeout: Double = 60) throws -> Output {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("stdout"), errURL = dir.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if p.isRunning {
-            p.terminate()
-            p.waitUntilExit()
-            throw TimedOut()
+            kill(p.processIdentifier, SIGKILL)
+            throw TimedOut(description: "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
-        p.waitUntilExit()
-        group.wait()
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Output(status: p.terminationStatus,
+                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 }

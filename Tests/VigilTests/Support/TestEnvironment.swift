@@ -18,6 +18,10 @@ enum TestEnvironment {
     }
 
     static var vigilBinary: String? { value("VIGIL_BIN") }
+    /// Servers reserved for tests that stop and start them, so no other suite running in
+    /// parallel sees them go away.
+    static var outagePostgresDSN: String? { value("VIGIL_TEST_OUTAGE_PG_DSN") }
+    static var outageRedisURL: String? { value("VIGIL_TEST_OUTAGE_REDIS_URL") }
     static var postgresDSN: String? { value("VIGIL_TEST_PG_DSN") }
     static var redisURL: String? { value("VIGIL_TEST_REDIS_URL") }
 
