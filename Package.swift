@@ -53,6 +53,11 @@ let package = Package(
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        .target(
+            name: "Notify",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Vigil",
             dependencies: [
@@ -73,6 +78,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
             dependencies: ["Rules", "VigilCore"],
