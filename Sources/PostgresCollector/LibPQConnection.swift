@@ -151,8 +151,10 @@ final class LibPQConnection {
                 throw PostgresError(.connect, "could not switch the connection to non-blocking mode")
             }
             if statementTimeout > 0 {
+                // Locks are waited for at most a second (a table under ACCESS EXCLUSIVE lock
+                // must not hold a collection up until the statement timeout).
                 let ms = max(1, Int((statementTimeout * 1000).rounded()))
-                _ = try query("SET statement_timeout = \(ms)", deadline: deadline)
+                _ = try query("SET statement_timeout = \(ms); SET lock_timeout = \(min(ms, 1000))", deadline: deadline)
             }
         } catch {
             close()
@@ -207,9 +209,13 @@ final class LibPQConnection {
     /// The server process id of this session (`pg_backend_pid()`), 0 when not connected.
     var backendPID: Int32 { conn.map { PQbackendPID($0) } ?? 0 }
 
-    /// Whether the connection is still usable.
+    /// Whether the connection is still usable. Reads what the server sent meanwhile (without
+    /// waiting), so a session the server closed (restart, `pg_terminate_backend`) shows up here.
     var isHealthy: Bool {
         guard let conn else { return false }
+        if PQstatus(conn) == CONNECTION_OK, PQisBusy(conn) == 0 {
+            _ = PQconsumeInput(conn)
+        }
         return PQstatus(conn) == CONNECTION_OK
     }
 

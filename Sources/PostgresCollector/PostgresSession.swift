@@ -28,6 +28,7 @@ final class ConnectionRunner: SQLRunner {
 }
 
 /// A database reached for per-database statistics: a runner, or why there is none.
+/// `DatabaseConnector.each` runs a body on every one, replacing a lost connection once.
 struct DatabaseHandle {
     let name: String
     let runner: Result<any SQLRunner, PostgresError>
@@ -37,8 +38,39 @@ struct DatabaseHandle {
 /// connection). Connections are kept across cycles.
 protocol DatabaseConnector: AnyObject {
     func databases() throws -> [DatabaseHandle]
+    /// A fresh connection to `database` after its connection was lost (not for the main one).
+    func reconnect(database: String) throws -> any SQLRunner
     /// Server process ids of Vigil's own sessions on this server.
     var ownBackendPIDs: [Int32] { get }
+}
+
+extension DatabaseConnector {
+    /// Runs `body` on every database; failures are collected per database, except the loss of
+    /// `main` (the target's own connection), which is thrown. A connection to another database
+    /// that turns out lost is replaced once.
+    func each<T>(main: any SQLRunner, _ body: (any SQLRunner) throws -> T) throws -> (results: [T], failures: [String]) {
+        var results: [T] = []
+        var failures: [String] = []
+        for db in try databases() {
+            switch db.runner {
+            case .failure(let e):
+                failures.append("\(db.name): \(e)")
+            case .success(let runner):
+                do {
+                    do {
+                        results.append(try body(runner))
+                    } catch let e as PostgresError where e.kind == .connectionLost && runner !== main {
+                        results.append(try body(try reconnect(database: db.name)))
+                    }
+                } catch let e as PostgresError where e.connectionUnusable && runner === main {
+                    throw e
+                } catch {
+                    failures.append("\(db.name): \(error)")
+                }
+            }
+        }
+        return (results, failures)
+    }
 }
 
 /// The state of one PostgreSQL target, used from its thread only (the collector wraps it
@@ -227,6 +259,13 @@ final class PostgresSession: DatabaseConnector {
         }
         cycleDatabases = handles
         return handles
+    }
+
+    func reconnect(database: String) throws -> any SQLRunner {
+        others[database]?.close()
+        others[database] = nil
+        let c = try connection(to: database)
+        return ConnectionRunner(c, database: database, deadline: cycleDeadline, counter: cycleCounter)
     }
 
     private func connection(to database: String) throws -> LibPQConnection {

@@ -59,7 +59,8 @@ struct HealthAndDatabasesTests {
         let oldest = try #require(family(families, "pg_idle_in_transaction_oldest_seconds"))
         #expect((oldest.samples.first { $0.labels["datname"] == db }?.value ?? 0) >= 0.4)
         let blocked = try #require(family(families, "pg_blocked_sessions"))
-        #expect(blocked.samples.first { $0.labels["datname"] == db }?.value == 1)
+        // Other tests' collectors may be waiting on the same lock for a moment, too.
+        #expect((blocked.samples.first { $0.labels["datname"] == db }?.value ?? 0) >= 1)
         let wrap = try #require(family(families, "pg_database_wraparound_age_datfrozenxid_seconds"))
         #expect(wrap.samples.contains { $0.labels["datname"] == db && $0.value > 0 })
         #expect(family(families, "pg_stat_wal_records_total")?.type == .counter)

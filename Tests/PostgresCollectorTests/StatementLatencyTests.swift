@@ -135,7 +135,8 @@ struct StatStatementsIntegrationTests {
         #expect(family(families, "pg_scrape_collector_success")?.samples.first?.value == 1)
         let hist = try #require(family(families, "pg_stat_statements_latency_seconds"))
         let b = buckets(hist) { $0["datname"] == db }
-        #expect(b.last?.1 == 50, "calls counted: \(b)")
+        // Collectors of tests running in parallel may add a few fast statements in this database.
+        #expect((b.last?.1 ?? 0) >= 50, "calls counted: \(b)")
         let p95 = histogramQuantile(0.95, b)
         #expect(p95 > 0.1 && p95 <= 0.25, "p95 \(p95) from \(b)")
         #expect(histogramQuantile(0.5, b) <= 0.01)
