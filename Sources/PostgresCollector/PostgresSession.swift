@@ -109,7 +109,7 @@ final class PostgresSession: DatabaseConnector {
             Wal(), Replication(), StatReplication(), ReplicationSlot(), ReplicationSlots(),
             UserTables(options: options), StatProgressVacuum(),
             StatStatements(options: options), DatabaseWraparound(), IdleInTransaction(), BlockedSessions(),
-            StatWal(), Extensions(),
+            StatWal(), Extensions(), CustomQueriesCollector(options: options, logger: logger),
         ]
         return list
     }
