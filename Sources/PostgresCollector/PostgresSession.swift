@@ -116,6 +116,17 @@ final class PostgresSession: DatabaseConnector {
 
     private func now() -> Double { seconds(ContinuousClock.now - epoch) }
 
+    /// Seconds allowed for connecting: the options' value, or the DSN's `connect_timeout`
+    /// when that is shorter (libpq ignores it for the non-blocking connect Vigil uses).
+    private var connectTimeout: Double {
+        Self.connectTimeout(options: options)
+    }
+
+    static func connectTimeout(options: PostgresCollectorOptions) -> Double {
+        let fromDSN = (try? LibPQConnection.parse(dsn: options.dsn))?["connect_timeout"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil }
+        return min(options.connectTimeout, fromDSN ?? .infinity)
+    }
+
     func collect(_ context: CollectContext) throws -> [MetricFamily] {
         let started = ContinuousClock.now
         scrapes += 1
@@ -208,7 +219,7 @@ final class PostgresSession: DatabaseConnector {
         guard backoff.mayAttempt(at: t) else {
             throw PostgresError(.connect, "reconnecting after \(backoff.failures) failed attempts; next attempt in \(String(format: "%.1f", backoff.wait(at: t))) s")
         }
-        let connectDeadline = min(deadline, ContinuousClock.now + .milliseconds(Int64(options.connectTimeout * 1000)))
+        let connectDeadline = min(deadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, applicationName: options.applicationName,
                                         statementTimeout: options.statementTimeout, deadline: connectDeadline)
@@ -277,7 +288,7 @@ final class PostgresSession: DatabaseConnector {
         guard b.mayAttempt(at: t) else {
             throw PostgresError(.connect, "database \(database): waiting \(String(format: "%.1f", b.wait(at: t))) s before reconnecting")
         }
-        let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(options.connectTimeout * 1000)))
+        let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
                                         statementTimeout: options.statementTimeout, deadline: deadline)

@@ -99,10 +99,10 @@ struct HealthAndDatabasesTests {
         #expect(size2.samples.map { "\($0.labels["datname"] ?? "")/\($0.labels["relname"] ?? "")" } == ["vigil_multi_a/a1", "vigil_multi_a/other"])
     }
 
-    @Test("replica lag on both sides of a streaming replica", .enabled(if: TestEnvironment.replicaDSN() != nil))
+    @Test("replica lag on both sides of a streaming replica", .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_REPLICA_DSN")))
     func replica() throws {
         let primary = try #require(TestEnvironment.pgDSN())
-        let replica = try #require(TestEnvironment.replicaDSN())
+        let replica = try #require(TestEnvironment.value("VIGIL_TEST_PG_REPLICA_DSN"))
         try runSQL(primary, ["CREATE TABLE IF NOT EXISTS vigil_repl (id int)", "INSERT INTO vigil_repl VALUES (1)"])
         Thread.sleep(forTimeInterval: 0.5)
 
