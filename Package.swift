@@ -48,6 +48,11 @@ let package = Package(
             dependencies: ["CMicroHTTPD"],
             swiftSettings: strict
         ),
+        .target(
+            name: "Rules",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Vigil",
             dependencies: [
@@ -61,8 +66,19 @@ let package = Package(
 
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "RedisCollectorTests", dependencies: ["RedisCollector", "VigilCore"], swiftSettings: strict),
+        .testTarget(
+            name: "RedisCollectorTests",
+            dependencies: ["RedisCollector", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "VigilTests",
             dependencies: ["Vigil", "VigilCore"],
