@@ -59,7 +59,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
 
 /// Keeps the notices libpq hands to the notice processor (bounded), instead of libpq
 /// printing them on stderr.
-final class NoticeSink: @unchecked Sendable {
+final class NoticeSink: Sendable {
     // Only touched from the connection's thread; the lock is for the rare reader elsewhere.
     private let state = Mutex<(count: Int, last: String?)>((0, nil))
 
