@@ -17,11 +17,13 @@ final class UserTables: StatCollector {
     }
 
     static let query = """
+        \(StatUserTables.exclusiveLocks)
         SELECT current_database() AS datname, s.schemaname, s.relname,
         \(StatUserTables.selectList),
         \(StatioUserTables.selectList)
         FROM pg_stat_user_tables s
         JOIN pg_statio_user_tables io ON io.relid = s.relid
+        JOIN pg_class c ON c.oid = s.relid
         """
 
     /// One table's numbers.
