@@ -124,7 +124,9 @@ final class LibPQConnection {
 
     /// Connects within `deadline`. `statementTimeout` (seconds, 0 = none) is set on the session.
     /// `database`, when given, replaces the DSN's database.
-    init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double, deadline: ContinuousClock.Instant) throws {
+    /// `lockTimeout` (seconds, 0 = none) bounds waits for locks on the session.
+    init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double,
+         lockTimeout: Double = 1, deadline: ContinuousClock.Instant) throws {
         let params = try Self.parse(dsn: dsn)
         secret = params["password"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -150,11 +152,17 @@ final class LibPQConnection {
             if PQsetnonblocking(started, 1) != 0 {
                 throw PostgresError(.connect, "could not switch the connection to non-blocking mode")
             }
+            var settings: [String] = []
             if statementTimeout > 0 {
-                // Locks are waited for at most a second (a table under ACCESS EXCLUSIVE lock
-                // must not hold a collection up until the statement timeout).
-                let ms = max(1, Int((statementTimeout * 1000).rounded()))
-                _ = try query("SET statement_timeout = \(ms); SET lock_timeout = \(min(ms, 1000))", deadline: deadline)
+                settings.append("SET statement_timeout = \(max(1, Int((statementTimeout * 1000).rounded())))")
+            }
+            if lockTimeout > 0 {
+                // A table under ACCESS EXCLUSIVE lock must not hold a collection up until the
+                // statement timeout.
+                settings.append("SET lock_timeout = \(max(1, Int((lockTimeout * 1000).rounded())))")
+            }
+            if !settings.isEmpty {
+                _ = try query(settings.joined(separator: "; "), deadline: deadline)
             }
         } catch {
             close()

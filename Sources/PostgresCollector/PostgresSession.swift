@@ -222,7 +222,8 @@ final class PostgresSession: DatabaseConnector {
         let connectDeadline = min(deadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, applicationName: options.applicationName,
-                                        statementTimeout: options.statementTimeout, deadline: connectDeadline)
+                                        statementTimeout: options.statementTimeout,
+                                        lockTimeout: options.lockTimeout, deadline: connectDeadline)
             if backoff.failures > 0 { logger.info("reconnected") }
             backoff.succeeded()
             main = c
@@ -291,7 +292,8 @@ final class PostgresSession: DatabaseConnector {
         let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
-                                        statementTimeout: options.statementTimeout, deadline: deadline)
+                                        statementTimeout: options.statementTimeout,
+                                        lockTimeout: options.lockTimeout, deadline: deadline)
             b.succeeded()
             otherBackoff[database] = b
             others[database] = c

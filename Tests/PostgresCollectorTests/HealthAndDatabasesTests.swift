@@ -36,7 +36,7 @@ struct HealthAndDatabasesTests {
 
         // A second session blocks on the lock, on its own thread, for at most 10 s.
         // No statement/lock timeout on the waiter: it waits until the holder commits.
-        let waiter = try LibPQConnection(dsn: dbDSN, statementTimeout: 0, deadline: .after(seconds: 5))
+        let waiter = try LibPQConnection(dsn: dbDSN, statementTimeout: 0, lockTimeout: 0, deadline: .after(seconds: 5))
         let done = DispatchSemaphore(value: 0)
         let box = UncheckedBox(waiter)
         Thread.detachNewThread {
