@@ -116,6 +116,15 @@ final class PostgresSession: DatabaseConnector {
 
     private func now() -> Double { seconds(ContinuousClock.now - epoch) }
 
+    /// The last warning logged per collector: the same failure is logged once, not every cycle.
+    private var lastWarning: [String: String] = [:]
+
+    private func warnOnce(_ collector: String, _ what: String, _ error: String) {
+        guard lastWarning[collector] != error else { return }
+        lastWarning[collector] = error
+        logger.warning("\(what)", metadata: ["collector": "\(collector)", "error": "\(error)"])
+    }
+
     /// Seconds allowed for connecting: the options' value, or the DSN's `connect_timeout`
     /// when that is shorter (libpq ignores it for the non-blocking connect Vigil uses).
     private var connectTimeout: Double {
@@ -185,7 +194,7 @@ final class PostgresSession: DatabaseConnector {
             } catch let e as PartialFailure {
                 anyFailed = true
                 set.append(contentsOf: e.families)
-                logger.warning("collector partly failed", metadata: ["collector": "\(c.name)", "error": "\(e.message)"])
+                warnOnce(c.name, "collector partly failed", e.message)
             } catch let e as CollectorUnavailable {
                 anyFailed = true
                 if reportedUnavailable.insert(c.name).inserted {
@@ -193,7 +202,10 @@ final class PostgresSession: DatabaseConnector {
                 }
             } catch {
                 anyFailed = true
-                logger.warning("collector failed", metadata: ["collector": "\(c.name)", "error": "\(error)"])
+                warnOnce(c.name, "collector failed", "\(error)")
+            }
+            if success == 1, lastWarning.removeValue(forKey: c.name) != nil {
+                logger.info("collector recovered", metadata: ["collector": "\(c.name)"])
             }
             let labels: Labels = ["collector": c.name]
             set.gauge("pg_scrape_collector_duration_seconds", "postgres_exporter: Duration of a collector scrape.", labels, seconds(ContinuousClock.now - t))
@@ -246,7 +258,7 @@ final class PostgresSession: DatabaseConnector {
         let mainRunner = ConnectionRunner(main, database: mainDatabase, deadline: cycleDeadline, counter: cycleCounter)
         var names: [String] = [mainDatabase]
         if options.allDatabases {
-            names = try mainRunner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname")
+            names = try mainRunner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND has_database_privilege(datname, 'CONNECT') ORDER BY datname")
                 .map { $0.label("datname") }
         }
         names = names.filter { options.includes(database: $0) }

@@ -13,6 +13,9 @@ struct MonitorRoleTests {
             "GRANT pg_monitor TO vigil_monitor_test",
             "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
         ])
+        // A database the role may not connect to is left out, not reported as a failure.
+        try ensureDatabase(dsn, "vigil_noconnect_test")
+        try runSQL(dsn, ["REVOKE CONNECT ON DATABASE vigil_noconnect_test FROM PUBLIC"])
         let p = try LibPQConnection.parse(dsn: dsn)
         let monitorDSN = "host=\(p["host"] ?? "") port=\(p["port"] ?? "") user=vigil_monitor_test password=monitor-test-pw dbname=\(p["dbname"] ?? "postgres") sslmode=disable"
         let c = PostgresCollector(options: PostgresCollectorOptions(dsn: monitorDSN))
