@@ -48,6 +48,16 @@ let package = Package(
             dependencies: ["CMicroHTTPD"],
             swiftSettings: strict
         ),
+        .target(
+            name: "Rules",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Notify",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Vigil",
             dependencies: [
@@ -68,6 +78,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore"], swiftSettings: strict),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "VigilTests",
             dependencies: ["Vigil", "VigilCore"],

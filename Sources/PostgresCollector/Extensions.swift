@@ -1,0 +1,32 @@
+import VigilCore
+
+/// `pg_extension_info` {datname, extname, extversion} = 1 for every extension installed in
+/// every database the options include (pgvector, citext, pg_stat_statements, …).
+final class Extensions: StatCollector {
+    let name = "extensions"
+    static let query = "SELECT current_database() AS datname, extname, extversion FROM pg_extension ORDER BY extname"
+
+    func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        var set = FamilySet()
+        var failures: [String] = []
+        for db in try server.connector.databases() {
+            switch db.runner {
+            case .failure(let e):
+                failures.append("\(db.name): \(e)")
+            case .success(let runner):
+                do {
+                    for row in try runner.rows(Self.query) {
+                        set.gauge("pg_extension_info", "Installed extensions, value 1.",
+                                  ["datname": row.label("datname"), "extname": row.label("extname"), "extversion": row.label("extversion")], 1)
+                    }
+                } catch let e as PostgresError where e.connectionUnusable && runner === sql {
+                    throw e
+                } catch {
+                    failures.append("\(db.name): \(error)")
+                }
+            }
+        }
+        if !failures.isEmpty { throw PartialFailure(families: set.families, message: failures.joined(separator: "; ")) }
+        return set.families
+    }
+}

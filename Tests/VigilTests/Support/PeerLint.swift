@@ -1,0 +1,42 @@
+import Foundation
+
+/// Reads `promtool check metrics` findings.
+///
+/// Families that keep a peer exporter's name (`pg_*`, `redis_*`) may be flagged only with what
+/// promtool flags on the peer's own output; the PostgreSQL and Redis comparison tests check
+/// those. Every other family is Vigil's own and must be clean.
+enum PeerLint {
+    static let peerPrefixes = ["pg_", "redis_"]
+
+    /// Findings about families that are not peer-named.
+    static func ownFindings(_ output: String) -> [String] {
+        output.split(separator: "\n").map(String.init).filter { line in
+            !peerPrefixes.contains { line.hasPrefix($0) }
+        }
+    }
+
+    /// promtool 2.42 parses only the text format. OpenMetrics differs from it in one escape:
+    /// a double quote in HELP must be written `\"`, which the text parser rejects. This undoes
+    /// that escape on HELP lines only, so promtool lints the rest of an OpenMetrics body.
+    static func openMetricsForPromtool(_ body: String) -> String {
+        body.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("# HELP ") ? line.replacingOccurrences(of: "\\\"", with: "\"") : String(line)
+        }.joined(separator: "\n")
+    }
+
+    /// Removes the findings promtool (2.42, text-format parser only) makes on any OpenMetrics
+    /// body: it does not join the `x_total` samples of a counter declared as family `x`, so it
+    /// reports `x_total no help text`. Only findings of exactly that shape, for a family the
+    /// body really declares as `# TYPE x counter` with a `# HELP x`, are removed.
+    static func withoutOpenMetricsArtifacts(_ findings: [String], body: String) -> [String] {
+        let lines = Set(body.split(separator: "\n").map(String.init))
+        return findings.filter { finding in
+            guard finding.hasSuffix(" no help text"), let name = finding.split(separator: " ").first, name.hasSuffix("_total") else {
+                return true
+            }
+            let family = String(name.dropLast(6))
+            let declared = lines.contains("# TYPE \(family) counter") && lines.contains { $0.hasPrefix("# HELP \(family) ") }
+            return !declared
+        }
+    }
+}
