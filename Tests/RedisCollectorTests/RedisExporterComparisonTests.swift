@@ -42,10 +42,7 @@ struct RedisExporterComparisonTests {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        defer {
-            p.terminate()
-            p.waitUntilExit()
-        }
+        defer { stopChild(p) }
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if let body = try? curl("http://127.0.0.1:\(port)/metrics"), body.contains("redis_up") {
