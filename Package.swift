@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "PostgresCollector",
-            dependencies: ["VigilCore", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "CLibPQ", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -46,6 +46,16 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: ["CMicroHTTPD"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Rules",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Notify",
+            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -60,9 +70,21 @@ let package = Package(
         ),
 
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
-        .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], swiftSettings: strict),
-        .testTarget(name: "RedisCollectorTests", dependencies: ["RedisCollector", "VigilCore"], swiftSettings: strict),
+        .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "RedisCollectorTests",
+            dependencies: ["RedisCollector", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore"], swiftSettings: strict),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "VigilTests",
             dependencies: ["Vigil", "VigilCore"],

@@ -1,0 +1,25 @@
+import VigilCore
+
+/// How one column of a statistics view becomes a metric: the family name, its type and help.
+struct ColumnSpec {
+    let column: String
+    let name: String
+    let type: MetricType
+    let help: String
+
+    init(_ column: String, _ name: String, _ type: MetricType, _ help: String) {
+        self.column = column
+        self.name = name
+        self.type = type
+        self.help = help
+    }
+}
+
+extension FamilySet {
+    /// Adds one sample per spec from `row` (NULL reads as `null`, 0 unless told).
+    mutating func add(_ specs: [ColumnSpec], from row: Row, labels: Labels, null: Double = 0) {
+        for s in specs {
+            add(s.name, s.type, s.help, labels, row.double(s.column) ?? null)
+        }
+    }
+}

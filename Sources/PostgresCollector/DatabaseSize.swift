@@ -1,0 +1,36 @@
+import VigilCore
+
+/// `pg_database_size_bytes` and `pg_database_connection_limit` {datname} (postgres_exporter's
+/// "database" collector), minus the excluded databases.
+final class DatabaseSize: StatCollector {
+    let name = "database"
+    private let exclude: Set<String>
+
+    init(options: PostgresCollectorOptions) {
+        exclude = Set(options.excludeDatabases)
+    }
+
+    static let query = """
+        SELECT datname, datconnlimit,
+               CASE WHEN has_database_privilege(oid, 'CONNECT') OR pg_has_role('pg_read_all_stats', 'MEMBER')
+                    THEN pg_database_size(oid) END AS size
+        FROM pg_database
+        """
+
+    func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query), exclude: exclude)
+    }
+
+    static func families(_ rows: [Row], exclude: Set<String>) -> [MetricFamily] {
+        var set = FamilySet()
+        for row in rows {
+            guard let datname = row["datname"], !exclude.contains(datname) else { continue }
+            set.gauge("pg_database_connection_limit", "Connection limit set for the database", ["datname": datname], row.value("datconnlimit"))
+        }
+        for row in rows {
+            guard let datname = row["datname"], !exclude.contains(datname) else { continue }
+            set.gauge("pg_database_size_bytes", "Disk space used by the database", ["datname": datname], row.value("size"))
+        }
+        return set.families
+    }
+}

@@ -1,0 +1,334 @@
+import Foundation
+import Logging
+import VigilCore
+
+/// Counts the statements one collection sends.
+final class StatementCounter {
+    var count = 0
+}
+
+/// A `SQLRunner` on one connection, bounded by the collection's deadline.
+final class ConnectionRunner: SQLRunner {
+    let connection: LibPQConnection
+    let database: String
+    let deadline: ContinuousClock.Instant
+    let counter: StatementCounter
+
+    init(_ connection: LibPQConnection, database: String, deadline: ContinuousClock.Instant, counter: StatementCounter) {
+        self.connection = connection
+        self.database = database
+        self.deadline = deadline
+        self.counter = counter
+    }
+
+    func query(_ sql: String, _ params: [String?]) throws -> QueryResult {
+        counter.count += 1
+        return try connection.query(sql, params, deadline: deadline)
+    }
+}
+
+/// A database reached for per-database statistics: a runner, or why there is none.
+/// `DatabaseConnector.each` runs a body on every one, replacing a lost connection once.
+struct DatabaseHandle {
+    let name: String
+    let runner: Result<any SQLRunner, PostgresError>
+}
+
+/// Gives collectors a runner per connectable database (the DSN's database reuses the main
+/// connection). Connections are kept across cycles.
+protocol DatabaseConnector: AnyObject {
+    func databases() throws -> [DatabaseHandle]
+    /// A fresh connection to `database` after its connection was lost (not for the main one).
+    func reconnect(database: String) throws -> any SQLRunner
+    /// Server process ids of Vigil's own sessions on this server.
+    var ownBackendPIDs: [Int32] { get }
+}
+
+extension DatabaseConnector {
+    /// Runs `body` on every database; failures are collected per database, except the loss of
+    /// `main` (the target's own connection), which is thrown. A connection to another database
+    /// that turns out lost is replaced once.
+    func each<T>(main: any SQLRunner, _ body: (any SQLRunner) throws -> T) throws -> (results: [T], failures: [String]) {
+        var results: [T] = []
+        var failures: [String] = []
+        for db in try databases() {
+            switch db.runner {
+            case .failure(let e):
+                failures.append("\(db.name): \(e)")
+            case .success(let runner):
+                do {
+                    do {
+                        results.append(try body(runner))
+                    } catch let e as PostgresError where e.kind == .connectionLost && runner !== main {
+                        results.append(try body(try reconnect(database: db.name)))
+                    }
+                } catch let e as PostgresError where e.connectionUnusable && runner === main {
+                    throw e
+                } catch {
+                    failures.append("\(db.name): \(error)")
+                }
+            }
+        }
+        return (results, failures)
+    }
+}
+
+/// The state of one PostgreSQL target, used from its thread only (the collector wraps it
+/// in a mutex).
+final class PostgresSession: DatabaseConnector {
+    let options: PostgresCollectorOptions
+    private let logger: Logger
+    private var main: LibPQConnection?
+    private var mainDatabase = ""
+    private var others: [String: LibPQConnection] = [:]
+    private var otherBackoff: [String: ReconnectBackoff] = [:]
+    private var backoff: ReconnectBackoff
+    private let collectors: [any StatCollector]
+    private var scrapes: Double = 0
+    private var reportedUnavailable: Set<String> = []
+    private let epoch = ContinuousClock.now
+
+    // Per-cycle state.
+    private var cycleDeadline: ContinuousClock.Instant = .now
+    private var cycleCounter = StatementCounter()
+    private var cycleDatabases: [DatabaseHandle]?
+
+    init(options: PostgresCollectorOptions, logger: Logger) {
+        self.options = options
+        var l = logger
+        l[metadataKey: "dsn"] = "\(Redaction.conninfo(options.dsn))"
+        self.logger = l
+        backoff = ReconnectBackoff(base: 1, maximum: options.reconnectBackoffMax)
+        collectors = PostgresSession.makeCollectors(options: options, logger: l)
+    }
+
+    static func makeCollectors(options: PostgresCollectorOptions, logger: Logger) -> [any StatCollector] {
+        let list: [any StatCollector] = [
+            StaticInfo(), Postmaster(), StatDatabase(), StatDatabaseConflicts(), DatabaseSize(options: options),
+            Locks(), Roles(), StatActivity(), Settings(), StatBGWriter(), StatCheckpointer(), StatArchiver(),
+            Wal(), Replication(), StatReplication(), ReplicationSlot(), ReplicationSlots(),
+            UserTables(options: options), StatProgressVacuum(),
+            StatStatements(options: options), DatabaseWraparound(), IdleInTransaction(), BlockedSessions(),
+            StatWal(), Extensions(), CustomQueriesCollector(options: options, logger: logger),
+        ]
+        return list
+    }
+
+    private func now() -> Double { seconds(ContinuousClock.now - epoch) }
+
+    /// The last warning logged per collector: the same failure is logged once, not every cycle.
+    private var lastWarning: [String: String] = [:]
+
+    private func warnOnce(_ collector: String, _ what: String, _ error: String) {
+        guard lastWarning[collector] != error else { return }
+        lastWarning[collector] = error
+        logger.warning("\(what)", metadata: ["collector": "\(collector)", "error": "\(error)"])
+    }
+
+    /// Seconds allowed for connecting: the options' value, or the DSN's `connect_timeout`
+    /// when that is shorter (libpq ignores it for the non-blocking connect Vigil uses).
+    private var connectTimeout: Double {
+        Self.connectTimeout(options: options)
+    }
+
+    static func connectTimeout(options: PostgresCollectorOptions) -> Double {
+        let fromDSN = (try? LibPQConnection.parse(dsn: options.dsn))?["connect_timeout"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil }
+        return min(options.connectTimeout, fromDSN ?? .infinity)
+    }
+
+    func collect(_ context: CollectContext) throws -> [MetricFamily] {
+        let started = ContinuousClock.now
+        scrapes += 1
+        cycleDeadline = context.deadline
+        cycleCounter = StatementCounter()
+        cycleDatabases = nil
+
+        var conn = try connectMain(deadline: context.deadline)
+        var runner = ConnectionRunner(conn, database: mainDatabase, deadline: context.deadline, counter: cycleCounter)
+
+        var set = FamilySet()
+        var probeStart = ContinuousClock.now
+        let info: Row
+        do {
+            do {
+                _ = try runner.query("SELECT 1")
+            } catch let e as PostgresError where e.kind == .connectionLost {
+                // A connection kept from an earlier cycle broke (server restart, terminated
+                // backend): replace it once, right away.
+                logger.info("connection lost; reconnecting", metadata: ["error": "\(e)"])
+                dropMain()
+                conn = try connectMain(deadline: context.deadline)
+                runner = ConnectionRunner(conn, database: mainDatabase, deadline: context.deadline, counter: cycleCounter)
+                probeStart = ContinuousClock.now
+                _ = try runner.query("SELECT 1")
+            }
+            set.gauge("pg_probe_duration_seconds", "Round-trip time of the probe statement (SELECT 1), in seconds.",
+                      Labels(), seconds(ContinuousClock.now - probeStart))
+            guard let row = try runner.rows("SELECT current_setting('server_version_num') AS num, pg_is_in_recovery() AS replica, version() AS version, current_database() AS db").first else {
+                throw PostgresError(.query, "the server returned no version row")
+            }
+            info = row
+        } catch let e as PostgresError {
+            if e.connectionUnusable { dropMain() }
+            throw e
+        }
+        mainDatabase = info.label("db")
+        let server = ServerContext(
+            version: ServerVersion(number: Int(info.value("num"))),
+            versionString: info.label("version"),
+            isReplica: info.value("replica") == 1,
+            options: options,
+            connector: self)
+
+        var anyFailed = false
+        for c in collectors where c.isEnabled(options) {
+            let t = ContinuousClock.now
+            var success = 0.0
+            do {
+                set.append(contentsOf: try c.collect(runner, server))
+                success = 1
+                reportedUnavailable.remove(c.name)
+            } catch let e as PostgresError where e.connectionUnusable {
+                dropMain()
+                throw e
+            } catch let e as PartialFailure {
+                anyFailed = true
+                set.append(contentsOf: e.families)
+                warnOnce(c.name, "collector partly failed", e.message)
+            } catch let e as CollectorUnavailable {
+                anyFailed = true
+                if reportedUnavailable.insert(c.name).inserted {
+                    logger.notice("collector unavailable", metadata: ["collector": "\(c.name)", "reason": "\(e.reason)"])
+                }
+            } catch {
+                anyFailed = true
+                warnOnce(c.name, "collector failed", "\(error)")
+            }
+            if success == 1, lastWarning.removeValue(forKey: c.name) != nil {
+                logger.info("collector recovered", metadata: ["collector": "\(c.name)"])
+            }
+            let labels: Labels = ["collector": c.name]
+            set.gauge("pg_scrape_collector_duration_seconds", "postgres_exporter: Duration of a collector scrape.", labels, seconds(ContinuousClock.now - t))
+            set.gauge("pg_scrape_collector_success", "postgres_exporter: Whether a collector succeeded.", labels, success)
+        }
+
+        set.gauge("pg_exporter_last_scrape_duration_seconds", "Duration of the last scrape of metrics from PostgreSQL.",
+                  Labels(), seconds(ContinuousClock.now - started))
+        set.counter("pg_exporter_scrapes_total", "Total number of times PostgreSQL was scraped for metrics.", Labels(), scrapes)
+        set.gauge("pg_exporter_last_scrape_error", "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
+                  Labels(), anyFailed ? 1 : 0)
+        set.gauge("vigil_postgres_collection_statements", "Statements the last collection sent to the server.",
+                  Labels(), Double(cycleCounter.count))
+        return set.families
+    }
+
+    // MARK: - Connections
+
+    private func connectMain(deadline: ContinuousClock.Instant) throws -> LibPQConnection {
+        if let main, main.isHealthy { return main }
+        dropMain()
+        let t = now()
+        guard backoff.mayAttempt(at: t) else {
+            throw PostgresError(.connect, "reconnecting after \(backoff.failures) failed attempts; next attempt in \(String(format: "%.1f", backoff.wait(at: t))) s")
+        }
+        let connectDeadline = min(deadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
+        do {
+            let c = try LibPQConnection(dsn: options.dsn, applicationName: options.applicationName,
+                                        statementTimeout: options.statementTimeout,
+                                        lockTimeout: options.lockTimeout, deadline: connectDeadline)
+            if backoff.failures > 0 { logger.info("reconnected") }
+            backoff.succeeded()
+            main = c
+            return c
+        } catch {
+            backoff.failed(at: now())
+            throw error
+        }
+    }
+
+    private func dropMain() {
+        main?.close()
+        main = nil
+    }
+
+    /// Runners for every database per-database statistics visit this cycle (computed once per cycle).
+    func databases() throws -> [DatabaseHandle] {
+        if let cycleDatabases { return cycleDatabases }
+        guard let main, main.isHealthy else { throw PostgresError(.connectionLost, "not connected") }
+        let mainRunner = ConnectionRunner(main, database: mainDatabase, deadline: cycleDeadline, counter: cycleCounter)
+        var names: [String] = [mainDatabase]
+        if options.allDatabases {
+            names = try mainRunner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND has_database_privilege(datname, 'CONNECT') ORDER BY datname")
+                .map { $0.label("datname") }
+        }
+        names = names.filter { options.includes(database: $0) }
+        var handles: [DatabaseHandle] = []
+        for name in names {
+            if name == mainDatabase {
+                handles.append(DatabaseHandle(name: name, runner: .success(mainRunner)))
+                continue
+            }
+            do {
+                let c = try connection(to: name)
+                handles.append(DatabaseHandle(name: name, runner: .success(ConnectionRunner(c, database: name, deadline: cycleDeadline, counter: cycleCounter))))
+            } catch let e as PostgresError {
+                handles.append(DatabaseHandle(name: name, runner: .failure(e)))
+            }
+        }
+        // Close connections to databases that are gone or filtered out.
+        for (name, c) in others where !names.contains(name) {
+            c.close()
+            others[name] = nil
+            otherBackoff[name] = nil
+        }
+        cycleDatabases = handles
+        return handles
+    }
+
+    func reconnect(database: String) throws -> any SQLRunner {
+        others[database]?.close()
+        others[database] = nil
+        let c = try connection(to: database)
+        return ConnectionRunner(c, database: database, deadline: cycleDeadline, counter: cycleCounter)
+    }
+
+    private func connection(to database: String) throws -> LibPQConnection {
+        if let c = others[database], c.isHealthy { return c }
+        others[database]?.close()
+        others[database] = nil
+        var b = otherBackoff[database] ?? ReconnectBackoff(base: 1, maximum: max(options.reconnectBackoffMax, 30))
+        let t = now()
+        guard b.mayAttempt(at: t) else {
+            throw PostgresError(.connect, "database \(database): waiting \(String(format: "%.1f", b.wait(at: t))) s before reconnecting")
+        }
+        let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
+        do {
+            let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
+                                        statementTimeout: options.statementTimeout,
+                                        lockTimeout: options.lockTimeout, deadline: deadline)
+            b.succeeded()
+            otherBackoff[database] = b
+            others[database] = c
+            return c
+        } catch let e as PostgresError {
+            b.failed(at: now())
+            otherBackoff[database] = b
+            throw e
+        }
+    }
+
+    var ownBackendPIDs: [Int32] {
+        ([main] + others.values.map { Optional($0) }).compactMap { $0?.backendPID }.filter { $0 != 0 }
+    }
+
+    func close() {
+        dropMain()
+        for c in others.values { c.close() }
+        others = [:]
+    }
+}
+
+/// Seconds in a duration, as a Double.
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}

@@ -1,0 +1,15 @@
+import VigilCore
+
+/// `pg_postmaster_start_time_seconds`: when the server started.
+final class Postmaster: StatCollector {
+    let name = "postmaster"
+    static let query = "SELECT extract(epoch FROM pg_postmaster_start_time())::float8 AS start_time_seconds"
+
+    func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        var set = FamilySet()
+        for row in try sql.rows(Self.query) {
+            set.gauge("pg_postmaster_start_time_seconds", "Time at which postmaster started", Labels(), row.value("start_time_seconds"))
+        }
+        return set.families
+    }
+}

@@ -1,0 +1,16 @@
+import VigilCore
+
+/// `pg_roles_connection_limit` {rolname}.
+final class Roles: StatCollector {
+    let name = "roles"
+    static let query = "SELECT rolname, rolconnlimit FROM pg_roles"
+
+    func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        var set = FamilySet()
+        for row in try sql.rows(Self.query) {
+            guard let r = row["rolname"], let limit = row.double("rolconnlimit") else { continue }
+            set.gauge("pg_roles_connection_limit", "Connection limit set for the role", ["rolname": r], limit)
+        }
+        return set.families
+    }
+}

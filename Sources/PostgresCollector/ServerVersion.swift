@@ -1,0 +1,25 @@
+/// A PostgreSQL server version from `server_version_num` (`150004` → 15.4; before 10,
+/// `90624` → 9.6.24). Pure.
+struct ServerVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
+    let number: Int
+
+    init(number: Int) { self.number = number }
+
+    init(major: Int, minor: Int = 0) {
+        number = major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100
+    }
+
+    var major: Int { number / 10000 }
+    var minor: Int { number >= 100000 ? number % 10000 : (number / 100) % 100 }
+
+    /// `short_version` as postgres_exporter labels `pg_static`: `15.4.0`.
+    var shortVersion: String {
+        number >= 100000 ? "\(major).\(minor).0" : "\(major).\(minor).\(number % 100)"
+    }
+
+    var description: String { shortVersion }
+
+    static func < (a: ServerVersion, b: ServerVersion) -> Bool { a.number < b.number }
+
+    func atLeast(_ major: Int, _ minor: Int = 0) -> Bool { self >= ServerVersion(major: major, minor: minor) }
+}

@@ -1,0 +1,59 @@
+import VigilCore
+
+/// The pg_stat_user_tables columns postgres_exporter exports, as `pg_stat_user_tables_*`
+/// {datname, schemaname, relname}. Timestamps are Unix seconds (0 = never).
+enum StatUserTables {
+    static let specs: [ColumnSpec] = [
+        ColumnSpec("seq_scan", "pg_stat_user_tables_seq_scan", .counter, "Number of sequential scans initiated on this table"),
+        ColumnSpec("seq_tup_read", "pg_stat_user_tables_seq_tup_read", .counter, "Number of live rows fetched by sequential scans"),
+        ColumnSpec("idx_scan", "pg_stat_user_tables_idx_scan", .counter, "Number of index scans initiated on this table"),
+        ColumnSpec("idx_tup_fetch", "pg_stat_user_tables_idx_tup_fetch", .counter, "Number of live rows fetched by index scans"),
+        ColumnSpec("n_tup_ins", "pg_stat_user_tables_n_tup_ins", .counter, "Number of rows inserted"),
+        ColumnSpec("n_tup_upd", "pg_stat_user_tables_n_tup_upd", .counter, "Number of rows updated"),
+        ColumnSpec("n_tup_del", "pg_stat_user_tables_n_tup_del", .counter, "Number of rows deleted"),
+        ColumnSpec("n_tup_hot_upd", "pg_stat_user_tables_n_tup_hot_upd", .counter, "Number of rows HOT updated (i.e., with no separate index update required)"),
+        ColumnSpec("n_live_tup", "pg_stat_user_tables_n_live_tup", .gauge, "Estimated number of live rows"),
+        ColumnSpec("n_dead_tup", "pg_stat_user_tables_n_dead_tup", .gauge, "Estimated number of dead rows"),
+        ColumnSpec("n_mod_since_analyze", "pg_stat_user_tables_n_mod_since_analyze", .gauge, "Estimated number of rows changed since last analyze"),
+        ColumnSpec("last_vacuum", "pg_stat_user_tables_last_vacuum", .gauge, "Last time at which this table was manually vacuumed (not counting VACUUM FULL)"),
+        ColumnSpec("last_autovacuum", "pg_stat_user_tables_last_autovacuum", .gauge, "Last time at which this table was vacuumed by the autovacuum daemon"),
+        ColumnSpec("last_analyze", "pg_stat_user_tables_last_analyze", .gauge, "Last time at which this table was manually analyzed"),
+        ColumnSpec("last_autoanalyze", "pg_stat_user_tables_last_autoanalyze", .gauge, "Last time at which this table was analyzed by the autovacuum daemon"),
+        ColumnSpec("vacuum_count", "pg_stat_user_tables_vacuum_count", .counter, "Number of times this table has been manually vacuumed (not counting VACUUM FULL)"),
+        ColumnSpec("autovacuum_count", "pg_stat_user_tables_autovacuum_count", .counter, "Number of times this table has been vacuumed by the autovacuum daemon"),
+        ColumnSpec("analyze_count", "pg_stat_user_tables_analyze_count", .counter, "Number of times this table has been manually analyzed"),
+        ColumnSpec("autoanalyze_count", "pg_stat_user_tables_autoanalyze_count", .counter, "Number of times this table has been analyzed by the autovacuum daemon"),
+        ColumnSpec("indexes_size", "pg_stat_user_tables_index_size_bytes", .gauge, "Total disk space used by this index, in bytes"),
+        ColumnSpec("table_size", "pg_stat_user_tables_table_size_bytes", .gauge, "Total disk space used by this table, in bytes"),
+    ]
+
+    /// Columns whose remainder is the latest value rather than the sum.
+    static let timestampColumns: Set<String> = ["last_vacuum", "last_autovacuum", "last_analyze", "last_autoanalyze"]
+
+    static let selectList = """
+        s.seq_scan, s.seq_tup_read, COALESCE(s.idx_scan, 0) AS idx_scan, COALESCE(s.idx_tup_fetch, 0) AS idx_tup_fetch,
+        s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd, s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze,
+        COALESCE(extract(epoch FROM s.last_vacuum), 0)::float8 AS last_vacuum,
+        COALESCE(extract(epoch FROM s.last_autovacuum), 0)::float8 AS last_autovacuum,
+        COALESCE(extract(epoch FROM s.last_analyze), 0)::float8 AS last_analyze,
+        COALESCE(extract(epoch FROM s.last_autoanalyze), 0)::float8 AS last_autoanalyze,
+        s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count,
+        CASE WHEN s.relid IN (SELECT relation FROM exclusive) THEN
+               (SELECT COALESCE(sum(ic.relpages), 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = s.relid)
+               * current_setting('block_size')::bigint
+             ELSE pg_indexes_size(s.relid) END AS indexes_size,
+        CASE WHEN s.relid IN (SELECT relation FROM exclusive) THEN
+               (c.relpages::bigint + COALESCE((SELECT t.relpages FROM pg_class t WHERE t.oid = c.reltoastrelid), 0))
+               * current_setting('block_size')::bigint
+             ELSE pg_table_size(s.relid) END AS table_size
+        """
+
+    /// Tables under (or queued for) an ACCESS EXCLUSIVE lock, whose exact size cannot be read
+    /// without waiting: their size is estimated from `relpages` instead (migrations, VACUUM FULL).
+    static let exclusiveLocks = """
+        WITH exclusive AS (
+          SELECT relation FROM pg_locks
+          WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+        """
+}

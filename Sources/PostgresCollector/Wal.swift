@@ -1,0 +1,16 @@
+import VigilCore
+
+/// `pg_wal_segments` and `pg_wal_size_bytes`: the WAL segment files in pg_wal.
+final class Wal: StatCollector {
+    let name = "wal"
+    static let query = "SELECT count(*) AS segments, COALESCE(sum(size), 0) AS size FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
+
+    func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        var set = FamilySet()
+        for row in try sql.rows(Self.query) {
+            set.gauge("pg_wal_segments", "Number of WAL segments", Labels(), row.value("segments"))
+            set.gauge("pg_wal_size_bytes", "Total size of WAL segments", Labels(), row.value("size"))
+        }
+        return set.families
+    }
+}

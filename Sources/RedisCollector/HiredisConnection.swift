@@ -1,0 +1,250 @@
+import CHiredis
+import Foundation
+
+/// One blocking hiredis connection. The only place CHiredis is used; no C pointer leaves this
+/// file. Not thread safe: it belongs to its target's collection thread.
+///
+/// Every call is bounded: connecting by `connectTimeout`, each command by the smaller of
+/// `commandTimeout` and what is left before `deadline` (applied with `redisSetTimeout`).
+final class HiredisConnection {
+    struct Setup {
+        var endpoint: RedisEndpoint
+        /// Password to AUTH with (the URL's, or the one read from a file); nil for none.
+        var password: String?
+        var connectTimeout: Double
+        var commandTimeout: Double
+        /// Set with `CLIENT SETNAME`; nil or empty to skip.
+        var clientName: String?
+    }
+
+    private var context: UnsafeMutablePointer<redisContext>?
+    private let setup: Setup
+    /// The database currently selected on the server side.
+    private(set) var selectedDatabase: Int = 0
+    /// Commands are refused past this instant.
+    var deadline: ContinuousClock.Instant?
+    private var appliedTimeout: Double = -1
+    /// Commands sent on this connection (for cost accounting).
+    private(set) var commandsSent = 0
+    /// A non-fatal setup problem (e.g. CLIENT SETNAME refused), for the caller to log once.
+    private(set) var setupWarnings: [String] = []
+
+    var isConnected: Bool { context != nil }
+
+    /// Connects, authenticates, selects the database and names the client.
+    init(_ setup: Setup, deadline: ContinuousClock.Instant?) throws(RedisConnectionError) {
+        self.setup = setup
+        self.deadline = deadline
+        let connectSeconds = try boundedTimeout(setup.connectTimeout)
+        let tv = Self.timeval(seconds: connectSeconds)
+        let ctx: UnsafeMutablePointer<redisContext>?
+        switch setup.endpoint.address {
+        case .tcp(let host, let port):
+            ctx = redisConnectWithTimeout(host, Int32(port), tv)
+        case .unix(let path):
+            ctx = redisConnectUnixWithTimeout(path, tv)
+        }
+        guard let ctx else {
+            throw RedisConnectionError(.connect, "cannot connect to \(setup.endpoint.redactedDescription): out of memory")
+        }
+        if ctx.pointee.err != 0 {
+            let message = Self.errorString(ctx)
+            let timedOut = message.localizedCaseInsensitiveContains("timed out") || message.localizedCaseInsensitiveContains("temporarily unavailable")
+            redisFree(ctx)
+            throw RedisConnectionError(timedOut ? .timeout : .connect,
+                                       "cannot connect to \(setup.endpoint.redactedDescription): \(message)")
+        }
+        self.context = ctx
+
+        if let password = setup.password {
+            var args = ["AUTH"]
+            if let user = setup.endpoint.username { args.append(user) }
+            args.append(password)
+            let reply = try command(args)
+            if let e = reply.errorMessage {
+                close()
+                // The server's message never echoes the password.
+                throw RedisConnectionError(.server, "authentication to \(setup.endpoint.redactedDescription) failed: \(e)")
+            }
+        }
+        if setup.endpoint.database != 0 {
+            try select(setup.endpoint.database)
+        }
+        if let name = setup.clientName, !name.isEmpty {
+            if let e = try command(["CLIENT", "SETNAME", name]).errorMessage {
+                setupWarnings.append("CLIENT SETNAME refused: \(e)")
+            }
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let ctx = context {
+            redisFree(ctx)
+            context = nil
+        }
+    }
+
+    /// Switches database when needed.
+    func select(_ db: Int) throws(RedisConnectionError) {
+        guard db != selectedDatabase || !isConnected else { return }
+        let reply = try command(["SELECT", String(db)])
+        if let e = reply.errorMessage {
+            throw RedisConnectionError(.server, "SELECT \(db) on \(setup.endpoint.redactedDescription) failed: \(e)")
+        }
+        selectedDatabase = db
+    }
+
+    /// Sends one command and waits for its reply. Server errors come back as `.error`;
+    /// connection problems throw and close the connection.
+    func command(_ args: [String]) throws(RedisConnectionError) -> RedisReply {
+        try command(bytes: args.map { Array($0.utf8) })
+    }
+
+    func command(bytes args: [[UInt8]]) throws(RedisConnectionError) -> RedisReply {
+        guard let ctx = context else { throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)") }
+        try applyTimeout(ctx)
+        commandsSent += 1
+        let raw: UnsafeMutableRawPointer? = Self.withArgv(args) { argc, argv, lens in
+            redisCommandArgv(ctx, argc, argv, lens)
+        }
+        guard let raw else { throw failure(ctx) }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Sends several commands in one round trip and returns their replies in order.
+    func pipeline(_ commands: [[String]]) throws(RedisConnectionError) -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        guard let ctx = context else { throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)") }
+        try applyTimeout(ctx)
+        for args in commands {
+            let rc = Self.withArgv(args.map { Array($0.utf8) }) { argc, argv, lens in
+                redisAppendCommandArgv(ctx, argc, argv, lens)
+            }
+            if rc != REDIS_OK { throw failure(ctx) }
+        }
+        commandsSent += commands.count
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReply(ctx, &raw) != REDIS_OK { throw failure(ctx) }
+            guard let reply = raw else { throw failure(ctx) }
+            replies.append(Self.convert(reply.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(reply)
+        }
+        return replies
+    }
+
+    // MARK: - Internals
+
+    /// The command timeout bounded by the deadline; throws when the deadline has passed.
+    private func boundedTimeout(_ timeout: Double) throws(RedisConnectionError) -> Double {
+        var t = timeout
+        if let deadline {
+            let d = deadline - ContinuousClock.now
+            let left = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            if left <= 0.001 {
+                throw RedisConnectionError(.timeout, "deadline reached before talking to \(setup.endpoint.redactedDescription)")
+            }
+            t = min(t, left)
+        }
+        return max(0.001, t)
+    }
+
+    private func applyTimeout(_ ctx: UnsafeMutablePointer<redisContext>) throws(RedisConnectionError) {
+        let t = try boundedTimeout(setup.commandTimeout)
+        // Re-arm only when it changed by more than 5 ms: setsockopt per command is cheap but not free.
+        if abs(t - appliedTimeout) > 0.005 {
+            if redisSetTimeout(ctx, Self.timeval(seconds: t)) != REDIS_OK { throw failure(ctx) }
+            appliedTimeout = t
+        }
+    }
+
+    /// Builds the error for a failed call and closes the (now unusable) connection.
+    private func failure(_ ctx: UnsafeMutablePointer<redisContext>) -> RedisConnectionError {
+        let message = Self.errorString(ctx)
+        let code = ctx.pointee.err
+        close()
+        let lower = message.lowercased()
+        if lower.contains("temporarily unavailable") || lower.contains("timed out") || lower.contains("would block") {
+            return RedisConnectionError(.timeout, "timed out talking to \(setup.endpoint.redactedDescription)")
+        }
+        let what = code == REDIS_ERR_EOF ? "connection closed by server" : message
+        return RedisConnectionError(.io, "lost connection to \(setup.endpoint.redactedDescription): \(what)")
+    }
+
+    private static func errorString(_ ctx: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: &ctx.pointee.errstr) { buf in
+            let bytes = buf.prefix(while: { $0 != 0 })
+            let s = String(decoding: bytes, as: UTF8.self)
+            return s.isEmpty ? "unknown hiredis error \(ctx.pointee.err)" : s
+        }
+    }
+
+    private static func timeval(seconds: Double) -> Glibc.timeval {
+        let whole = Int(seconds.rounded(.down))
+        let micros = Int((seconds - Double(whole)) * 1_000_000)
+        return Glibc.timeval(tv_sec: whole, tv_usec: max(0, min(999_999, micros)))
+    }
+
+    /// Lays `args` out as C buffers for the duration of `body`.
+    private static func withArgv<R>(
+        _ args: [[UInt8]],
+        _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R
+    ) -> R {
+        let buffers = args.map { a -> UnsafeMutableRawPointer in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, a.count), alignment: 1)
+            a.withUnsafeBytes { src in
+                if let base = src.baseAddress { p.copyMemory(from: base, byteCount: a.count) }
+            }
+            return p
+        }
+        defer { for b in buffers { b.deallocate() } }
+        var argv: [UnsafePointer<CChar>?] = buffers.map { UnsafePointer($0.assumingMemoryBound(to: CChar.self)) }
+        let lens = args.map(\.count)
+        return argv.withUnsafeMutableBufferPointer { av in
+            lens.withUnsafeBufferPointer { lv in
+                // Both buffers are non-empty for a non-empty command; the fallback never runs.
+                guard let a = av.baseAddress, let l = lv.baseAddress else {
+                    var empty: UnsafePointer<CChar>? = nil
+                    var zero = 0
+                    return body(0, &empty, &zero)
+                }
+                return body(Int32(args.count), a, l)
+            }
+        }
+    }
+
+    private static func convert(_ r: UnsafeMutablePointer<redisReply>) -> RedisReply {
+        let reply = r.pointee
+        switch reply.type {
+        case REDIS_REPLY_STATUS:
+            return .status(bytes(reply.str, reply.len).map { String(decoding: $0, as: UTF8.self) } ?? "")
+        case REDIS_REPLY_ERROR:
+            return .error(bytes(reply.str, reply.len).map { String(decoding: $0, as: UTF8.self) } ?? "")
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int64(reply.integer))
+        case REDIS_REPLY_STRING:
+            return .string(bytes(reply.str, reply.len) ?? [])
+        case REDIS_REPLY_ARRAY:
+            var items: [RedisReply] = []
+            if let elements = reply.element {
+                items.reserveCapacity(Int(reply.elements))
+                for i in 0..<Int(reply.elements) {
+                    if let e = elements[i] { items.append(convert(e)) } else { items.append(.null) }
+                }
+            }
+            return .array(items)
+        default:
+            return .null
+        }
+    }
+
+    private static func bytes(_ p: UnsafeMutablePointer<CChar>?, _ len: Int) -> [UInt8]? {
+        guard let p, len > 0 else { return p == nil ? nil : [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: len))
+    }
+}

@@ -1,0 +1,59 @@
+import HTTPServer
+import VigilCore
+
+/// Vigil's HTTP endpoints. Every handler returns at once: /metrics copies bytes that were
+/// rendered when the last collection landed.
+struct Routes: Sendable {
+    let store: SnapshotStore
+    let reload: @Sendable () -> Result<Void, ConfigError>
+
+    private let router: Router
+
+    init(store: SnapshotStore, reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
+        self.store = store
+        self.reload = reload
+        var r = Router()
+        r.get("/metrics") { [store] in Self.metrics($0, store: store) }
+        r.get("/-/healthy") { _ in .text(status: 200, "Vigil is Healthy.\n") }
+        r.get("/-/ready") { [store] _ in
+            store.isReady ? .text(status: 200, "Vigil is Ready.\n")
+                : .text(status: 503, "Vigil is not ready: the first collection round has not finished.\n")
+        }
+        r.add("/-/reload", methods: ["POST", "PUT"]) { _ in
+            switch reload() {
+            case .success: .text(status: 200, "Reloaded.\n")
+            case .failure(let error): .text(status: 500, "Reload failed; the running configuration stays: \(error)\n")
+            }
+        }
+        r.get("/") { _ in Self.landing() }
+        router = r
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        router.route(request)
+    }
+
+    private static func metrics(_ request: HTTPRequest, store: SnapshotStore) -> HTTPResponse {
+        let format = ContentNegotiation.format(accept: request.header("accept"))
+        let gzip = ContentNegotiation.acceptsGzip(request.header("accept-encoding"))
+        var headers = [("Content-Type", format.contentType), ("Vary", "Accept, Accept-Encoding")]
+        if gzip { headers.append(("Content-Encoding", "gzip")) }
+        return HTTPResponse(status: 200, headers: headers, body: store.body(format, gzip: gzip))
+    }
+
+    private static func landing() -> HTTPResponse {
+        let html = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>Vigil</title></head>
+            <body><h1>Vigil \(VigilVersion.current)</h1>
+            <p>PostgreSQL and Redis metrics for Prometheus.</p>
+            <ul>
+            <li><a href="metrics">/metrics</a> — metrics (Prometheus text or OpenMetrics)</li>
+            <li><a href="-/healthy">/-/healthy</a> — liveness</li>
+            <li><a href="-/ready">/-/ready</a> — readiness (after the first collection round)</li>
+            </ul></body></html>
+
+            """
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array(html.utf8))
+    }
+}

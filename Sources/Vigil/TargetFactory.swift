@@ -1,0 +1,20 @@
+import Logging
+import VigilCore
+
+/// Turns a configuration into scheduled targets.
+enum TargetFactory {
+    static func targets(for config: VigilConfig, reloads: ReloadCounters, logger: Logger) -> [TargetSpec] {
+        let selfInterval = config.global.collectInterval
+        var specs = [TargetSpec(name: "vigil", interval: selfInterval,
+                                timeout: config.timeout(interval: selfInterval, own: nil),
+                                collector: SelfCollector(reloads: reloads))]
+        specs += CollectorWiring.postgres(config, logger: logger)
+        specs += CollectorWiring.redis(config, logger: logger)
+        return specs
+    }
+
+    /// The `server` label, only when more than one target of a kind is configured.
+    static func serverLabel(_ name: String, count: Int) -> [Label] {
+        count > 1 ? [Label("server", name)] : []
+    }
+}

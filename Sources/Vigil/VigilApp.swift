@@ -1,0 +1,116 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HTTPServer
+import Logging
+import Synchronization
+import VigilCore
+
+/// Wires configuration, scheduler, snapshot store and HTTP server together, and owns the
+/// process lifecycle: SIGTERM/SIGINT stop, SIGHUP and POST /-/reload reload.
+final class VigilApp: Sendable {
+    private let configFile: String?
+    private let listenOverride: String?
+    private let logger: Logger
+    private let store = SnapshotStore()
+    private let current = Mutex<Running?>(nil)
+    private let reloads = ReloadCounters()
+    private let signalQueue = DispatchQueue(label: "vigil.signals")
+    private let signals = Mutex<SignalWatcher?>(nil)
+
+    private struct Running: Sendable {
+        var config: VigilConfig
+        var scheduler: Scheduler
+    }
+
+    init(configFile: String?, listenOverride: String?, logger: Logger) {
+        self.configFile = configFile
+        self.listenOverride = listenOverride
+        self.logger = logger
+    }
+
+    func run(initial config: VigilConfig) async throws {
+        let listen = listenOverride ?? config.web.listenAddress
+        let routes = Routes(store: store, reload: { [self] in self.reload(trigger: "http") })
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(
+                listenAddress: listen,
+                connectionLimit: config.web.maxConnections,
+                connectionTimeoutSeconds: Int(config.web.connectionTimeout.rounded(.up)),
+                log: { [logger] message in logger.debug("http", metadata: ["detail": "\(message)"]) },
+                handler: { request in routes.handle(request) })
+        } catch {
+            logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        start(config)
+        logger.info("vigil started", metadata: [
+            "version": "\(VigilVersion.current)", "listen_address": "\(listen)", "port": "\(server.port)",
+            "config": "\(config.source)",
+            "postgres_targets": "\(config.postgres.count)", "redis_targets": "\(config.redis.count)",
+        ])
+
+        await waitForTermination()
+
+        logger.info("stopping")
+        let stopped = current.withLock { $0?.scheduler }?.stop(timeout: 3) ?? true
+        if !stopped { logger.warning("some collectors were still busy at shutdown") }
+        server.stop()
+        logger.info("stopped")
+    }
+
+    private func start(_ config: VigilConfig) {
+        let targets = TargetFactory.targets(for: config, reloads: reloads, logger: logger)
+        let scheduler = Scheduler(targets: targets, store: store, logger: logger)
+        store.retain(sources: scheduler.sourceKeys)
+        scheduler.start()
+        current.withLock { $0 = Running(config: config, scheduler: scheduler) }
+    }
+
+    /// Reloads the configuration file. The new configuration is parsed first; when it is
+    /// invalid, the error is logged and returned and the running configuration stays.
+    @discardableResult
+    func reload(trigger: String) -> Result<Void, ConfigError> {
+        let newConfig: VigilConfig
+        do {
+            newConfig = try RunCommand.loadConfig(file: configFile, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigError {
+            reloads.record(success: false)
+            logger.error("reload failed; keeping the running configuration", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
+            return .failure(error)
+        } catch {
+            reloads.record(success: false)
+            let wrapped = ConfigError(file: configFile ?? "", line: 0, column: 0, path: "", message: "\(error)")
+            logger.error("reload failed; keeping the running configuration", metadata: ["trigger": "\(trigger)", "error": "\(wrapped)"])
+            return .failure(wrapped)
+        }
+        let old = current.withLock { $0 }
+        if let old, old.config.web.listenAddress != newConfig.web.listenAddress, listenOverride == nil {
+            logger.warning("web.listen_address changed; it takes effect after a restart")
+        }
+        reloads.record(success: true)
+        // Stopping waits for busy collectors, so the swap happens off the caller's thread.
+        DispatchQueue.global().async { [self] in
+            _ = old?.scheduler.stop(timeout: 5)
+            start(newConfig)
+            logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
+        }
+        return .success(())
+    }
+
+    /// Suspends until SIGTERM or SIGINT; SIGHUP triggers a reload meanwhile.
+    private func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = Mutex(Optional(continuation))
+            let watcher = SignalWatcher(
+                queue: signalQueue,
+                onTerminate: { [logger] name in
+                    logger.info("signal received", metadata: ["signal": "\(name)"])
+                    once.withLock { $0.take() }?.resume()
+                },
+                onHangup: { [self] in _ = self.reload(trigger: "SIGHUP") })
+            signals.withLock { $0 = watcher }
+        }
+    }
+}

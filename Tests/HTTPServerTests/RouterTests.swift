@@ -1,0 +1,79 @@
+import Testing
+import HTTPServer
+
+@Suite("Router")
+struct RouterTests {
+    private func router() -> Router {
+        var router = Router()
+        router.get("/metrics") { _ in .text("metrics") }
+        router.add("/submit", methods: ["post", "PUT"]) { request in
+            .text(status: 201, "got \(request.body.count) via \(request.method)")
+        }
+        return router
+    }
+
+    @Test("GET reaches the registered handler")
+    func get() {
+        let response = router().route(HTTPRequest(method: "GET", path: "/metrics"))
+        #expect(response.status == 200)
+        #expect(response.body == Array("metrics".utf8))
+    }
+
+    @Test("HEAD is served by the GET handler")
+    func head() {
+        let response = router().route(HTTPRequest(method: "HEAD", path: "/metrics"))
+        #expect(response.status == 200)
+        #expect(response.body == Array("metrics".utf8))
+    }
+
+    @Test("methods are matched case-insensitively as registered")
+    func otherMethods() {
+        let response = router().route(HTTPRequest(method: "POST", path: "/submit", body: [1, 2, 3]))
+        #expect(response.status == 201)
+        #expect(String(decoding: response.body, as: UTF8.self) == "got 3 via POST")
+    }
+
+    @Test("a known path with another method is 405 with Allow")
+    func methodNotAllowed() {
+        let r = router()
+        let post = r.route(HTTPRequest(method: "POST", path: "/metrics"))
+        #expect(post.status == 405)
+        #expect(post.header("allow") == "GET, HEAD")
+        let get = r.route(HTTPRequest(method: "GET", path: "/submit"))
+        #expect(get.status == 405)
+        #expect(get.header("Allow") == "POST, PUT")
+        let head = r.route(HTTPRequest(method: "HEAD", path: "/submit"))
+        #expect(head.status == 405)
+    }
+
+    @Test("an unknown path is 404 with a short text body")
+    func notFound() {
+        let response = router().route(HTTPRequest(method: "GET", path: "/nope"))
+        #expect(response.status == 404)
+        #expect(!response.body.isEmpty && response.body.count < 100)
+        #expect(response.header("content-type")?.hasPrefix("text/plain") == true)
+        #expect(router().route(HTTPRequest(method: "GET", path: "/metrics/")).status == 404)
+    }
+
+    @Test("allowedMethods lists HEAD wherever GET is")
+    func allowed() {
+        #expect(router().allowedMethods(for: "/metrics") == ["GET", "HEAD"])
+        #expect(router().allowedMethods(for: "/submit") == ["POST", "PUT"])
+        #expect(router().allowedMethods(for: "/x") == nil)
+    }
+
+    @Test("a later registration replaces the earlier one")
+    func replace() {
+        var r = router()
+        r.get("/metrics") { _ in .text("second") }
+        #expect(r.route(HTTPRequest(method: "GET", path: "/metrics")).body == Array("second".utf8))
+    }
+
+    @Test("request headers are lowercased and repeated ones joined")
+    func requestHeaders() {
+        let request = HTTPRequest(method: "GET", path: "/", headers: ["Accept-Encoding": "gzip"])
+        #expect(request.header("accept-encoding") == "gzip")
+        #expect(request.header("ACCEPT-ENCODING") == "gzip")
+        #expect(request.headers["accept-encoding"] == "gzip")
+    }
+}

@@ -1,0 +1,28 @@
+import Testing
+@testable import PostgresCollector
+
+@Suite("ReconnectBackoff")
+struct ReconnectBackoffTests {
+    @Test("retries at once after the first failure, then doubles up to the maximum")
+    func schedule() {
+        var b = ReconnectBackoff(base: 1, maximum: 5)
+        #expect(b.mayAttempt(at: 0))
+        b.failed(at: 10)
+        #expect(b.mayAttempt(at: 10))
+        b.failed(at: 10)
+        #expect(!b.mayAttempt(at: 10.5))
+        #expect(b.wait(at: 10.5) == 0.5)
+        #expect(b.mayAttempt(at: 11))
+        b.failed(at: 11)
+        #expect(b.wait(at: 11) == 2)
+        b.failed(at: 13)
+        #expect(b.wait(at: 13) == 4)
+        b.failed(at: 17)
+        #expect(b.wait(at: 17) == 5)
+        for _ in 0..<100 { b.failed(at: 100) }
+        #expect(b.wait(at: 100) == 5)
+        b.succeeded()
+        #expect(b.failures == 0)
+        #expect(b.mayAttempt(at: 0))
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+import Testing
+import VigilCore
+@testable import RedisCollector
+
+@Suite("Redis over a unix socket")
+struct UnixSocketTests {
+    @Test("unix:///path?db=N connects, selects the database and collects")
+    func unixSocket() throws {
+        guard let exe = RedisExporterComparisonTests.executable("redis-server") else {
+            if TestServers.required { Issue.record("redis-server is not on PATH") }
+            return
+        }
+        let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("vigil-sock-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let socket = dir.appendingPathComponent("redis.sock").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["--port", "0", "--unixsocket", socket, "--save", "", "--appendonly", "no", "--dir", dir.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { stopChild(p) }
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: socket), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+
+        let e = try RedisEndpoint.parse("unix://\(socket)?db=2")
+        let c = try HiredisConnection(.init(endpoint: e, password: nil, connectTimeout: 2, commandTimeout: 2, clientName: "vigil"),
+                                      deadline: .now + .seconds(5))
+        #expect(try c.command(["SET", "k", "v"]) == .status("OK"))
+        #expect(try c.command(["CLIENT", "INFO"]).text?.contains("db=2") == true)
+
+        let collector = try RedisCollector(options: .init(url: "unix://\(socket)"), logger: Logger(label: "test"))
+        defer { collector.close() }
+        let f = try collector.collect(CollectContext(startedAt: Date(), deadline: .now + .seconds(5)))
+        #expect(f.value("redis_db_keys", ["db": "db2"]) == 1)
+    }
+}
