@@ -125,6 +125,11 @@ stop_session() {
   wait "$sid" 2>/dev/null || true
 }
 
+# The names these had before they stopped whole sessions (scripts/bench-http).
+spawn_group() { spawn_session "$@"; }
+wait_group() { wait_session "$@"; }
+stop_group() { stop_session "$@"; }
+
 # ---------------------------------------------------------------------------
 # Packages
 
