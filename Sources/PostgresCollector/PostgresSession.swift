@@ -173,6 +173,7 @@ final class PostgresSession: DatabaseConnector {
             throw e
         }
         mainDatabase = info.label("db")
+        runner = ConnectionRunner(conn, database: mainDatabase, deadline: context.deadline, counter: cycleCounter)
         let server = ServerContext(
             version: ServerVersion(number: Int(info.value("num"))),
             versionString: info.label("version"),
@@ -196,7 +197,8 @@ final class PostgresSession: DatabaseConnector {
                 set.append(contentsOf: e.families)
                 warnOnce(c.name, "collector partly failed", e.message)
             } catch let e as CollectorUnavailable {
-                anyFailed = true
+                // Something the server lacks (an extension): pg_scrape_collector_success says
+                // so; pg_exporter_last_scrape_error stays for failures, which alerts watch.
                 if reportedUnavailable.insert(c.name).inserted {
                     logger.notice("collector unavailable", metadata: ["collector": "\(c.name)", "reason": "\(e.reason)"])
                 }
