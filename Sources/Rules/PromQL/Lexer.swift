@@ -267,3 +267,8 @@ enum PromDurationParser {
         return PromDuration.parse(text)
     }
 }
+
+extension PromDurationParser {
+    /// Prometheus' rendering of a millisecond duration (`1h30m`, `0s`).
+    static func format(_ ms: Int64) -> String { PromDuration.format(Double(ms) / 1000) }
+}
