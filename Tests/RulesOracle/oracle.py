@@ -18,12 +18,12 @@ answers = {}
 for expr, time, got in blocks:
     expr = bytes(expr, 'utf-8').decode('unicode_escape')
     samples = []
-    if got.strip():
+    if got.strip() and got.strip() != 'nil':
         for m in re.finditer(r'(\S*\{[^}]*\}) ([-+0-9.E]+|NaN|[+-]Inf)(?:, |$)', got.strip()):
             lbl, val = m.group(1), m.group(2)
             try:
                 v = float(val)
-                val = v if v != int(v) or abs(v) > 1e15 else int(v)
+                val = v if (v != v or abs(v) == float('inf') or v != int(v) or abs(v) > 1e15) else int(v)
             except ValueError:
                 pass
             samples.append({'labels': lbl, 'value': val})

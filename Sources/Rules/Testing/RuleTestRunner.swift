@@ -158,7 +158,7 @@ public enum RuleTestRunner {
                     throw em.error(em.value("labels"), em.childPath("labels"), error.message)
                 }
                 let valueText = try em.string("value") ?? "0"
-                guard let value = Evaluator.parseLe(valueText) else {
+                guard let value = yamlFloat(valueText) else {
                     throw em.error(em.value("value"), em.childPath("value"), "invalid value \(PromQLString.quote(valueText))")
                 }
                 try em.finish()
@@ -227,6 +227,16 @@ public enum RuleTestRunner {
             }
         }
         return failures
+    }
+
+    /// A YAML float: plain numbers plus `.inf`, `-.inf`, `.nan` in their YAML spellings.
+    static func yamlFloat(_ text: String) -> Double? {
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
+        case "-.inf", "-.Inf", "-.INF": return -.infinity
+        case ".nan", ".NaN", ".NAN": return .nan
+        default: return Double(text.replacingOccurrences(of: "_", with: "")) ?? Evaluator.parseLe(text)
+        }
     }
 
     static func close(_ a: Double, _ b: Double) -> Bool {
