@@ -27,6 +27,18 @@ enum GoFormat {
         return sign + digits[..<idx] + "." + digits[idx...]
     }
 
+    /// `strconv.FormatFloat(v, 'e', -1, 64)`: `1e+00`, `1.5e-03`.
+    static func exponent(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == 0 { return v.sign == .minus ? "-0e+00" : "0e+00" }
+        let (digits, exp) = shortestDigits(v)
+        var mantissa = String(digits.first ?? "0")
+        if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+        let ea = abs(exp)
+        return (v < 0 ? "-" : "") + mantissa + "e" + (exp < 0 ? "-" : "+") + (ea < 10 ? "0" : "") + "\(ea)"
+    }
+
     /// Shortest round-trip decimal digits and exponent, from Swift's own shortest rendering.
     static func shortestDigits(_ v: Double) -> (String, Int) {
         let s = "\(abs(v))"
