@@ -19,6 +19,10 @@ public struct Evaluator: Sendable {
         self.defaultSubqueryStep = defaultSubqueryStep
     }
 
+    /// Most steps a range query (Prometheus' limit) or one subquery may take (bounds CPU for `x[1y:1s]`).
+    public static let maxSteps: Int64 = 11_000
+    public static let maxSubquerySteps: Int64 = 100_000
+
     /// Evaluates `expr` at instant `t` (milliseconds).
     public func instant(_ expr: Expr, at t: Int64) throws(EvalError) -> Value {
         var e = self
@@ -30,6 +34,9 @@ public struct Evaluator: Sendable {
     /// Evaluates `expr` at every step of `[start, end]`; the result is one series per label set.
     public func range(_ expr: Expr, start: Int64, end: Int64, step: Int64) throws(EvalError) -> [RangeSeries] {
         guard step > 0, end >= start else { throw EvalError("invalid range query: step must be positive and end not before start") }
+        guard (end - start) / step < Int64(Self.maxSteps) else {
+            throw EvalError("exceeded maximum resolution of \(Self.maxSteps) points per timeseries. Try decreasing the query resolution (?step=XX)")
+        }
         var e = self
         e.queryStart = start
         e.queryEnd = end
@@ -106,7 +113,10 @@ public struct Evaluator: Sendable {
     /// Evaluates the inner expression at every step aligned to the step size in
     /// `(t - offset - range, t - offset]`.
     func evalSubquery(_ s: Subquery, _ t: Int64) throws(EvalError) -> [RangeSeries] {
-        let step = s.step > 0 ? s.step : defaultSubqueryStep
+        let step = s.step > 0 ? s.step : max(1, defaultSubqueryStep)
+        guard s.range / step <= Self.maxSubquerySteps else {
+            throw EvalError("subquery \(Expr.subquery(s)) needs more than \(Self.maxSubquerySteps) steps")
+        }
         let end = resolve(s.at, t) - s.offset
         let startExclusive = end - s.range
         var first = step * (startExclusive / step)

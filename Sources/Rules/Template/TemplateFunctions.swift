@@ -163,6 +163,7 @@ enum TemplateFunctions {
         var v = input
         if v.isNaN || v.isInfinite { return GoFormat.g(v, 4) }
         if v == 0 { return GoFormat.g(v, 4) + "s" }
+        if abs(v) >= 9e18 { return GoFormat.g(v, 4) + "s" }
         if abs(v) >= 1 {
             var sign = ""
             if v < 0 { sign = "-"; v = -v }

@@ -29,6 +29,9 @@ public enum SeriesNotation {
         return LabelSet(labels)
     }
 
+    /// Largest expansion accepted (bounds memory for `1+1x1000000000`).
+    public static let maxValues = 1_000_000
+
     /// Expands a value sequence.
     public static func values(_ text: String) throws(Failure) -> [Value] {
         var out: [Value] = []
@@ -37,7 +40,7 @@ public enum SeriesNotation {
             if t == "_" { out.append(.blank); continue }
             if t.lowercased() == "stale" { out.append(.stale); continue }
             if t.hasPrefix("_x") {
-                guard let n = Int(t.dropFirst(2)), n >= 0 else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
+                guard let n = Int(t.dropFirst(2)), n >= 0, out.count + n <= maxValues else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
                 out += Array(repeating: .blank, count: n)
                 continue
             }
@@ -45,7 +48,7 @@ public enum SeriesNotation {
                 out.append(.sample(try number(t)))
                 continue
             }
-            guard let n = Int(t[t.index(after: xIndex)...]), n >= 0 else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
+            guard let n = Int(t[t.index(after: xIndex)...]), n >= 0, out.count + n < maxValues else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
             let base = String(t[..<xIndex])
             // Find the +/- separating start and increment (not a leading sign, not an exponent sign).
             let chars = Array(base)

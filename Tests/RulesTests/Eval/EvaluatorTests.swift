@@ -101,3 +101,15 @@ struct EvaluatorTests {
         #expect(try Self.eval(h, "last_over_time(x[1m])", at: 0).first?.labels.metricName == "x")
     }
 }
+
+@Suite("Evaluator bounds")
+struct EvaluatorBoundsTests {
+    @Test("oversized subqueries and range queries are errors, not hangs")
+    func bounds() throws {
+        let e = Evaluator(history: SeriesHistory())
+        #expect(throws: EvalError.self) { try e.instant(PromQL.parse("max_over_time(x[1y:1s])"), at: 0) }
+        #expect(throws: EvalError.self) { try e.range(PromQL.parse("x"), start: 0, end: 86_400_000, step: 1) }
+        #expect(throws: PromQLError.self) { try PromQL.parse("x[99999999999999999y]") }
+        #expect(throws: SeriesNotation.Failure.self) { try SeriesNotation.values("1+1x100000000000") }
+    }
+}
