@@ -62,7 +62,7 @@ public struct RuleFile: Sendable, Hashable {
     static func labelList(_ m: YAMLMappingReader, _ key: String, kind: String) throws(RuleFileError) -> [Label] {
         var out: [Label] = []
         for (k, v, node) in try m.stringMap(key) ?? [] {
-            guard Parser.isValidLabelName(k) else {
+            guard Parser.isValidLabelName(k), !(kind == "label" && k == "__name__") else {
                 throw m.error(node, "\(m.childPath(key)).\(k)", "invalid \(kind) name: \(k)")
             }
             out.append(Label(k, v))
@@ -108,10 +108,8 @@ public struct RuleFile: Sendable, Hashable {
             try m.finish()
             return .recording(RecordingRule(name: r, expr: expr, exprText: exprText, labels: labels, line: line))
         default:
+            // Prometheus accepts any non-empty alert name (it is a label value).
             let a = alert ?? ""
-            guard isValidMetricName(a) else {
-                throw m.error(m.value("alert"), m.childPath("alert"), "invalid alert name: \(a)")
-            }
             let hold = try m.duration("for") ?? 0
             let keep = try m.duration("keep_firing_for") ?? 0
             let annotations = try labelList(m, "annotations", kind: "annotation")

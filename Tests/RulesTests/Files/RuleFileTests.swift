@@ -50,6 +50,8 @@ struct RuleFileTests {
         ("groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        annotations:\n          s: '{{ $labels.x '\n", 7, "groups[0].rules[0].annotations.s", "invalid template"),
         ("groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        labels:\n          1bad: x\n", 7, "groups[0].rules[0].labels.1bad", "invalid label name"),
         ("groups: [\n", 2, "", "invalid YAML"),
+        ("groups:\n  - name: a\n    rules:\n      - record: x\n        expr: up\n        labels:\n          __name__: y\n", 7, "groups[0].rules[0].labels.__name__", "invalid label name"),
+        ("groups:\n  - name: a\n    rules:\n      - alert: X\n        expr: up\n        annotations:\n          bad-name: y\n", 7, "groups[0].rules[0].annotations.bad-name", "invalid annotation name"),
     ])
     func rejects(_ text: String, _ line: Int, _ field: String, _ message: String) {
         do {
@@ -62,6 +64,12 @@ struct RuleFileTests {
             #expect(error.message.contains(message), "\(error)")
             #expect(error.description.hasPrefix("bad.yml:\(line):"), "\(error)")
         }
+    }
+
+    @Test("alert names are label values: spaces are allowed, as promtool allows them")
+    func alertNameWithSpaces() throws {
+        let f = try RuleFile.parse(text: "groups:\n  - name: a\n    rules:\n      - alert: High Latency\n        expr: up == 0\n", file: "a.yml")
+        #expect(f.groups.first?.rules.first?.name == "High Latency")
     }
 
     @Test("the seed's four alerts load exactly as written, units turned into numbers")
