@@ -19,3 +19,18 @@ struct PromtoolFixtureTests {
         #expect(report.passed, "\(report.text)")
     }
 }
+
+/// Rule test files only Vigil can run (the seed's shorthand rule files).
+@Suite("Vigil-only rule test files")
+struct VigilOnlyFixtureTests {
+    static let files = FixtureFiles.files(in: "vigil-only")
+
+    @Test("passes", arguments: files)
+    func passes(_ file: String) {
+        let report = RuleTestRunner.run(path: file)
+        #expect(report.passed, "\(report.text)")
+    }
+
+    @Test("the folder is not empty")
+    func present() { #expect(!Self.files.isEmpty) }
+}
