@@ -47,7 +47,8 @@ public struct AlertState: Sendable, Hashable, Codable {
         let ruleLabels = Self.merge(groupLabels, rule.labels)
         for s in samples {
             let sampleLabels = Dictionary(s.labels.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-            let data = Template.Data(labels: sampleLabels.filter { $0.key != "__name__" }, externalLabels: externalLabels,
+            // `$labels` is the sample's full label set, `__name__` included (as in Prometheus).
+            let data = Template.Data(labels: sampleLabels, externalLabels: externalLabels,
                                      externalURL: externalURL, value: s.value)
             var labels = s.labels.droppingName
             for l in ruleLabels {
