@@ -34,7 +34,9 @@ struct TemplateTests {
     func goFloat() {
         #expect(GoFormat.float(0.1) == "0.1")
         #expect(GoFormat.float(1e21) == "1e+21")
-        #expect(GoFormat.float(123456789) == "123456789")
+        #expect(GoFormat.float(123456789) == "1.23456789e+08")
+        #expect(GoFormat.float(999999) == "999999")
+        #expect(GoFormat.float(1234567.891) == "1.234567891e+06")
         #expect(GoFormat.float(0.00001) == "1e-05")
         #expect(GoFormat.float(-2.5) == "-2.5")
     }

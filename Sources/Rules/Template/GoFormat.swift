@@ -2,7 +2,8 @@ import Foundation
 
 /// Go's fmt number formatting where Prometheus templates depend on it.
 enum GoFormat {
-    /// `%v` of a float64: shortest round-trip digits, exponent form only below 1e-4 or from 1e21.
+    /// `%v` of a float64 (strconv 'g' with shortest precision): shortest round-trip digits,
+    /// exponent form when the decimal exponent is below -4 or at least 6 (`1.234567e+06`).
     static func float(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
@@ -10,7 +11,7 @@ enum GoFormat {
         let (digits, exp) = shortestDigits(v)
         let sign = v < 0 ? "-" : ""
         // exp is the decimal exponent of the first digit (d.ddd × 10^exp).
-        if exp < -4 || exp >= 21 {
+        if exp < -4 || exp >= 6 {
             var mantissa = String(digits.first ?? "0")
             if digits.count > 1 { mantissa += "." + digits.dropFirst() }
             let e = exp < 0 ? "-" : "+"
