@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 
 /// Evaluates rule groups against a `SeriesHistory` and keeps the alert state of every alerting
 /// rule. Pure: the caller passes the time and owns the history; recording-rule outputs and

@@ -1,5 +1,5 @@
 import Foundation
-public import VigilCore
+import VigilCore
 import Yams
 
 /// A loaded rule file: Prometheus' format (`groups:`) or the seed's shorthand (`alerts:`).

@@ -48,9 +48,3 @@ public final class AnchoredRegex: @unchecked Sendable {
     /// Names of the named groups in order (`(?P<name>…)` is rewritten to `(?<name>…)` by callers).
     public var captureCount: Int { regex?.numberOfCaptureGroups ?? 0 }
 }
-
-/// A regular expression that does not compile.
-public struct RegexError: Error, Sendable, CustomStringConvertible {
-    public let pattern: String
-    public var description: String { "invalid regular expression \(PromQLString.quote(pattern))" }
-}
