@@ -21,6 +21,26 @@ public struct RuleFile: Sendable, Hashable {
         return try parse(text: text, file: path)
     }
 
+    /// The files named by `patterns` (as listed under `rule_files:`; `*`, `?` and `[…]` in the
+    /// file-name part), relative paths resolved against `baseDirectory`. A pattern without
+    /// wildcards names one file whether or not it exists (loading reports a missing file).
+    public static func expand(patterns: [String], baseDirectory: String) -> [String] {
+        var out: [String] = []
+        for pattern in patterns {
+            let full = pattern.hasPrefix("/") || baseDirectory.isEmpty ? pattern : "\(baseDirectory)/\(pattern)"
+            for f in glob(full) where !out.contains(f) { out.append(f) }
+        }
+        return out
+    }
+
+    static func glob(_ pattern: String) -> [String] {
+        guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
+        let dir = (pattern as NSString).deletingLastPathComponent
+        let namePattern = (pattern as NSString).lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return [] }
+        return names.filter { !$0.hasPrefix(".") && fnmatch(namePattern, $0, 0) == 0 }.sorted().map { dir.isEmpty ? $0 : "\(dir)/\($0)" }
+    }
+
     public static func parse(text: String, file: String) throws(RuleFileError) -> RuleFile {
         guard let root = try YAMLMappingReader.root(text: text, file: file) else {
             return RuleFile(path: file, groups: [], isShorthand: false)

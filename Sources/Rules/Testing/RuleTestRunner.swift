@@ -57,7 +57,7 @@ public enum RuleTestRunner {
         var groups: [RuleGroup] = []
         for pattern in try top.stringList("rule_files") ?? [] {
             let full = pattern.hasPrefix("/") ? pattern : (dir.isEmpty ? pattern : "\(dir)/\(pattern)")
-            let matches = glob(full)
+            let matches = RuleFile.glob(full)
             if matches.isEmpty, !pattern.contains("*") {
                 throw RuleFileError(file: path, line: 0, column: 0, field: "rule_files", message: "cannot read rule file \(full)")
             }
@@ -81,14 +81,6 @@ public enum RuleTestRunner {
         }
         try top.finish()
         return failures
-    }
-
-    static func glob(_ pattern: String) -> [String] {
-        guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
-        let dir = (pattern as NSString).deletingLastPathComponent
-        let namePattern = (pattern as NSString).lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return [] }
-        return names.filter { fnmatch(namePattern, $0, 0) == 0 }.sorted().map { dir.isEmpty ? $0 : "\(dir)/\($0)" }
     }
 
     static func runGroup(_ node: Node, path: String, file: String, groups: [RuleGroup], evalInterval: Int64) throws -> [String] {

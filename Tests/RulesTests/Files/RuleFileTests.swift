@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilCore
 @testable import Rules
@@ -126,5 +127,16 @@ struct RuleFileTests {
         } catch {
             #expect(error.line == 2 && error.field == "alerts[0].severity")
         }
+    }
+}
+
+@Suite("Rule file globs")
+struct RuleFileGlobTests {
+    @Test("expands globs in the file name, relative to a base directory, sorted, without duplicates")
+    func globs() {
+        let base = FixtureFiles.root
+        let files = RuleFile.expand(patterns: ["rules/*.rules.yml", "rules/lifecycle.rules.yml", "rules/none-*.yml"], baseDirectory: base)
+        #expect(files.map { ($0 as NSString).lastPathComponent } == ["lifecycle.rules.yml", "staleness.rules.yml", "templates.rules.yml"])
+        #expect(RuleFile.expand(patterns: ["/abs/x.yml"], baseDirectory: base) == ["/abs/x.yml"])
     }
 }
