@@ -33,6 +33,16 @@ public struct RuleFile: Sendable, Hashable {
         return out
     }
 
+    /// Loads every file the patterns name, in order; the first invalid file fails the whole
+    /// load (a reload that fails keeps the old rules). Files using the seed shorthand load too.
+    public static func loadGroups(patterns: [String], baseDirectory: String) throws(RuleFileError) -> [RuleGroup] {
+        var groups: [RuleGroup] = []
+        for path in expand(patterns: patterns, baseDirectory: baseDirectory) {
+            groups += try load(path: path).groups
+        }
+        return groups
+    }
+
     static func glob(_ pattern: String) -> [String] {
         guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else { return [pattern] }
         let dir = (pattern as NSString).deletingLastPathComponent

@@ -139,4 +139,11 @@ struct RuleFileGlobTests {
         #expect(files.map { ($0 as NSString).lastPathComponent } == ["lifecycle.rules.yml", "staleness.rules.yml", "templates.rules.yml"])
         #expect(RuleFile.expand(patterns: ["/abs/x.yml"], baseDirectory: base) == ["/abs/x.yml"])
     }
+
+    @Test("loads all groups of all files; a missing file fails the load")
+    func loadGroups() throws {
+        let groups = try RuleFile.loadGroups(patterns: ["rules/*.yml"], baseDirectory: FixtureFiles.root)
+        #expect(groups.map(\.name).sorted() == ["alerts", "recording", "seed-alerts", "staleness", "templates"])
+        #expect(throws: RuleFileError.self) { try RuleFile.loadGroups(patterns: ["rules/missing.yml"], baseDirectory: FixtureFiles.root) }
+    }
 }
