@@ -45,20 +45,22 @@ public struct AlertState: Sendable, Hashable, Codable {
         var seen: Set<LabelSet> = []
         var transitions: [AlertTransition] = []
         let ruleLabels = Self.merge(groupLabels, rule.labels)
+        // Templates are parsed once per evaluation, not once per alert.
+        let labelTemplates = ruleLabels.map { CompiledText($0.name, $0.value) }
+        let annotationTemplates = rule.annotations.map { CompiledText($0.name, $0.value) }
+        let needsData = (labelTemplates + annotationTemplates).contains { $0.template != nil }
         for s in samples {
-            let sampleLabels = Dictionary(s.labels.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-            // `$labels` is the sample's full label set, `__name__` included (as in Prometheus).
-            let data = Template.Data(labels: sampleLabels, externalLabels: externalLabels,
-                                     externalURL: externalURL, value: s.value)
-            var labels = s.labels.droppingName
-            for l in ruleLabels {
-                labels = labels.setting(l.name, try Self.expand(l.value, data, rule: rule.name, field: "label \(l.name)"))
+            var data: Template.Data?
+            if needsData {
+                // `$labels` is the sample's full label set, `__name__` included (as in Prometheus).
+                let sampleLabels = Dictionary(s.labels.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+                data = Template.Data(labels: sampleLabels, externalLabels: externalLabels, externalURL: externalURL, value: s.value)
             }
+            var labels = s.labels.droppingName
+            for l in labelTemplates { labels = labels.setting(l.name, l.expand(data)) }
             labels = labels.setting("alertname", rule.name)
             var annotations: [String: String] = [:]
-            for a in rule.annotations {
-                annotations[a.name] = try Self.expand(a.value, data, rule: rule.name, field: "annotation \(a.name)")
-            }
+            for a in annotationTemplates { annotations[a.name] = a.expand(data) }
             guard seen.insert(labels).inserted else {
                 throw RuleError(rule: rule.name, message: "vector contains metrics with the same labelset after applying alert labels")
             }
@@ -128,13 +130,39 @@ public struct AlertState: Sendable, Hashable, Codable {
         return group.filter { !names.contains($0.name) } + rule
     }
 
-    static func expand(_ text: String, _ data: Template.Data, rule: String, field: String) throws(RuleError) -> String {
-        guard text.contains("{{") else { return text }
-        do {
-            return try Template(text).execute(data)
-        } catch {
-            // Prometheus logs the error and uses it as the text; we do the same.
-            return "<error expanding template: \(error.message)>"
+    /// A label or annotation value with its parsed template (nil for plain text).
+    struct CompiledText {
+        let name: String
+        let text: String
+        let template: Template?
+        let parseError: String?
+
+        init(_ name: String, _ text: String) {
+            self.name = name
+            self.text = text
+            if text.contains("{{") {
+                do {
+                    template = try Template(text)
+                    parseError = nil
+                } catch {
+                    template = nil
+                    parseError = error.message
+                }
+            } else {
+                template = nil
+                parseError = nil
+            }
+        }
+
+        /// Prometheus logs a failed expansion and uses the error text as the value; so do we.
+        func expand(_ data: Template.Data?) -> String {
+            if let parseError { return "<error expanding template: \(parseError)>" }
+            guard let template, let data else { return text }
+            do {
+                return try template.execute(data)
+            } catch {
+                return "<error expanding template: \(error.message)>"
+            }
         }
     }
 }

@@ -47,10 +47,9 @@ public struct RuleEngine: Sendable {
         let queryTime = t - group.queryOffset
         for (index, rule) in group.rules.enumerated() {
             let key = Self.key(group: group, index: index, rule: rule)
-            let evaluator = Evaluator(history: history, lookbackDelta: lookbackDelta, defaultSubqueryStep: evaluationInterval)
             let queried: [VectorSample]
             do {
-                queried = try Evaluator.samples(of: evaluator.instant(rule.expr, at: queryTime))
+                queried = try query(rule.expr, at: queryTime, history: history)
             } catch {
                 results.append(RuleResult(rule: rule.name, samples: [], error: RuleError(rule: rule.name, message: error.message),
                                           alerts: states[key]?.alerts ?? []))
@@ -81,6 +80,14 @@ public struct RuleEngine: Sendable {
             }
         }
         return GroupResult(rules: results, transitions: transitions)
+    }
+
+    /// Runs one query. The evaluator (and its reference to the history's storage) ends with
+    /// this call, so appending the rule's output afterwards mutates the history in place
+    /// instead of copying it (copy-on-write).
+    private func query(_ expr: Expr, at t: Int64, history: SeriesHistory) throws(EvalError) -> [VectorSample] {
+        let evaluator = Evaluator(history: history, lookbackDelta: lookbackDelta, defaultSubqueryStep: evaluationInterval)
+        return try Evaluator.samples(of: evaluator.instant(expr, at: t))
     }
 
     /// A recording rule's output: `__name__` set to the record name, rule labels applied,

@@ -72,6 +72,7 @@ extension Evaluator {
     /// and `__name__`.
     static func signature(_ ls: LabelSet, _ m: VectorMatching) -> LabelSet {
         if m.on { return ls.keeping(Set(m.labels)) }
+        if m.labels.isEmpty { return ls.droppingName }
         return ls.removing(Set(m.labels + ["__name__"]))
     }
 

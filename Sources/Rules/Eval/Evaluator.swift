@@ -90,8 +90,8 @@ public struct Evaluator: Sendable {
     func selectVector(_ s: VectorSelector, _ t: Int64) -> [VectorSample] {
         let ref = resolve(s.at, t) - s.offset
         var out: [VectorSample] = []
-        for ls in history.select(s.matchers) {
-            if let p = history.latest(ls, at: ref, lookback: lookbackDelta) {
+        for (ls, buf) in history.selectBuffers(s.matchers) {
+            if let p = buf.latest(at: ref, lookback: lookbackDelta) {
                 out.append(VectorSample(labels: ls, value: p.v, sourceTime: p.t))
             }
         }
@@ -101,11 +101,9 @@ public struct Evaluator: Sendable {
     func selectMatrix(_ s: VectorSelector, range: Int64, _ t: Int64) -> [RangeSeries] {
         let ref = resolve(s.at, t) - s.offset
         var out: [RangeSeries] = []
-        for ls in history.select(s.matchers) {
-            let pts = history.range(ls, after: ref - range, through: ref)
-            if !pts.isEmpty {
-                out.append(RangeSeries(labels: ls, points: pts.map { .init(t: $0.t, v: $0.v) }))
-            }
+        for (ls, buf) in history.selectBuffers(s.matchers) {
+            let pts = buf.points(after: ref - range, through: ref)
+            if !pts.isEmpty { out.append(RangeSeries(labels: ls, points: pts)) }
         }
         return out
     }

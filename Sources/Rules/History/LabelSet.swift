@@ -56,7 +56,12 @@ public struct LabelSet: Sendable, Hashable, Comparable, CustomStringConvertible,
         LabelSet(sorted: labels.filter { names.contains($0.name) })
     }
 
-    public var droppingName: LabelSet { removing(["__name__"]) }
+    public var droppingName: LabelSet {
+        guard let i = labels.firstIndex(where: { $0.name == "__name__" }) else { return self }
+        var out = labels
+        out.remove(at: i)
+        return LabelSet(sorted: out)
+    }
 
     /// The labels as VigilCore `Labels` (sorted, `__name__` excluded).
     public var withoutName: Labels { Labels(labels.filter { $0.name != "__name__" }) }

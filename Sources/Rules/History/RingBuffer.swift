@@ -97,4 +97,27 @@ struct RingBuffer: Sendable {
     }
 
     var byteSize: Int { times.count * 16 + 64 }
+
+    /// The newest non-stale sample in `(t - lookback, t]`, nil when the newest is stale or none.
+    func latest(at t: Int64, lookback: Int64) -> (t: Int64, v: Double)? {
+        let i = firstIndex(after: t) - 1
+        guard i >= 0 else { return nil }
+        let st = time(i), v = value(i)
+        guard st > t - lookback, !StaleMarker.isStale(v) else { return nil }
+        return (st, v)
+    }
+
+    /// Points in `(from, through]` without stale markers, in one pass.
+    func points(after from: Int64, through: Int64) -> [RangeSeries.Point] {
+        let start = firstIndex(after: from)
+        let end = firstIndex(after: through)
+        guard start < end else { return [] }
+        var out: [RangeSeries.Point] = []
+        out.reserveCapacity(end - start)
+        for i in start..<end {
+            let v = value(i)
+            if !StaleMarker.isStale(v) { out.append(RangeSeries.Point(t: time(i), v: v)) }
+        }
+        return out
+    }
 }

@@ -111,15 +111,25 @@ public struct SeriesHistory: Sendable {
         return candidates.filter { ls in matchers.allSatisfy { $0.matches(ls[$0.name] ?? "") } }
     }
 
+    /// The matching series with their buffers (one dictionary lookup per series).
+    func selectBuffers(_ matchers: [LabelMatcher]) -> [(LabelSet, RingBuffer)] {
+        var out: [(LabelSet, RingBuffer)] = []
+        func consider(_ ls: LabelSet) {
+            guard matchers.allSatisfy({ $0.matches(ls[$0.name] ?? "") }), let buf = series[ls] else { return }
+            out.append((ls, buf))
+        }
+        if let nameMatcher = matchers.first(where: { $0.name == "__name__" && $0.op == .equal }) {
+            for ls in byName[nameMatcher.value] ?? [] { consider(ls) }
+        } else {
+            for (ls, buf) in series where matchers.allSatisfy({ $0.matches(ls[$0.name] ?? "") }) { out.append((ls, buf)) }
+        }
+        return out
+    }
+
     /// The newest sample at or before `t` and after `t - lookback` (left-open), nil when there
     /// is none or it is a stale marker.
     public func latest(_ labels: LabelSet, at t: Int64, lookback: Int64) -> (t: Int64, v: Double)? {
-        guard let buf = series[labels] else { return nil }
-        let i = buf.firstIndex(after: t) - 1
-        guard i >= 0 else { return nil }
-        let st = buf.time(i), v = buf.value(i)
-        guard st > t - lookback, !StaleMarker.isStale(v) else { return nil }
-        return (st, v)
+        series[labels]?.latest(at: t, lookback: lookback)
     }
 
     /// Samples in `(from, through]` without stale markers (Prometheus 3.x: left-open range).
