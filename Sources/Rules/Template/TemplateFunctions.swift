@@ -39,8 +39,17 @@ enum TemplateFunctions {
             let f = DateFormatter()
             f.locale = Locale(identifier: "en_US_POSIX")
             f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSSSSS"
-            return .string(f.string(from: Date(timeIntervalSince1970: v)) + " +0000 UTC")
+            f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            // As Prometheus: nanoseconds truncated to a millisecond model.Time, printed like
+            // Go's Time.String (fraction without trailing zeros).
+            guard abs(v * 1e9) < 9.2e18 else { return .string(GoFormat.g(v, 4)) }
+            let ms = Int64(v * 1e9) / 1_000_000
+            var seconds = ms / 1000
+            var millis = ms % 1000
+            if millis < 0 { millis += 1000; seconds -= 1 }
+            var frac = millis == 0 ? "" : String(format: ".%03lld", millis)
+            while frac.hasSuffix("0") { frac.removeLast() }
+            return .string(f.string(from: Date(timeIntervalSince1970: Double(seconds))) + frac + " +0000 UTC")
         case "printf":
             guard case .string(let format) = try arg(0) else { throw err("printf: format must be a string") }
             return .string(GoFormat.sprintf(format, Array(args.dropFirst())))
