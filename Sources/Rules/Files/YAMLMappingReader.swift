@@ -99,6 +99,15 @@ final class YAMLMappingReader {
         return n
     }
 
+    func bool(_ key: String) throws(RuleFileError) -> Bool? {
+        guard let text = try string(key) else { return nil }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw error(value(key), childPath(key), "expected true or false, found \(PromQLString.quote(text))")
+        }
+    }
+
     func mapping(_ key: String) throws(RuleFileError) -> YAMLMappingReader? {
         guard let v = value(key) else { return nil }
         return try YAMLMappingReader(v, path: childPath(key), file: file)

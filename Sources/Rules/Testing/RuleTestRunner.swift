@@ -64,6 +64,8 @@ public enum RuleTestRunner {
             for file in matches { groups += try RuleFile.load(path: file).groups }
         }
         let evalInterval = try top.duration("evaluation_interval") ?? 60_000
+        // Prometheus 3.x's `fuzzy_compare` widens the tolerance of value comparisons.
+        let tolerance = (try top.bool("fuzzy_compare") ?? false) ? 1e-6 : 1e-9
         guard evalInterval > 0 else { throw top.error(top.value("evaluation_interval"), "evaluation_interval", "must be greater than 0") }
         if let order = try top.stringList("group_eval_order") {
             var ordered: [RuleGroup] = []
@@ -77,13 +79,13 @@ public enum RuleTestRunner {
         }
         var failures: [String] = []
         for item in try top.sequence("tests") ?? [] {
-            failures += try runGroup(item.node, path: item.path, file: path, groups: groups, evalInterval: evalInterval)
+            failures += try runGroup(item.node, path: item.path, file: path, groups: groups, evalInterval: evalInterval, tolerance: tolerance)
         }
         try top.finish()
         return failures
     }
 
-    static func runGroup(_ node: Node, path: String, file: String, groups: [RuleGroup], evalInterval: Int64) throws -> [String] {
+    static func runGroup(_ node: Node, path: String, file: String, groups: [RuleGroup], evalInterval: Int64, tolerance: Double) throws -> [String] {
         let m = try YAMLMappingReader(node, path: path, file: file)
         let name = try m.string("name")
         let interval = try m.duration("interval") ?? evalInterval
@@ -213,7 +215,7 @@ public enum RuleTestRunner {
             }
             let exp = test.expected.sorted { $0.labels < $1.labels }
             let gotSorted = got.map { ($0.labels, $0.value) }.sorted { $0.0 < $1.0 }
-            let same = exp.count == gotSorted.count && zip(exp, gotSorted).allSatisfy { $0.labels == $1.0 && close($0.value, $1.1) }
+            let same = exp.count == gotSorted.count && zip(exp, gotSorted).allSatisfy { $0.labels == $1.0 && close($0.value, $1.1, tolerance: tolerance) }
             if !same {
                 failures.append("\(prefix)    expr: \(PromQLString.quote(test.expr)), time: \(fmt(test.evalTime)),\n        exp: \(sampleList(exp.map { ($0.labels, $0.value) }))\n        got: \(sampleList(gotSorted))")
             }
@@ -231,10 +233,10 @@ public enum RuleTestRunner {
         }
     }
 
-    static func close(_ a: Double, _ b: Double) -> Bool {
+    static func close(_ a: Double, _ b: Double, tolerance: Double) -> Bool {
         if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
         if a == b { return true }
-        return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+        return abs(a - b) <= tolerance * max(abs(a), abs(b))
     }
 
     static func fmt(_ ms: Int64) -> String { PromDurationParser.format(ms) }
