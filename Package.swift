@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "Vigil",
             dependencies: [
-                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer",
+                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "Rules",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,8 @@
 
 /*
  * Starts a daemon on an already bound and listening socket (MHD_OPTION_LISTEN_SOCKET),
- * so the caller owns address parsing, resolution and bind errors. The external logger
+ * so the caller owns address parsing, resolution and bind errors. A thread_pool_size above 1
+ * spreads connections over that many internal threads (each connection stays on one). The external logger
  * is passed first, as the documentation asks, so no start-up message bypasses it; pass
  * NULL to keep MHD's own stderr logger.
  */
@@ -17,6 +18,7 @@ vigil_mhd_start_daemon(unsigned int flags,
                        MHD_socket listen_fd,
                        unsigned int connection_limit,
                        unsigned int connection_timeout_seconds,
+                       unsigned int thread_pool_size,
                        MHD_AccessHandlerCallback handler, void *handler_cls,
                        MHD_RequestCompletedCallback completed, void *completed_cls,
                        MHD_LogCallback logger, void *logger_cls)
@@ -27,6 +29,7 @@ vigil_mhd_start_daemon(unsigned int flags,
                                 MHD_OPTION_LISTEN_SOCKET, listen_fd,
                                 MHD_OPTION_CONNECTION_LIMIT, connection_limit,
                                 MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                                MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                                 MHD_OPTION_END);
     }
@@ -34,6 +37,7 @@ vigil_mhd_start_daemon(unsigned int flags,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                            MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_END);
 }

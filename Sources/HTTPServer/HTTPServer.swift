@@ -6,12 +6,13 @@ import Darwin
 import CMicroHTTPD
 import Synchronization
 
-/// An HTTP/1.1 server on libmicrohttpd: one internal epoll thread, a connection limit and a
-/// per-connection idle timeout.
+/// An HTTP/1.1 server on libmicrohttpd: `threads` internal epoll threads (one by default), a
+/// connection limit and a per-connection idle timeout.
 ///
-/// The handler runs synchronously on libmicrohttpd's single thread, one request at a time:
-/// it must never block, sleep, do I/O or wait for async work — copy pre-rendered bytes and
-/// return. A slow handler stalls every connection.
+/// The handler runs synchronously on the libmicrohttpd thread that owns the connection; with
+/// several threads it runs concurrently for different connections. It must never block, sleep,
+/// do I/O or wait for async work — copy pre-rendered bytes and return. A slow handler stalls
+/// every connection of its thread.
 public final class HTTPServer: Sendable {
     /// The port the server is bound to (the ephemeral port when listening on port 0).
     public let port: Int
@@ -40,6 +41,7 @@ public final class HTTPServer: Sendable {
         connectionLimit: Int = 256,
         connectionTimeoutSeconds: Int = 10,
         maxBodyBytes: Int = 1 << 20,
+        threads: Int = 1,
         log: (@Sendable (String) -> Void)? = nil,
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) throws(HTTPServerError) {
@@ -61,6 +63,7 @@ public final class HTTPServer: Sendable {
             fd,
             UInt32(connectionLimit),
             UInt32(connectionTimeoutSeconds),
+            UInt32(max(1, threads)),
             mhdAccessHandler, contextPointer,
             mhdRequestCompleted, contextPointer,
             log == nil ? nil : mhdLogger, contextPointer

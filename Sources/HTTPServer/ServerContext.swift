@@ -22,7 +22,8 @@ final class ServerContext: Sendable {
 }
 
 /// Per-request state stored in libmicrohttpd's `con_cls` (retained there, released by the
-/// request-completed callback). Only ever touched on libmicrohttpd's single internal thread.
+/// request-completed callback). Only ever touched by the one libmicrohttpd thread that owns its
+/// connection.
 final class RequestState {
     private let server: ServerContext
     var body: [UInt8] = []

@@ -9,7 +9,7 @@ struct Routes: Sendable {
 
     private let router: Router
 
-    init(store: SnapshotStore, reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
+    init(store: SnapshotStore, rules: RuleService, reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
         self.store = store
         self.reload = reload
         var r = Router()
@@ -26,6 +26,7 @@ struct Routes: Sendable {
             }
         }
         r.get("/") { _ in Self.landing() }
+        RulesAPI(rules: rules).register(on: &r)
         router = r
     }
 
@@ -51,6 +52,8 @@ struct Routes: Sendable {
             <li><a href="metrics">/metrics</a> — metrics (Prometheus text or OpenMetrics)</li>
             <li><a href="-/healthy">/-/healthy</a> — liveness</li>
             <li><a href="-/ready">/-/ready</a> — readiness (after the first collection round)</li>
+            <li><a href="api/v1/alerts">/api/v1/alerts</a>, <a href="api/v1/rules">/api/v1/rules</a>,
+                /api/v1/query?query=… — the Prometheus HTTP API's shapes</li>
             </ul></body></html>
 
             """

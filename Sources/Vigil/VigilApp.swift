@@ -17,6 +17,7 @@ final class VigilApp: Sendable {
     private let reloads = ReloadCounters()
     private let signalQueue = DispatchQueue(label: "vigil.signals")
     private let signals = Mutex<SignalWatcher?>(nil)
+    private let rules = Mutex<RuleService?>(nil)
 
     private struct Running: Sendable {
         var config: VigilConfig
@@ -31,13 +32,16 @@ final class VigilApp: Sendable {
 
     func run(initial config: VigilConfig) async throws {
         let listen = listenOverride ?? config.web.listenAddress
-        let routes = Routes(store: store, reload: { [self] in self.reload(trigger: "http") })
+        let ruleService = RuleService(config: config, store: store, logger: logger)
+        rules.withLock { $0 = ruleService }
+        let routes = Routes(store: store, rules: ruleService, reload: { [self] in self.reload(trigger: "http") })
         let server: HTTPServer
         do {
             server = try HTTPServer(
                 listenAddress: listen,
                 connectionLimit: config.web.maxConnections,
                 connectionTimeoutSeconds: Int(config.web.connectionTimeout.rounded(.up)),
+                threads: Self.httpThreads,
                 log: { [logger] message in logger.debug("http", metadata: ["detail": "\(message)"]) },
                 handler: { request in routes.handle(request) })
         } catch {
@@ -56,14 +60,22 @@ final class VigilApp: Sendable {
         logger.info("stopping")
         let stopped = current.withLock { $0?.scheduler }?.stop(timeout: 3) ?? true
         if !stopped { logger.warning("some collectors were still busy at shutdown") }
+        ruleService.stop()
         server.stop()
         logger.info("stopped")
     }
 
+    /// libmicrohttpd threads: /metrics keeps answering while an API query computes on another.
+    static let httpThreads = 4
+
     private func start(_ config: VigilConfig) {
         let targets = TargetFactory.targets(for: config, reloads: reloads, logger: logger)
-        let scheduler = Scheduler(targets: targets, store: store, logger: logger)
-        store.retain(sources: scheduler.sourceKeys)
+        let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
+        let ruleService = rules.withLock { $0 }
+        let scheduler = Scheduler(targets: targets, store: store, logger: logger) { source, families, at in
+            ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
+        }
+        store.retain(sources: scheduler.sourceKeys.union([RuleService.source]))
         scheduler.start()
         current.withLock { $0 = Running(config: config, scheduler: scheduler) }
     }
@@ -93,6 +105,7 @@ final class VigilApp: Sendable {
         // Stopping waits for busy collectors, so the swap happens off the caller's thread.
         DispatchQueue.global().async { [self] in
             _ = old?.scheduler.stop(timeout: 5)
+            rules.withLock { $0 }?.reload(newConfig)
             start(newConfig)
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Rules
 import VigilCore
 
 @main
@@ -15,7 +16,7 @@ struct VigilCommand: AsyncParsableCommand {
             PG* environment) and REDIS_URL (or REDIS_ADDR, or redis://localhost:6379).
             """,
         version: VigilVersion.current,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, CheckRulesCommand.self, TestRulesCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -49,6 +50,42 @@ struct CheckConfigCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+    }
+}
+
+struct CheckRulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-rules",
+        abstract: "Check rule files for errors, like `promtool check rules`.",
+        discussion: "Prometheus rule files and the seed's `alerts:` shorthand. Exit status 0 when every file is valid, 1 otherwise.")
+
+    @Argument(help: "Rule files to check.")
+    var files: [String]
+
+    func run() throws {
+        let report = RuleChecker.check(paths: files)
+        print(report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
+        if !report.passed { throw ExitCode(1) }
+    }
+}
+
+struct TestRulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-rules",
+        abstract: "Run rule unit-test files in promtool's format, like `promtool test rules`.",
+        discussion: "Each file names its rule_files, evaluation_interval, input_series, alert_rule_test and promql_expr_test. Exit status 0 when every test passes, 1 otherwise.")
+
+    @Argument(help: "Rule unit-test files.")
+    var files: [String]
+
+    func run() throws {
+        var passed = true
+        for file in files {
+            let report = RuleTestRunner.run(path: file)
+            print(report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
+            passed = passed && report.passed
+        }
+        if !passed { throw ExitCode(1) }
     }
 }
 
@@ -104,7 +141,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static func loadConfig(file: String?, environment: [String: String]) throws -> VigilConfig {
-        guard let file else { return VigilConfig.embeddedDefault(environment: environment) }
+        guard let file else { return try VigilConfig.embeddedDefault(environment: environment) }
         return try VigilConfig.load(file: file, environment: environment)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import PostgresCollector
 import RedisCollector
+import Rules
 import VigilCore
 import Yams
 
@@ -13,6 +14,15 @@ struct VigilConfig: Sendable {
         var collectInterval: Double = 15
         /// Seconds a collection may take; default two thirds of the interval.
         var collectTimeout: Double?
+        /// Seconds between rule evaluations of groups without their own interval; default the
+        /// collection interval (such groups run as soon as a collection lands).
+        var evaluationInterval: Double?
+        /// Labels added to alerts (and available as `$externalLabels` in templates).
+        var externalLabels: [String: String] = [:]
+        /// Base URL of this Vigil as users reach it, for links in alerts.
+        var externalURL = ""
+        /// Where alert state (and the notification outbox) persist; created when missing.
+        var stateDirectory = "data"
     }
 
     struct Web: Sendable {
@@ -37,6 +47,9 @@ struct VigilConfig: Sendable {
         var collectTimeout: Double?
     }
 
+    /// Where the shipped rules are installed (the container image puts them there).
+    static let defaultRulesPattern = "/usr/share/vigil/rules/*.yml"
+
     /// Neither postgres_exporter's 9187 nor redis_exporter's 9121.
     static let defaultListenAddress = ":9633"
 
@@ -44,10 +57,15 @@ struct VigilConfig: Sendable {
     var web = Web()
     var postgres: [PostgresTarget] = []
     var redis: [RedisTarget] = []
+    /// `rule_files` patterns as written, and the groups they loaded.
+    var ruleFiles: [String] = []
+    var ruleGroups: [RuleGroup] = []
     /// Where this configuration came from, for logs.
     var source = "embedded default"
 
     func interval(_ own: Double?) -> Double { own ?? global.collectInterval }
+
+    var evaluationInterval: Double { global.evaluationInterval ?? global.collectInterval }
 
     func timeout(interval: Double, own: Double?) -> Double {
         own ?? global.collectTimeout.map { min($0, interval) } ?? interval * 2 / 3
@@ -58,12 +76,19 @@ extension VigilConfig {
     /// The configuration used when no file is given: PostgreSQL from `DATABASE_URL`, else
     /// `DATA_SOURCE_NAME`, else libpq's own environment and defaults; Redis from `REDIS_URL`,
     /// else `REDIS_ADDR`, else `redis://localhost:6379`.
-    static func embeddedDefault(environment: [String: String]) -> VigilConfig {
+    static func embeddedDefault(environment: [String: String]) throws -> VigilConfig {
         var config = VigilConfig()
         let dsn = environment["DATABASE_URL"] ?? environment["DATA_SOURCE_NAME"] ?? ""
         config.postgres = [PostgresTarget(name: "default", options: PostgresCollectorOptions(dsn: dsn))]
         let redisURL = environment["REDIS_URL"] ?? environment["REDIS_ADDR"].map(normalizeRedisAddress) ?? "redis://localhost:6379"
         config.redis = [RedisTarget(name: "default", options: RedisCollectorOptions(url: redisURL, buildVersion: VigilVersion.current))]
+        // The shipped rules, where the package or the container image installs them.
+        config.ruleFiles = [defaultRulesPattern]
+        do {
+            config.ruleGroups = try RuleFile.loadGroups(patterns: config.ruleFiles, baseDirectory: "/")
+        } catch {
+            throw ConfigError(file: error.file, line: error.line, column: error.column, path: error.field, message: error.message)
+        }
         return config
     }
 
@@ -105,6 +130,18 @@ extension VigilConfig {
             config.global.collectInterval = try g.positiveDuration("collect_interval") ?? config.global.collectInterval
             config.global.collectTimeout = try g.positiveDuration("collect_timeout")
             try checkTimeout(g, interval: config.global.collectInterval, timeout: config.global.collectTimeout)
+            config.global.evaluationInterval = try g.positiveDuration("evaluation_interval")
+            if let labels = try g.mapping("external_labels") {
+                for key in labels.keys {
+                    guard key.range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) != nil else {
+                        throw context.error(labels.value(key), labels.childPath(key), "invalid label name")
+                    }
+                    config.global.externalLabels[key] = try labels.string(key) ?? ""
+                }
+                try labels.finish()
+            }
+            config.global.externalURL = try g.string("external_url") ?? ""
+            config.global.stateDirectory = try g.string("state_dir") ?? config.global.stateDirectory
             try g.finish()
         }
         if let w = try top.mapping("web") {
@@ -154,6 +191,14 @@ extension VigilConfig {
                 config.redis.append(target)
             }
             try r.finish()
+        }
+        if let patterns = try top.stringList("rule_files") {
+            config.ruleFiles = patterns
+            do {
+                config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)
+            } catch {
+                throw ConfigError(file: error.file, line: error.line, column: error.column, path: error.field, message: error.message)
+            }
         }
         try top.finish()
         return config

@@ -57,6 +57,9 @@ final class MappingReader {
 
     func childPath(_ key: String) -> String { Self.join(path, key) }
 
+    /// The keys of this mapping, in file order (for free-form maps such as labels).
+    var keys: [String] { entries.map(\.key) }
+
     /// The value node of `key`, or nil when absent or null. Marks the key as used.
     func value(_ key: String) -> Node? {
         consumed.insert(key)

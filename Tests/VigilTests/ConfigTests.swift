@@ -82,17 +82,17 @@ struct ConfigTests {
     }
 
     @Test("the embedded default reads DATABASE_URL before DATA_SOURCE_NAME, REDIS_URL before REDIS_ADDR")
-    func embedded() {
-        let both = VigilConfig.embeddedDefault(environment: [
+    func embedded() throws {
+        let both = try VigilConfig.embeddedDefault(environment: [
             "DATABASE_URL": "postgresql://a/db", "DATA_SOURCE_NAME": "postgresql://b/db",
             "REDIS_URL": "redis://r1:6379", "REDIS_ADDR": "r2:6379",
         ])
         #expect(both.postgres.first?.options.dsn == "postgresql://a/db")
         #expect(both.redis.first?.options.url == "redis://r1:6379")
-        let fallback = VigilConfig.embeddedDefault(environment: ["DATA_SOURCE_NAME": "host=b", "REDIS_ADDR": "r2:6380"])
+        let fallback = try VigilConfig.embeddedDefault(environment: ["DATA_SOURCE_NAME": "host=b", "REDIS_ADDR": "r2:6380"])
         #expect(fallback.postgres.first?.options.dsn == "host=b")
         #expect(fallback.redis.first?.options.url == "redis://r2:6380")
-        let none = VigilConfig.embeddedDefault(environment: [:])
+        let none = try VigilConfig.embeddedDefault(environment: [:])
         #expect(none.postgres.first?.options.dsn == "")
         #expect(none.redis.first?.options.url == "redis://localhost:6379")
     }
