@@ -1,5 +1,6 @@
 import random, sys
 random.seed(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+EXTENDED = len(sys.argv) > 3 and sys.argv[3] == 'extended'
 metrics = ['m{a="1",b="x"}', 'm{a="2",b="x"}', 'm{a="3",b="y"}', 'n{a="1"}', 'n{a="2"}', 'c{a="1",b="x"}', 'c{a="2",b="y"}']
 sel = ['m', 'n', 'c', 'm{b="x"}', 'm{a=~"1|3"}', 'm{b!="x"}', '{__name__=~"m|n"}', 'n{a!~"2"}']
 rng_fns = ['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'changes', 'resets', 'avg_over_time', 'min_over_time',
@@ -15,8 +16,28 @@ def vec(d):
     if r < 0.45:
         s = random.choice(['m', 'c', 'n'])
         return f'{random.choice(rng_fns)}({s}[{random.choice(ranges)}])'
-    if r < 0.55:
+    if r < 0.50:
         return f'{random.choice(inst_fns)}({vec(d-1)})'
+    if r < 0.55 and EXTENDED:
+        c = random.random()
+        if c < 0.15:
+            return f'clamp({vec(d-1)}, 1, 5)'
+        if c < 0.25:
+            return f'{random.choice(["clamp_min", "clamp_max"])}({vec(d-1)}, 2)'
+        if c < 0.4:
+            return f'label_replace({vec(d-1)}, "x", "$1-z", "a", "(.*)")'
+        if c < 0.5:
+            return f'label_join({vec(d-1)}, "j", ",", "a", "b")'
+        if c < 0.6:
+            return f'predict_linear({random.choice(["m", "c"])}[{random.choice(ranges)}], 60)'
+        if c < 0.7:
+            return f'quantile_over_time(0.7, {random.choice(["m", "n"])}[{random.choice(ranges)}])'
+        if c < 0.8:
+            fn = random.choice(["max_over_time", "avg_over_time", "rate", "min_over_time", "count_over_time", "deriv"])
+            return f'{fn}(({vec(d-1)})[3m10s:45s])'
+        if c < 0.9:
+            return f'{random.choice(sel)} offset {random.choice(["1m", "30s", "2m30s"])}'
+        return f'{random.choice(["m", "c"])}[{random.choice(ranges)}] offset 30s'.join(["sum_over_time(", ")"])
     if r < 0.72:
         g = random.choice(['', ' by (a)', ' by (b)', ' without (a)', ' without (b)'])
         a = random.choice(aggs + ['topk', 'bottomk', 'quantile'])
