@@ -25,6 +25,9 @@ struct TemplateTests {
         ("{{- \"a\" }}  {{- \"b\" -}}  c", "abc"),
         ("{{ $x := \"v\" }}{{ $x }}", "v"),
         ("{{/* comment */}}ok", "ok"),
+        ("{{ with $labels.job }}{{ . }}{{ else }}none{{ end }}", "api"),
+        ("{{ with $labels.missing }}{{ . }}{{ else }}{{ $labels.instance }}{{ end }}", "h:9090"),
+        ("{{ with $labels.job }}{{ $.Labels.instance }}/{{ . | toUpper }}{{ end }}", "h:9090/API"),
     ])
     func expands(_ template: String, _ expected: String) throws {
         #expect(try Self.expand(template) == expected)
