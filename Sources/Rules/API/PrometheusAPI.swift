@@ -11,17 +11,17 @@ public enum PrometheusAPI {
         switch value {
         case .scalar(let v):
             type = "scalar"
-            result = [ts, GoFormat.float(v)] as [Any]
+            result = [ts, GoFormat.fixed(v)] as [Any]
         case .string(let s):
             type = "string"
             result = [ts, s] as [Any]
         case .vector(let vec):
             type = "vector"
-            result = vec.map { ["metric": labelMap($0.labels), "value": [ts, GoFormat.float($0.value)] as [Any]] as [String: Any] }
+            result = vec.map { ["metric": labelMap($0.labels), "value": [ts, GoFormat.fixed($0.value)] as [Any]] as [String: Any] }
         case .matrix(let m):
             type = "matrix"
             result = m.map { s in
-                ["metric": labelMap(s.labels), "values": s.points.map { [Double($0.t) / 1000, GoFormat.float($0.v)] as [Any] }] as [String: Any]
+                ["metric": labelMap(s.labels), "values": s.points.map { [Double($0.t) / 1000, GoFormat.fixed($0.v)] as [Any] }] as [String: Any]
             }
         }
         return json(["status": "success", "data": ["resultType": type, "result": result] as [String: Any]])
