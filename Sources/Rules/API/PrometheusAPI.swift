@@ -84,15 +84,18 @@ public enum PrometheusAPI {
     static func ruleObject(_ s: RuleStatus) -> [String: Any] {
         var o: [String: Any] = [
             "health": s.lastEvaluation == nil ? "unknown" : (s.lastError == nil ? "ok" : "err"),
-            "lastError": s.lastError ?? "", "evaluationTime": s.evaluationSeconds,
-            "lastEvaluation": timestamp(s.lastEvaluation),
+            "evaluationTime": s.evaluationSeconds, "lastEvaluation": timestamp(s.lastEvaluation),
         ]
+        // Prometheus omits an empty lastError (and a recording rule's empty labels).
+        if let e = s.lastError, !e.isEmpty { o["lastError"] = e }
         switch s.rule {
         case .recording(let r):
             o["type"] = "recording"
             o["name"] = r.name
             o["query"] = r.exprText
-            o["labels"] = Dictionary(r.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
+            if !r.labels.isEmpty {
+                o["labels"] = Dictionary(r.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
+            }
         case .alerting(let a):
             let active = s.alerts.filter { $0.state != .inactive }
             o["type"] = "alerting"
@@ -121,13 +124,20 @@ public enum PrometheusAPI {
         Dictionary(ls.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
     }
 
-    /// RFC 3339 with fractional seconds, UTC, as Go marshals time.Time; the zero time when nil.
+    /// RFC 3339 in UTC as Go marshals time.Time (RFC3339Nano); the zero time when nil.
     static func timestamp(_ ms: Int64?) -> String {
         guard let ms else { return "0001-01-01T00:00:00Z" }
         let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.formatOptions = [.withInternetDateTime]
         f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        var seconds = ms / 1000
+        var millis = ms % 1000
+        if millis < 0 { millis += 1000; seconds -= 1 }
+        let base = f.string(from: Date(timeIntervalSince1970: Double(seconds)))  // …:SSZ
+        // Go's RFC3339Nano: fraction with trailing zeros trimmed, none when zero.
+        var frac = millis == 0 ? "" : String(format: ".%03lld", millis)
+        while frac.hasSuffix("0") { frac.removeLast() }
+        return String(base.dropLast()) + frac + "Z"
     }
 
     static func json(_ object: [String: Any]) -> Data {
