@@ -199,7 +199,7 @@ struct Parser {
                     guard case .number(let v) = current.kind else { throw unexpected(current, "@", expected: "timestamp") }
                     end = advance().end
                     let ts = sign * v
-                    guard ts.isFinite, abs(ts) < 9.2e15 else { throw error(t.start, "timestamp out of bounds for @ modifier: \(ts)") }
+                    guard ts.isFinite, abs(ts) <= PromDurationParser.maxSeconds * 1000 else { throw error(t.start, "timestamp out of bounds for @ modifier: \(ts)") }
                     at = .timestamp(Int64((ts * 1000).rounded()))
                 }
                 node = try setAt(node, at, at: t.start, end: end)
