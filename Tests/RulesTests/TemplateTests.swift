@@ -25,6 +25,9 @@ struct TemplateTests {
         ("{{- \"a\" }}  {{- \"b\" -}}  c", "abc"),
         ("{{ $x := \"v\" }}{{ $x }}", "v"),
         ("{{/* comment */}}ok", "ok"),
+        ("{{ with $labels.job }}{{ . }}{{ else }}none{{ end }}", "api"),
+        ("{{ with $labels.missing }}{{ . }}{{ else }}{{ $labels.instance }}{{ end }}", "h:9090"),
+        ("{{ with $labels.job }}{{ $.Labels.instance }}/{{ . | toUpper }}{{ end }}", "h:9090/API"),
     ])
     func expands(_ template: String, _ expected: String) throws {
         #expect(try Self.expand(template) == expected)
@@ -39,6 +42,11 @@ struct TemplateTests {
         #expect(GoFormat.float(1234567.891) == "1.234567891e+06")
         #expect(GoFormat.float(0.00001) == "1e-05")
         #expect(GoFormat.float(-2.5) == "-2.5")
+        #expect(GoFormat.fixed(1234567.891) == "1234567.891")
+        #expect(GoFormat.fixed(1e21) == "1000000000000000000000")
+        #expect(GoFormat.fixed(1e-7) == "0.0000001")
+        #expect(GoFormat.fixed(-0.5) == "-0.5")
+        #expect(GoFormat.fixed(.infinity) == "+Inf")
     }
 
     @Test("rejects malformed templates", arguments: ["{{ $labels.x ", "{{ nosuch 1 }}", "{{ if 1 }}x", "{{ range $labels }}{{ end }}"])

@@ -11,17 +11,17 @@ public enum PrometheusAPI {
         switch value {
         case .scalar(let v):
             type = "scalar"
-            result = [ts, GoFormat.float(v)] as [Any]
+            result = [ts, GoFormat.fixed(v)] as [Any]
         case .string(let s):
             type = "string"
             result = [ts, s] as [Any]
         case .vector(let vec):
             type = "vector"
-            result = vec.map { ["metric": labelMap($0.labels), "value": [ts, GoFormat.float($0.value)] as [Any]] as [String: Any] }
+            result = vec.map { ["metric": labelMap($0.labels), "value": [ts, GoFormat.fixed($0.value)] as [Any]] as [String: Any] }
         case .matrix(let m):
             type = "matrix"
             result = m.map { s in
-                ["metric": labelMap(s.labels), "values": s.points.map { [Double($0.t) / 1000, GoFormat.float($0.v)] as [Any] }] as [String: Any]
+                ["metric": labelMap(s.labels), "values": s.points.map { [Double($0.t) / 1000, GoFormat.fixed($0.v)] as [Any] }] as [String: Any]
             }
         }
         return json(["status": "success", "data": ["resultType": type, "result": result] as [String: Any]])
@@ -84,15 +84,18 @@ public enum PrometheusAPI {
     static func ruleObject(_ s: RuleStatus) -> [String: Any] {
         var o: [String: Any] = [
             "health": s.lastEvaluation == nil ? "unknown" : (s.lastError == nil ? "ok" : "err"),
-            "lastError": s.lastError ?? "", "evaluationTime": s.evaluationSeconds,
-            "lastEvaluation": timestamp(s.lastEvaluation),
+            "evaluationTime": s.evaluationSeconds, "lastEvaluation": timestamp(s.lastEvaluation),
         ]
+        // Prometheus omits an empty lastError (and a recording rule's empty labels).
+        if let e = s.lastError, !e.isEmpty { o["lastError"] = e }
         switch s.rule {
         case .recording(let r):
             o["type"] = "recording"
             o["name"] = r.name
             o["query"] = r.exprText
-            o["labels"] = Dictionary(r.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
+            if !r.labels.isEmpty {
+                o["labels"] = Dictionary(r.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
+            }
         case .alerting(let a):
             let active = s.alerts.filter { $0.state != .inactive }
             o["type"] = "alerting"
@@ -121,13 +124,20 @@ public enum PrometheusAPI {
         Dictionary(ls.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b })
     }
 
-    /// RFC 3339 with fractional seconds, UTC, as Go marshals time.Time; the zero time when nil.
+    /// RFC 3339 in UTC as Go marshals time.Time (RFC3339Nano); the zero time when nil.
     static func timestamp(_ ms: Int64?) -> String {
         guard let ms else { return "0001-01-01T00:00:00Z" }
         let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.formatOptions = [.withInternetDateTime]
         f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        var seconds = ms / 1000
+        var millis = ms % 1000
+        if millis < 0 { millis += 1000; seconds -= 1 }
+        let base = f.string(from: Date(timeIntervalSince1970: Double(seconds)))  // …:SSZ
+        // Go's RFC3339Nano: fraction with trailing zeros trimmed, none when zero.
+        var frac = millis == 0 ? "" : String(format: ".%03lld", millis)
+        while frac.hasSuffix("0") { frac.removeLast() }
+        return String(base.dropLast()) + frac + "Z"
     }
 
     static func json(_ object: [String: Any]) -> Data {

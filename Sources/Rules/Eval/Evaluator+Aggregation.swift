@@ -46,8 +46,8 @@ extension Evaluator {
                 var m = values[0]
                 for v in values.dropFirst() where m < v || m.isNaN { m = v }
                 out.append(VectorSample(labels: k, value: m))
-            case .stdvar: out.append(VectorSample(labels: k, value: PromMath.variance(values)))
-            case .stddev: out.append(VectorSample(labels: k, value: PromMath.variance(values).squareRoot()))
+            case .stdvar: out.append(VectorSample(labels: k, value: PromMath.aggregationVariance(values)))
+            case .stddev: out.append(VectorSample(labels: k, value: PromMath.aggregationVariance(values).squareRoot()))
             case .quantile: out.append(VectorSample(labels: k, value: PromMath.quantile(param, values)))
             case .topk, .bottomk:
                 guard !param.isNaN, param >= 1 else { continue }

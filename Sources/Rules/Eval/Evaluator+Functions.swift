@@ -29,8 +29,11 @@ extension Evaluator {
                 return x.offset < y.offset
             }.map(\.element))
         case "timestamp":
+            // The stored sample's time only for a plain vector selector argument (parentheses
+            // unwrapped), as Prometheus special-cases it; otherwise the evaluation time.
             let vec = try vectorArg(c, 0, t)
-            return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: Double($0.sourceTime ?? t) / 1000) })
+            let direct = Self.isVectorSelector(c.args[0])
+            return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: Double(direct ? ($0.sourceTime ?? t) : t) / 1000) })
         case "label_replace": return .vector(try labelReplace(c, t))
         case "label_join": return .vector(try labelJoin(c, t))
         case "histogram_quantile": return .vector(try histogramQuantile(c, t))
@@ -110,6 +113,14 @@ extension Evaluator {
     private func stringArg(_ c: FunctionCall, _ i: Int, _ t: Int64) throws(EvalError) -> String {
         guard case .string(let s) = try eval(c.args[i], t) else { throw EvalError("expected a string argument") }
         return s
+    }
+
+    static func isVectorSelector(_ e: Expr) -> Bool {
+        switch e {
+        case .vectorSelector: true
+        case .paren(let x): isVectorSelector(x)
+        default: false
+        }
     }
 
     static func rangeAndOffset(_ e: Expr) -> (Int64, Int64) {

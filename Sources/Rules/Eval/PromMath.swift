@@ -61,6 +61,22 @@ enum PromMath {
         return (aux + cAux) / count
     }
 
+    /// Population variance as the `stddev`/`stdvar` aggregators compute it in Prometheus 3.x:
+    /// the first value seeds the mean (NaN result when it is NaN or ±Inf), then Welford updates.
+    static func aggregationVariance(_ values: [Double]) -> Double {
+        guard let first = values.first else { return .nan }
+        var mean = first
+        var value: Double = (first.isNaN || first.isInfinite) ? .nan : 0
+        var count = 1.0
+        for v in values.dropFirst() {
+            count += 1
+            let delta = v - mean
+            mean += delta / count
+            value += delta * (v - mean)
+        }
+        return value / count
+    }
+
     /// Prometheus' quantile: linear interpolation between closest ranks (φ*(n-1)).
     static func quantile(_ q: Double, _ values: [Double]) -> Double {
         if values.isEmpty || q.isNaN { return .nan }

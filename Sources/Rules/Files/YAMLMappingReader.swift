@@ -85,7 +85,7 @@ final class YAMLMappingReader {
     /// A Prometheus duration (`5m`, `1h30m`, `0s`) in milliseconds.
     func duration(_ key: String) throws(RuleFileError) -> Int64? {
         guard let text = try string(key) else { return nil }
-        guard let seconds = PromDurationParser.parse(text), seconds * 1000 < 9.2e18 else {
+        guard let seconds = PromDurationParser.parse(text), seconds <= PromDurationParser.maxSeconds else {
             throw error(value(key), childPath(key), "invalid duration \(PromQLString.quote(text))")
         }
         return Int64((seconds * 1000).rounded())

@@ -6,9 +6,17 @@ public struct LabelSet: Sendable, Hashable, Comparable, CustomStringConvertible,
     public private(set) var labels: [Label]
 
     public init(_ labels: [Label]) {
-        var seen: [String: Label] = [:]
-        for l in labels where !l.value.isEmpty { seen[l.name] = l }
-        self.labels = seen.values.sorted { $0.name < $1.name }
+        // Stable sort by name, then keep the last of equal names (later pairs win).
+        let sorted = labels.enumerated().sorted { a, b in
+            a.element.name != b.element.name ? a.element.name < b.element.name : a.offset < b.offset
+        }
+        var out: [Label] = []
+        out.reserveCapacity(sorted.count)
+        for (_, l) in sorted {
+            if let last = out.last, last.name == l.name { out.removeLast() }
+            out.append(l)
+        }
+        self.labels = out.filter { !$0.value.isEmpty }
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {

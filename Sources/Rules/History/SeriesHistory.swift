@@ -100,7 +100,7 @@ public struct SeriesHistory: Sendable {
 
     // MARK: query
 
-    /// Label sets of the series matching every matcher.
+    /// Label sets of the series matching every matcher, sorted.
     public func select(_ matchers: [LabelMatcher]) -> [LabelSet] {
         let candidates: [LabelSet]
         if let nameMatcher = matchers.first(where: { $0.name == "__name__" && $0.op == .equal }) {
@@ -108,10 +108,11 @@ public struct SeriesHistory: Sendable {
         } else {
             candidates = Array(series.keys)
         }
-        return candidates.filter { ls in matchers.allSatisfy { $0.matches(ls[$0.name] ?? "") } }
+        return candidates.filter { ls in matchers.allSatisfy { $0.matches(ls[$0.name] ?? "") } }.sorted()
     }
 
-    /// The matching series with their buffers (one dictionary lookup per series).
+    /// The matching series with their buffers (one dictionary lookup per series), sorted by
+    /// label set.
     func selectBuffers(_ matchers: [LabelMatcher]) -> [(LabelSet, RingBuffer)] {
         var out: [(LabelSet, RingBuffer)] = []
         func consider(_ ls: LabelSet) {
@@ -123,6 +124,8 @@ public struct SeriesHistory: Sendable {
         } else {
             for (ls, buf) in series where matchers.allSatisfy({ $0.matches(ls[$0.name] ?? "") }) { out.append((ls, buf)) }
         }
+        // Deterministic order (hash order varies between processes): by label set.
+        out.sort { $0.0 < $1.0 }
         return out
     }
 

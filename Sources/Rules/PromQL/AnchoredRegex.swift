@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A regular expression anchored at both ends, as Prometheus anchors label matchers
 /// (`^(?s:re)$`). Literal patterns skip the regex engine. NSRegularExpression is immutable
@@ -7,6 +8,9 @@ public final class AnchoredRegex: @unchecked Sendable {
     public let pattern: String
     private let literal: String?
     private let regex: NSRegularExpression?
+    /// Label values repeat from one evaluation to the next: remember recent answers.
+    private let cache = Mutex<[String: Bool]>([:])
+    static let cacheLimit = 4096
 
     public init(_ pattern: String) throws(RegexError) {
         self.pattern = pattern
@@ -27,8 +31,14 @@ public final class AnchoredRegex: @unchecked Sendable {
     public func matches(_ s: String) -> Bool {
         if let literal { return s == literal }
         guard let regex else { return false }
+        if let known = cache.withLock({ $0[s] }) { return known }
         let ns = s as NSString
-        return regex.firstMatch(in: s, options: [], range: NSRange(location: 0, length: ns.length)) != nil
+        let result = regex.firstMatch(in: s, options: [], range: NSRange(location: 0, length: ns.length)) != nil
+        cache.withLock { c in
+            if c.count >= Self.cacheLimit { c.removeAll(keepingCapacity: true) }
+            c[s] = result
+        }
+        return result
     }
 
     /// The capture groups of a full match (index 0 is the whole string), nil when no match.

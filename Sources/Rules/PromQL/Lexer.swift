@@ -202,7 +202,7 @@ struct Lexer {
             guard let seconds = PromDurationParser.parse(text) else {
                 throw error(start, "bad duration syntax: \"\(text)\"")
             }
-            guard seconds * 1000 < 9.2e18 else { throw error(start, "duration out of range: \"\(text)\"") }
+            guard seconds <= PromDurationParser.maxSeconds else { throw error(start, "duration out of range: \"\(text)\"") }
             pos = q
             return token(.duration(Int64((seconds * 1000).rounded())), start)
         }

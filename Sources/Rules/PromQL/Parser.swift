@@ -12,6 +12,10 @@ struct Parser {
     private let input: [UInt8]
     private let tokens: [Token]
     private var index = 0
+    /// Current nesting of sub-expressions; bounded so hostile input (`((((…` from the HTTP
+    /// API) cannot exhaust the stack.
+    private var depth = 0
+    static let maxDepth = 500
 
     init(_ text: String) throws(PromQLError) {
         input = Array(text.utf8)
@@ -76,6 +80,9 @@ struct Parser {
     }
 
     private mutating func parseExpr(minPrecedence: Int) throws(PromQLError) -> Node {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maxDepth { throw error(current.start, "expression nested too deeply (more than \(Self.maxDepth) levels)") }
         var lhs = try parseUnary()
         while let op = binaryOp(current.kind), op.precedence >= minPrecedence {
             let opToken = advance()
@@ -192,7 +199,7 @@ struct Parser {
                     guard case .number(let v) = current.kind else { throw unexpected(current, "@", expected: "timestamp") }
                     end = advance().end
                     let ts = sign * v
-                    guard ts.isFinite, abs(ts) < 9.2e15 else { throw error(t.start, "timestamp out of bounds for @ modifier: \(ts)") }
+                    guard ts.isFinite, abs(ts) <= PromDurationParser.maxSeconds * 1000 else { throw error(t.start, "timestamp out of bounds for @ modifier: \(ts)") }
                     at = .timestamp(Int64((ts * 1000).rounded()))
                 }
                 node = try setAt(node, at, at: t.start, end: end)

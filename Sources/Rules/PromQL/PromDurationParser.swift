@@ -2,6 +2,9 @@ import VigilCore
 
 /// PromQL durations: Prometheus' units y w d h m s ms, in descending order, each at most once.
 enum PromDurationParser {
+    /// Longest duration Prometheus represents (Go's time.Duration: about 292 years). Keeping
+    /// durations and `@` timestamps this small means time arithmetic in Int64 ms never overflows.
+    static let maxSeconds: Double = 9_223_372_036
     static func parse(_ text: String) -> Double? {
         guard text != "0" else { return 0 }
         return PromDuration.parse(text)

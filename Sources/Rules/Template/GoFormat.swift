@@ -28,6 +28,20 @@ enum GoFormat {
         return sign + digits[..<idx] + "." + digits[idx...]
     }
 
+    /// `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never an exponent
+    /// (`1234567.891`, `0.0000001`); how the Prometheus HTTP API writes sample values.
+    static func fixed(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == 0 { return v.sign == .minus ? "-0" : "0" }
+        let (digits, exp) = shortestDigits(v)
+        let sign = v < 0 ? "-" : ""
+        if exp < 0 { return sign + "0." + String(repeating: "0", count: -exp - 1) + digits }
+        if digits.count <= exp + 1 { return sign + digits + String(repeating: "0", count: exp + 1 - digits.count) }
+        let idx = digits.index(digits.startIndex, offsetBy: exp + 1)
+        return sign + digits[..<idx] + "." + digits[idx...]
+    }
+
     /// `strconv.FormatFloat(v, 'e', -1, 64)`: `1e+00`, `1.5e-03`.
     static func exponent(_ v: Double) -> String {
         if v.isNaN { return "NaN" }

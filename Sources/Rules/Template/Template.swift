@@ -55,79 +55,99 @@ public struct Template: Sendable, Hashable {
         }
     }
 
+    /// Execution state: the data, variables, and dot (nil = the root data, as at the top level;
+    /// `with` rebinds it to its value).
+    struct Scope {
+        let data: Data
+        var vars: [String: TemplateValue]
+        var dot: TemplateValue?
+    }
+
     public func execute(_ data: Data) throws(TemplateError) -> String {
-        var vars: [String: TemplateValue] = [
+        var scope = Scope(data: data, vars: [
             "labels": .map(data.labels), "externalLabels": .map(data.externalLabels),
             "externalURL": .string(data.externalURL), "value": .number(data.value),
-        ]
+        ], dot: nil)
         var out = ""
-        try run(nodes, data, &vars, &out)
+        try run(nodes, &scope, &out)
         return out
     }
 
-    private func run(_ nodes: [Node], _ data: Data, _ vars: inout [String: TemplateValue], _ out: inout String) throws(TemplateError) {
+    private func run(_ nodes: [Node], _ scope: inout Scope, _ out: inout String) throws(TemplateError) {
         for n in nodes {
             switch n {
             case .text(let s): out += s
             case .action(let p):
-                let v = try eval(p, data, &vars)
+                let v = try eval(p, &scope)
                 if p.declare == nil { out += v.rendered }
             case .ifBlock(let cond, let then, let els):
-                let v = try eval(cond, data, &vars)
-                try run(v.truthy ? then : els, data, &vars, &out)
+                let v = try eval(cond, &scope)
+                try run(v.truthy ? then : els, &scope, &out)
             case .withBlock(let value, let then, let els):
-                let v = try eval(value, data, &vars)
-                try run(v.truthy ? then : els, data, &vars, &out)
+                let v = try eval(value, &scope)
+                if v.truthy {
+                    let saved = scope.dot
+                    scope.dot = v
+                    defer { scope.dot = saved }
+                    try run(then, &scope, &out)
+                } else {
+                    try run(els, &scope, &out)
+                }
             }
         }
     }
 
-    private func eval(_ p: Pipeline, _ data: Data, _ vars: inout [String: TemplateValue]) throws(TemplateError) -> TemplateValue {
+    private func eval(_ p: Pipeline, _ scope: inout Scope) throws(TemplateError) -> TemplateValue {
         var previous: TemplateValue?
         for cmd in p.commands {
-            previous = try evalCommand(cmd, previous, data, &vars)
+            previous = try evalCommand(cmd, previous, &scope)
         }
         let v = previous ?? .null
-        if let name = p.declare { vars[name] = v }
+        if let name = p.declare { scope.vars[name] = v }
         return v
     }
 
-    private func evalCommand(_ terms: [Term], _ piped: TemplateValue?, _ data: Data, _ vars: inout [String: TemplateValue]) throws(TemplateError) -> TemplateValue {
+    private func evalCommand(_ terms: [Term], _ piped: TemplateValue?, _ scope: inout Scope) throws(TemplateError) -> TemplateValue {
         guard let first = terms.first else { throw TemplateError(message: "empty command") }
         if case .function(let name) = first {
             var args: [TemplateValue] = []
-            for t in terms.dropFirst() { args.append(try evalTerm(t, data, &vars)) }
+            for t in terms.dropFirst() { args.append(try evalTerm(t, &scope)) }
             if let piped { args.append(piped) }
             return try TemplateFunctions.call(name, args)
         }
         guard terms.count == 1, piped == nil else {
             throw TemplateError(message: "can't give argument to non-function")
         }
-        return try evalTerm(first, data, &vars)
+        return try evalTerm(first, &scope)
     }
 
-    private func evalTerm(_ t: Term, _ data: Data, _ vars: inout [String: TemplateValue]) throws(TemplateError) -> TemplateValue {
+    private func evalTerm(_ t: Term, _ scope: inout Scope) throws(TemplateError) -> TemplateValue {
         switch t {
         case .literal(let v): return v
-        case .sub(let p): return try eval(p, data, &vars)
+        case .sub(let p): return try eval(p, &scope)
         case .function(let name): return try TemplateFunctions.call(name, [])
         case .variable(let name, let fields):
-            guard let v = vars[name] else { throw TemplateError(message: "undefined variable \"$\(name)\"") }
+            if name == "$" { return try root(scope.data, fields) }
+            guard let v = scope.vars[name] else { throw TemplateError(message: "undefined variable \"$\(name)\"") }
             return try field(v, fields)
         case .dot(let fields):
-            guard let first = fields.first else {
-                return .map(data.labels)
-            }
-            let base: TemplateValue
-            switch first {
-            case "Labels": base = .map(data.labels)
-            case "ExternalLabels": base = .map(data.externalLabels)
-            case "ExternalURL": base = .string(data.externalURL)
-            case "Value": base = .number(data.value)
-            default: throw TemplateError(message: "can't evaluate field \(first)")
-            }
-            return try field(base, Array(fields.dropFirst()))
+            guard let dot = scope.dot else { return try root(scope.data, fields) }
+            return try field(dot, fields)
         }
+    }
+
+    /// Fields of the root data: `.Labels`, `.ExternalLabels`, `.ExternalURL`, `.Value`.
+    private func root(_ data: Data, _ fields: [String]) throws(TemplateError) -> TemplateValue {
+        guard let first = fields.first else { return .map(data.labels) }
+        let base: TemplateValue
+        switch first {
+        case "Labels": base = .map(data.labels)
+        case "ExternalLabels": base = .map(data.externalLabels)
+        case "ExternalURL": base = .string(data.externalURL)
+        case "Value": base = .number(data.value)
+        default: throw TemplateError(message: "can't evaluate field \(first)")
+        }
+        return try field(base, Array(fields.dropFirst()))
     }
 
     private func field(_ v: TemplateValue, _ fields: [String]) throws(TemplateError) -> TemplateValue {

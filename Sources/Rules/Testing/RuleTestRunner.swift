@@ -109,7 +109,8 @@ public enum RuleTestRunner {
             }
             try sm.finish()
             for (i, v) in values.enumerated() {
-                let t = Int64(i) * interval
+                let (t, overflow) = Int64(i).multipliedReportingOverflow(by: interval)
+                guard !overflow else { throw sm.error(sm.value("values"), sm.childPath("values"), "sample \(i) lies beyond the representable time range") }
                 switch v {
                 case .blank: continue
                 case .stale: history.append(labels, t: t, value: StaleMarker.value)
@@ -167,6 +168,9 @@ public enum RuleTestRunner {
         let prefix = name.map { "    name: \($0),\n" } ?? ""
         var engine = RuleEngine(externalLabels: externalLabels, externalURL: externalURL, evaluationInterval: evalInterval)
         let maxEval = (alertTests.map(\.evalTime) + exprTests.map(\.evalTime)).max() ?? 0
+        guard maxEval / evalInterval <= Self.maxEvaluations else {
+            throw m.error(m.node, path, "eval_time \(fmt(maxEval)) needs more than \(Self.maxEvaluations) rule evaluations at evaluation_interval \(fmt(evalInterval))")
+        }
         let sortedAlerts = alertTests.sorted { $0.evalTime < $1.evalTime }
         var next = 0
         var ts: Int64 = 0
@@ -232,6 +236,9 @@ public enum RuleTestRunner {
         default: return Double(text.replacingOccurrences(of: "_", with: "")) ?? Evaluator.parseLe(text)
         }
     }
+
+    /// Most rule evaluations one test group may ask for (bounds run time).
+    static let maxEvaluations: Int64 = 1_000_000
 
     static func close(_ a: Double, _ b: Double, tolerance: Double) -> Bool {
         if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }

@@ -32,7 +32,8 @@ struct PrometheusAPITests {
         let alerts = try Self.object(PrometheusAPI.alertsResponse([alert]))
         let list = try #require((alerts["data"] as? [String: Any])?["alerts"] as? [[String: Any]])
         #expect(list.first?["value"] as? String == "1e+00")
-        #expect(list.first?["activeAt"] as? String == "1970-01-01T00:00:00.000Z")
+        #expect(list.first?["activeAt"] as? String == "1970-01-01T00:00:00Z")
+        #expect(PrometheusAPI.timestamp(1_700_000_000_250) == "2023-11-14T22:13:20.25Z")
         let rule = AlertingRule(name: "Down", expr: try PromQL.parse("up == 0"), exprText: "up == 0", holdDuration: 300_000)
         let group = RuleGroup(name: "g", file: "f.yml", rules: [.alerting(rule)])
         let rules = try Self.object(PrometheusAPI.rulesResponse([.init(group: group, interval: 60_000, rules: [
@@ -43,6 +44,7 @@ struct PrometheusAPITests {
         let r = try #require((g["rules"] as? [[String: Any]])?.first)
         #expect(r["state"] as? String == "firing" && r["duration"] as? Double == 300 && r["health"] as? String == "ok")
         #expect(r["type"] as? String == "alerting" && r["query"] as? String == "up == 0")
+        #expect(r["lastError"] == nil)
     }
 
     @Test("check-rules reports like promtool")

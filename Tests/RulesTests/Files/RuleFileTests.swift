@@ -135,15 +135,15 @@ struct RuleFileGlobTests {
     @Test("expands globs in the file name, relative to a base directory, sorted, without duplicates")
     func globs() {
         let base = FixtureFiles.root
-        let files = RuleFile.expand(patterns: ["rules/*.rules.yml", "rules/lifecycle.rules.yml", "rules/none-*.yml"], baseDirectory: base)
-        #expect(files.map { ($0 as NSString).lastPathComponent } == ["lifecycle.rules.yml", "staleness.rules.yml", "templates.rules.yml"])
+        let files = RuleFile.expand(patterns: ["rules/s*.yml", "rules/staleness.rules.yml", "rules/lifecycle.rules.yml", "rules/none-*.yml"], baseDirectory: base)
+        #expect(files.map { ($0 as NSString).lastPathComponent } == ["seed-alerts.yml", "staleness.rules.yml", "lifecycle.rules.yml"])
         #expect(RuleFile.expand(patterns: ["/abs/x.yml"], baseDirectory: base) == ["/abs/x.yml"])
     }
 
     @Test("loads all groups of all files; a missing file fails the load")
     func loadGroups() throws {
-        let groups = try RuleFile.loadGroups(patterns: ["rules/*.yml"], baseDirectory: FixtureFiles.root)
-        #expect(groups.map(\.name).sorted() == ["alerts", "recording", "seed-alerts", "staleness", "templates"])
+        let groups = try RuleFile.loadGroups(patterns: ["rules/[lst]*.yml"], baseDirectory: FixtureFiles.root)
+        #expect(groups.map(\.name) == ["recording", "alerts", "seed-alerts", "staleness", "templates"])
         #expect(throws: RuleFileError.self) { try RuleFile.loadGroups(patterns: ["rules/missing.yml"], baseDirectory: FixtureFiles.root) }
     }
 }

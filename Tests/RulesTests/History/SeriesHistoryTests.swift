@@ -76,4 +76,13 @@ struct SeriesHistoryTests {
         for i in 0..<20 { h.append(ls, t: Int64(i), value: Double(i)) }
         #expect(h.range(ls, after: -1, through: 100).map(\.v) == (12..<20).map(Double.init))
     }
+
+    @Test("label sets sort by name, later pairs win, empty values are absent labels")
+    func labelSets() {
+        let ls = LabelSet([Label("b", "2"), Label("a", "1"), Label("a", "3"), Label("c", ""), Label("d", "x"), Label("d", "")])
+        #expect(ls.labels == [Label("a", "3"), Label("b", "2")])
+        #expect(ls.setting("c", "9").labels.map(\.name) == ["a", "b", "c"])
+        #expect(ls.setting("a", "").labels == [Label("b", "2")])
+        #expect(LabelSet(name: "m", labels: ["x": "1"]).description == "m{x=\"1\"}")
+    }
 }

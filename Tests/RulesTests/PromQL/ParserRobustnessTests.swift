@@ -48,4 +48,14 @@ struct ParserRobustnessTests {
             _ = try? PromQL.parse(s)
         }
     }
+
+    @Test("deep nesting is an error, not a stack overflow")
+    func deepNesting() {
+        let deep = String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
+        #expect(throws: PromQLError.self) { try PromQL.parse(deep) }
+        let unary = String(repeating: "-", count: 100_000) + "1"
+        #expect(throws: PromQLError.self) { try PromQL.parse(unary) }
+        let ok = String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)
+        #expect((try? PromQL.parse(ok)) != nil)
+    }
 }
