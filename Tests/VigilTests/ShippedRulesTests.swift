@@ -34,7 +34,7 @@ struct ShippedRulesTests {
                          "bullmq-alerts.yml", "vigil-alerts.yml"] {
             #expect(names.contains(expected), "rules/\(expected) is missing")
         }
-        #expect(Self.testFiles.count >= 6)
+        #expect(Self.testFiles.count >= 5)
         #expect(!Self.yamlFiles(in: Self.vigilOnlyTestsDir).isEmpty)
     }
 
