@@ -105,6 +105,43 @@ struct ShippedRulesTests {
         }
     }
 
+    /// promtool cannot read the shorthand, but it can check the alerts Vigil makes of it: the
+    /// rules Vigil loaded are written out as a Prometheus rule file (JSON is YAML) and the
+    /// shorthand's unit tests run against it under promtool, so their expected values come
+    /// from the oracle too.
+    @Test("promtool passes the seed shorthand's tests on the alerts Vigil loads from it")
+    func seedShorthandUnderPromtool() throws {
+        guard let promtool = TestEnvironment.tool("promtool") else { return }
+        let file = try RuleFile.load(path: Self.rulesDir.appendingPathComponent("seed-alerts.yml").path)
+        let group = try #require(file.groups.first)
+        var rules: [[String: Any]] = []
+        for case .alerting(let a) in group.rules {
+            rules.append([
+                "alert": a.name,
+                "expr": a.exprText,
+                "for": "\(a.holdDuration)ms",
+                "labels": Dictionary(a.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                "annotations": Dictionary(a.annotations.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }),
+            ])
+        }
+        try #require(rules.count == 4)
+        let json = try JSONSerialization.data(withJSONObject: ["groups": [["name": group.name, "rules": rules]]],
+                                              options: [.sortedKeys, .withoutEscapingSlashes])
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try json.write(to: dir.appendingPathComponent("seed-alerts.yml"))
+        try FileManager.default.copyItem(at: Self.rulesDir.appendingPathComponent("seed-recording.yml"),
+                                         to: dir.appendingPathComponent("seed-recording.yml"))
+        let testText = try String(contentsOfFile: Self.vigilOnlyTestsDir.appendingPathComponent("seed-alerts.test.yml").path,
+                                  encoding: .utf8)
+        let rewritten = testText.replacingOccurrences(of: "../../seed-", with: "seed-")
+        #expect(rewritten != testText)
+        let testPath = dir.appendingPathComponent("seed-alerts.test.yml")
+        try rewritten.write(to: testPath, atomically: true, encoding: .utf8)
+        let out = try Subprocess.run(promtool, ["test", "rules", testPath.path], timeout: 120)
+        #expect(out.status == 0, "promtool test rules failed on the translated seed alerts:\n\(out.stdout)\(out.stderr)")
+    }
+
     /// Names of alerts and recorded metrics that the unit tests mention.
     static func testedNames() -> (alerts: Set<String>, text: String) {
         var alerts: Set<String> = []
