@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilTests",
-            dependencies: ["Vigil", "VigilCore"],
+            dependencies: ["Vigil", "VigilCore", "Rules"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
