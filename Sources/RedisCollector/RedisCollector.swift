@@ -30,6 +30,9 @@ public final class RedisCollector: Collector {
         /// Failures of optional commands (CONFIG, LATENCY, SLOWLOG, SCAN …) by command.
         var commandFailures: [String: Double] = [:]
         var loggedFailures: Set<String> = []
+        /// Optional commands the server does not know (e.g. LATENCY HISTOGRAM before Redis 7):
+        /// not sent again on this collector.
+        var unsupported: Set<String> = []
         var planner: KeyScanPlanner
         /// Job index → what the job is for.
         var purposes: [ScanPurpose]
@@ -174,18 +177,23 @@ public final class RedisCollector: Collector {
 
         // LATENCY and SLOWLOG in one round trip; managed Redis may refuse any of them.
         var extras: [[String]] = [["LATENCY", "LATEST"], ["SLOWLOG", "LEN"], ["SLOWLOG", "GET", "1"]]
-        if options.latencyHistograms { extras.append(["LATENCY", "HISTOGRAM"]) }
+        let histograms = options.latencyHistograms && !s.unsupported.contains("LATENCY HISTOGRAM")
+        if histograms { extras.append(["LATENCY", "HISTOGRAM"]) }
         let replies = try c.pipeline(extras)
         for (cmd, reply) in zip(extras, replies) {
             if let e = reply.errorMessage {
-                noteFailure(&s, command: cmd.prefix(2).joined(separator: " "), message: e)
+                let name = cmd.prefix(2).joined(separator: " ")
+                noteFailure(&s, command: name, message: e)
+                if name == "LATENCY HISTOGRAM", e.lowercased().contains("unknown subcommand") {
+                    s.unsupported.insert(name)
+                }
             }
         }
         if replies.count == extras.count {
             if replies[0].errorMessage == nil { CommandFamilies.latencyLatest(replies[0], to: &b) }
             CommandFamilies.slowlog(length: replies[1].errorMessage == nil ? replies[1] : nil,
                                     last: replies[2].errorMessage == nil ? replies[2] : nil, to: &b)
-            if options.latencyHistograms, replies[3].errorMessage == nil {
+            if histograms, replies[3].errorMessage == nil {
                 var usec: [String: Double] = [:]
                 for f in info.fields where f.section == "Commandstats" {
                     if let cs = InfoFamilies.commandStat(f.key, f.value) { usec[cs.cmd] = cs.usec }
