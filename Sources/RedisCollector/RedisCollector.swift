@@ -238,7 +238,12 @@ public final class RedisCollector: Collector {
         let budget = min(options.scanTimePerCycle, context.remaining * 0.5)
         let stopAt = Monotonic.now + budget
         while Monotonic.now < stopAt, let step = s.planner.nextStep(now: Monotonic.now) {
-            try c.select(step.db)
+            if let e = try c.selectIfPossible(step.db) {
+                // A database that does not exist is a configuration problem of this pattern only.
+                noteFailure(&s, command: "SELECT", message: e)
+                s.planner.fail(step, now: Monotonic.now)
+                continue
+            }
             let reply = try c.command(["SCAN", step.cursor, "MATCH", step.match, "COUNT", String(step.count)])
             guard let parts = reply.array, parts.count == 2, let next = parts[0].text, let keys = parts[1].array else {
                 noteFailure(&s, command: "SCAN", message: reply.errorMessage ?? "unexpected SCAN reply")
@@ -287,7 +292,10 @@ public final class RedisCollector: Collector {
         let nowUnix = Date().timeIntervalSince1970
         for db in Set(queues.map(\.db)).sorted() {
             let inDB = queues.filter { $0.db == db }
-            try c.select(db)
+            if let e = try c.selectIfPossible(db) {
+                noteFailure(&s, command: "SELECT", message: e)
+                continue
+            }
             // Chunks of 50 queues per round trip keep replies small and each call bounded.
             var start = inDB.startIndex
             while start < inDB.endIndex {
