@@ -252,7 +252,9 @@ public final class RedisCollector: Collector {
             }
             if case .bullmq(_, let prefix) = s.purposes[step.job] {
                 var found = s.discovering[step.job] ?? []
-                for case .string(let k) in keys {
+                // Memory stays bounded whatever the keyspace holds: names past the cap are not kept.
+                let cap = max(1, options.bullmq.maxQueues) * 2
+                for case .string(let k) in keys where found.count < cap {
                     if let name = BullMQ.queueName(metaKey: k, prefix: prefix) { found.insert(name) }
                 }
                 s.discovering[step.job] = found
