@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "PostgresCollector",
-            dependencies: ["VigilCore", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "CLibPQ", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -70,7 +70,7 @@ let package = Package(
         ),
 
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
-        .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], swiftSettings: strict),
+        .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RedisCollectorTests",
             dependencies: ["RedisCollector", "VigilCore"],

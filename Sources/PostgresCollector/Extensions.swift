@@ -8,23 +8,10 @@ final class Extensions: StatCollector {
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
         var set = FamilySet()
-        var failures: [String] = []
-        for db in try server.connector.databases() {
-            switch db.runner {
-            case .failure(let e):
-                failures.append("\(db.name): \(e)")
-            case .success(let runner):
-                do {
-                    for row in try runner.rows(Self.query) {
-                        set.gauge("pg_extension_info", "Installed extensions, value 1.",
-                                  ["datname": row.label("datname"), "extname": row.label("extname"), "extversion": row.label("extversion")], 1)
-                    }
-                } catch let e as PostgresError where e.connectionUnusable && runner === sql {
-                    throw e
-                } catch {
-                    failures.append("\(db.name): \(error)")
-                }
-            }
+        let (perDatabase, failures) = try server.connector.each(main: sql) { try $0.rows(Self.query) }
+        for row in perDatabase.flatMap({ $0 }) {
+            set.gauge("pg_extension_info", "Installed extensions, value 1.",
+                      ["datname": row.label("datname"), "extname": row.label("extname"), "extversion": row.label("extversion")], 1)
         }
         if !failures.isEmpty { throw PartialFailure(families: set.families, message: failures.joined(separator: "; ")) }
         return set.families

@@ -59,7 +59,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
 
 /// Keeps the notices libpq hands to the notice processor (bounded), instead of libpq
 /// printing them on stderr.
-final class NoticeSink: @unchecked Sendable {
+final class NoticeSink: Sendable {
     // Only touched from the connection's thread; the lock is for the rare reader elsewhere.
     private let state = Mutex<(count: Int, last: String?)>((0, nil))
 
@@ -124,7 +124,9 @@ final class LibPQConnection {
 
     /// Connects within `deadline`. `statementTimeout` (seconds, 0 = none) is set on the session.
     /// `database`, when given, replaces the DSN's database.
-    init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double, deadline: ContinuousClock.Instant) throws {
+    /// `lockTimeout` (seconds, 0 = none) bounds waits for locks on the session.
+    init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double,
+         lockTimeout: Double = 1, deadline: ContinuousClock.Instant) throws {
         let params = try Self.parse(dsn: dsn)
         secret = params["password"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -150,9 +152,17 @@ final class LibPQConnection {
             if PQsetnonblocking(started, 1) != 0 {
                 throw PostgresError(.connect, "could not switch the connection to non-blocking mode")
             }
+            var settings: [String] = []
             if statementTimeout > 0 {
-                let ms = max(1, Int((statementTimeout * 1000).rounded()))
-                _ = try query("SET statement_timeout = \(ms)", deadline: deadline)
+                settings.append("SET statement_timeout = \(max(1, Int((statementTimeout * 1000).rounded())))")
+            }
+            if lockTimeout > 0 {
+                // A table under ACCESS EXCLUSIVE lock must not hold a collection up until the
+                // statement timeout.
+                settings.append("SET lock_timeout = \(max(1, Int((lockTimeout * 1000).rounded())))")
+            }
+            if !settings.isEmpty {
+                _ = try query(settings.joined(separator: "; "), deadline: deadline)
             }
         } catch {
             close()
@@ -207,9 +217,13 @@ final class LibPQConnection {
     /// The server process id of this session (`pg_backend_pid()`), 0 when not connected.
     var backendPID: Int32 { conn.map { PQbackendPID($0) } ?? 0 }
 
-    /// Whether the connection is still usable.
+    /// Whether the connection is still usable. Reads what the server sent meanwhile (without
+    /// waiting), so a session the server closed (restart, `pg_terminate_backend`) shows up here.
     var isHealthy: Bool {
         guard let conn else { return false }
+        if PQstatus(conn) == CONNECTION_OK, PQisBusy(conn) == 0 {
+            _ = PQconsumeInput(conn)
+        }
         return PQstatus(conn) == CONNECTION_OK
     }
 

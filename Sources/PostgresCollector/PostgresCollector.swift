@@ -16,6 +16,19 @@ public final class PostgresCollector: Collector {
         session = Mutex(PostgresSession(options: options, logger: logger))
     }
 
+    /// Reads the custom queries file of `options` and returns the first problem found (file,
+    /// line, query name and column at fault), or nil when the file is fine or none is set.
+    /// For configuration checks (`vigil check-config`).
+    public static func validateQueriesFile(_ options: PostgresCollectorOptions) -> String? {
+        guard let path = options.queriesFile else { return nil }
+        do {
+            _ = try CustomQueries.load(path: path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public func collect(_ context: CollectContext) throws -> [MetricFamily] {
         try session.withLock { s in try s.collect(context) }
     }

@@ -13,6 +13,11 @@ public struct PostgresCollectorOptions: Sendable {
     /// Every statement is also bounded on the client by the collection deadline.
     public var statementTimeout: Double = 5
 
+    /// Server-side `lock_timeout` for the collector's sessions, in seconds (0 = none): how long
+    /// a statement may wait for a lock (tables under an ACCESS EXCLUSIVE lock are sized from
+    /// estimates rather than waited for; this bounds what remains, custom queries included).
+    public var lockTimeout: Double = 1
+
     /// `application_name` of the collector's sessions (a value in the DSN wins).
     public var applicationName: String = "vigil"
 

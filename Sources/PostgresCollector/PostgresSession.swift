@@ -28,6 +28,7 @@ final class ConnectionRunner: SQLRunner {
 }
 
 /// A database reached for per-database statistics: a runner, or why there is none.
+/// `DatabaseConnector.each` runs a body on every one, replacing a lost connection once.
 struct DatabaseHandle {
     let name: String
     let runner: Result<any SQLRunner, PostgresError>
@@ -37,8 +38,39 @@ struct DatabaseHandle {
 /// connection). Connections are kept across cycles.
 protocol DatabaseConnector: AnyObject {
     func databases() throws -> [DatabaseHandle]
+    /// A fresh connection to `database` after its connection was lost (not for the main one).
+    func reconnect(database: String) throws -> any SQLRunner
     /// Server process ids of Vigil's own sessions on this server.
     var ownBackendPIDs: [Int32] { get }
+}
+
+extension DatabaseConnector {
+    /// Runs `body` on every database; failures are collected per database, except the loss of
+    /// `main` (the target's own connection), which is thrown. A connection to another database
+    /// that turns out lost is replaced once.
+    func each<T>(main: any SQLRunner, _ body: (any SQLRunner) throws -> T) throws -> (results: [T], failures: [String]) {
+        var results: [T] = []
+        var failures: [String] = []
+        for db in try databases() {
+            switch db.runner {
+            case .failure(let e):
+                failures.append("\(db.name): \(e)")
+            case .success(let runner):
+                do {
+                    do {
+                        results.append(try body(runner))
+                    } catch let e as PostgresError where e.kind == .connectionLost && runner !== main {
+                        results.append(try body(try reconnect(database: db.name)))
+                    }
+                } catch let e as PostgresError where e.connectionUnusable && runner === main {
+                    throw e
+                } catch {
+                    failures.append("\(db.name): \(error)")
+                }
+            }
+        }
+        return (results, failures)
+    }
 }
 
 /// The state of one PostgreSQL target, used from its thread only (the collector wraps it
@@ -77,12 +109,32 @@ final class PostgresSession: DatabaseConnector {
             Wal(), Replication(), StatReplication(), ReplicationSlot(), ReplicationSlots(),
             UserTables(options: options), StatProgressVacuum(),
             StatStatements(options: options), DatabaseWraparound(), IdleInTransaction(), BlockedSessions(),
-            StatWal(), Extensions(),
+            StatWal(), Extensions(), CustomQueriesCollector(options: options, logger: logger),
         ]
         return list
     }
 
     private func now() -> Double { seconds(ContinuousClock.now - epoch) }
+
+    /// The last warning logged per collector: the same failure is logged once, not every cycle.
+    private var lastWarning: [String: String] = [:]
+
+    private func warnOnce(_ collector: String, _ what: String, _ error: String) {
+        guard lastWarning[collector] != error else { return }
+        lastWarning[collector] = error
+        logger.warning("\(what)", metadata: ["collector": "\(collector)", "error": "\(error)"])
+    }
+
+    /// Seconds allowed for connecting: the options' value, or the DSN's `connect_timeout`
+    /// when that is shorter (libpq ignores it for the non-blocking connect Vigil uses).
+    private var connectTimeout: Double {
+        Self.connectTimeout(options: options)
+    }
+
+    static func connectTimeout(options: PostgresCollectorOptions) -> Double {
+        let fromDSN = (try? LibPQConnection.parse(dsn: options.dsn))?["connect_timeout"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil }
+        return min(options.connectTimeout, fromDSN ?? .infinity)
+    }
 
     func collect(_ context: CollectContext) throws -> [MetricFamily] {
         let started = ContinuousClock.now
@@ -121,6 +173,7 @@ final class PostgresSession: DatabaseConnector {
             throw e
         }
         mainDatabase = info.label("db")
+        runner = ConnectionRunner(conn, database: mainDatabase, deadline: context.deadline, counter: cycleCounter)
         let server = ServerContext(
             version: ServerVersion(number: Int(info.value("num"))),
             versionString: info.label("version"),
@@ -142,15 +195,19 @@ final class PostgresSession: DatabaseConnector {
             } catch let e as PartialFailure {
                 anyFailed = true
                 set.append(contentsOf: e.families)
-                logger.warning("collector partly failed", metadata: ["collector": "\(c.name)", "error": "\(e.message)"])
+                warnOnce(c.name, "collector partly failed", e.message)
             } catch let e as CollectorUnavailable {
-                anyFailed = true
+                // Something the server lacks (an extension): pg_scrape_collector_success says
+                // so; pg_exporter_last_scrape_error stays for failures, which alerts watch.
                 if reportedUnavailable.insert(c.name).inserted {
                     logger.notice("collector unavailable", metadata: ["collector": "\(c.name)", "reason": "\(e.reason)"])
                 }
             } catch {
                 anyFailed = true
-                logger.warning("collector failed", metadata: ["collector": "\(c.name)", "error": "\(error)"])
+                warnOnce(c.name, "collector failed", "\(error)")
+            }
+            if success == 1, lastWarning.removeValue(forKey: c.name) != nil {
+                logger.info("collector recovered", metadata: ["collector": "\(c.name)"])
             }
             let labels: Labels = ["collector": c.name]
             set.gauge("pg_scrape_collector_duration_seconds", "postgres_exporter: Duration of a collector scrape.", labels, seconds(ContinuousClock.now - t))
@@ -176,10 +233,11 @@ final class PostgresSession: DatabaseConnector {
         guard backoff.mayAttempt(at: t) else {
             throw PostgresError(.connect, "reconnecting after \(backoff.failures) failed attempts; next attempt in \(String(format: "%.1f", backoff.wait(at: t))) s")
         }
-        let connectDeadline = min(deadline, ContinuousClock.now + .milliseconds(Int64(options.connectTimeout * 1000)))
+        let connectDeadline = min(deadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, applicationName: options.applicationName,
-                                        statementTimeout: options.statementTimeout, deadline: connectDeadline)
+                                        statementTimeout: options.statementTimeout,
+                                        lockTimeout: options.lockTimeout, deadline: connectDeadline)
             if backoff.failures > 0 { logger.info("reconnected") }
             backoff.succeeded()
             main = c
@@ -202,7 +260,7 @@ final class PostgresSession: DatabaseConnector {
         let mainRunner = ConnectionRunner(main, database: mainDatabase, deadline: cycleDeadline, counter: cycleCounter)
         var names: [String] = [mainDatabase]
         if options.allDatabases {
-            names = try mainRunner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname")
+            names = try mainRunner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND has_database_privilege(datname, 'CONNECT') ORDER BY datname")
                 .map { $0.label("datname") }
         }
         names = names.filter { options.includes(database: $0) }
@@ -229,6 +287,13 @@ final class PostgresSession: DatabaseConnector {
         return handles
     }
 
+    func reconnect(database: String) throws -> any SQLRunner {
+        others[database]?.close()
+        others[database] = nil
+        let c = try connection(to: database)
+        return ConnectionRunner(c, database: database, deadline: cycleDeadline, counter: cycleCounter)
+    }
+
     private func connection(to database: String) throws -> LibPQConnection {
         if let c = others[database], c.isHealthy { return c }
         others[database]?.close()
@@ -238,10 +303,11 @@ final class PostgresSession: DatabaseConnector {
         guard b.mayAttempt(at: t) else {
             throw PostgresError(.connect, "database \(database): waiting \(String(format: "%.1f", b.wait(at: t))) s before reconnecting")
         }
-        let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(options.connectTimeout * 1000)))
+        let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
-                                        statementTimeout: options.statementTimeout, deadline: deadline)
+                                        statementTimeout: options.statementTimeout,
+                                        lockTimeout: options.lockTimeout, deadline: deadline)
             b.succeeded()
             otherBackoff[database] = b
             others[database] = c

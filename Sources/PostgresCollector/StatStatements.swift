@@ -3,8 +3,8 @@ import VigilCore
 /// Statement statistics from pg_stat_statements: `pg_stat_statements_{calls_total,
 /// seconds_total, rows_total, block_read_seconds_total, block_write_seconds_total}`
 /// {user, datname, queryid} for the top N statements by total time, a remainder series per
-/// database (`user="other", queryid="other"`) that counts the other statements' increases,
-/// and the `pg_stat_statements_latency_seconds` histogram {datname}.
+/// database (`user="other", queryid="other"`) for the other statements (see
+/// `StatementLatency`), and the `pg_stat_statements_latency_seconds` histogram {datname}.
 final class StatStatements: StatCollector {
     let name = "stat_statements"
     private var latency: StatementLatency

@@ -38,6 +38,22 @@ enum StatUserTables {
         COALESCE(extract(epoch FROM s.last_analyze), 0)::float8 AS last_analyze,
         COALESCE(extract(epoch FROM s.last_autoanalyze), 0)::float8 AS last_autoanalyze,
         s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count,
-        pg_indexes_size(s.relid) AS indexes_size, pg_table_size(s.relid) AS table_size
+        CASE WHEN s.relid IN (SELECT relation FROM exclusive) THEN
+               (SELECT COALESCE(sum(ic.relpages), 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = s.relid)
+               * current_setting('block_size')::bigint
+             ELSE pg_indexes_size(s.relid) END AS indexes_size,
+        CASE WHEN s.relid IN (SELECT relation FROM exclusive) THEN
+               (c.relpages::bigint + COALESCE((SELECT t.relpages FROM pg_class t WHERE t.oid = c.reltoastrelid), 0))
+               * current_setting('block_size')::bigint
+             ELSE pg_table_size(s.relid) END AS table_size
+        """
+
+    /// Tables under (or queued for) an ACCESS EXCLUSIVE lock, whose exact size cannot be read
+    /// without waiting: their size is estimated from `relpages` instead (migrations, VACUUM FULL).
+    static let exclusiveLocks = """
+        WITH exclusive AS (
+          SELECT relation FROM pg_locks
+          WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
         """
 }

@@ -2,8 +2,10 @@ import VigilCore
 
 /// Turns successive pg_stat_statements snapshots into per-interval deltas: a latency
 /// histogram per database (each statement's mean over the interval counted into a bucket,
-/// weighted by its calls) and monotonic remainder counters for the statements outside the
-/// top N. Pure: snapshots come in, families go out.
+/// weighted by its calls) and remainder counters for the statements outside the top N. A
+/// remainder starts at those statements' totals and then grows by their increases, so it
+/// never goes down when statements move in or out of the top N (no false counter resets),
+/// and sums over a database are exact while the top N stays the same. Pure.
 struct StatementLatency {
     struct Key: Hashable {
         var user: String
@@ -70,6 +72,13 @@ struct StatementLatency {
         }.map(\.key)
         let top = Array(ranked.prefix(topN))
         let topSet = Set(top)
+        if previous == nil {
+            // The remainder starts at the absolute totals of the statements outside the top N,
+            // so sums are exact while the top N stays the same; afterwards it only grows.
+            for (key, current) in snapshot where !topSet.contains(key) {
+                remainder[key.datname] = (remainder[key.datname] ?? .zero) + current
+            }
+        }
         if let previous {
             for (key, current) in snapshot {
                 let d = Self.delta(current: current, previous: previous[key])

@@ -17,11 +17,13 @@ final class UserTables: StatCollector {
     }
 
     static let query = """
+        \(StatUserTables.exclusiveLocks)
         SELECT current_database() AS datname, s.schemaname, s.relname,
         \(StatUserTables.selectList),
         \(StatioUserTables.selectList)
         FROM pg_stat_user_tables s
         JOIN pg_statio_user_tables io ON io.relid = s.relid
+        JOIN pg_class c ON c.oid = s.relid
         """
 
     /// One table's numbers.
@@ -34,28 +36,16 @@ final class UserTables: StatCollector {
     }
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var tables: [Table] = []
-        var failures: [String] = []
         let columns = (StatUserTables.specs + StatioUserTables.specs).map(\.column)
-        for db in try server.connector.databases() {
-            switch db.runner {
-            case .failure(let e):
-                failures.append("\(db.name): \(e)")
-            case .success(let runner):
-                do {
-                    for row in try runner.rows(Self.query) {
-                        var values: [String: Double] = [:]
-                        for c in columns { values[c] = row.double(c) ?? 0 }
-                        tables.append(Table(datname: row.label("datname"), schemaname: row.label("schemaname"),
-                                            relname: row.label("relname"), values: values))
-                    }
-                } catch let e as PostgresError where e.connectionUnusable && runner === sql {
-                    throw e
-                } catch {
-                    failures.append("\(db.name): \(error)")
-                }
+        let (perDatabase, failures) = try server.connector.each(main: sql) { runner -> [Table] in
+            try runner.rows(Self.query).map { row in
+                var values: [String: Double] = [:]
+                for c in columns { values[c] = row.double(c) ?? 0 }
+                return Table(datname: row.label("datname"), schemaname: row.label("schemaname"),
+                             relname: row.label("relname"), values: values)
             }
         }
+        let tables = perDatabase.flatMap { $0 }
         let families = Self.families(tables, cap: cap, stat: server.options.isEnabled("stat_user_tables"),
                                      statio: server.options.isEnabled("statio_user_tables"))
         if !failures.isEmpty {

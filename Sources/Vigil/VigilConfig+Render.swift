@@ -24,6 +24,8 @@ extension VigilConfig {
             lines.append("      collect_timeout: \(PromDuration.format(timeout(interval: i, own: t.collectTimeout)))")
             lines.append("      connect_timeout: \(PromDuration.format(o.connectTimeout))")
             lines.append("      statement_timeout: \(PromDuration.format(o.statementTimeout))")
+            lines.append("      lock_timeout: \(PromDuration.format(o.lockTimeout))")
+            lines.append("      application_name: \(quoted(o.applicationName))")
             lines.append("      reconnect_backoff_max: \(PromDuration.format(o.reconnectBackoffMax))")
             lines.append("      collectors:")
             for name in PostgresCollectorOptions.defaultCollectors.keys.sorted() {

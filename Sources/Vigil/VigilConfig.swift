@@ -192,6 +192,8 @@ extension VigilConfig {
         var o = PostgresCollectorOptions(dsn: dsn)
         o.connectTimeout = try t.positiveDuration("connect_timeout") ?? o.connectTimeout
         o.statementTimeout = try t.duration("statement_timeout") ?? o.statementTimeout
+        o.lockTimeout = try t.duration("lock_timeout") ?? o.lockTimeout
+        o.applicationName = try t.string("application_name") ?? o.applicationName
         o.reconnectBackoffMax = try t.positiveDuration("reconnect_backoff_max") ?? o.reconnectBackoffMax
         if let c = try t.mapping("collectors") {
             for name in PostgresCollectorOptions.defaultCollectors.keys.sorted() {
@@ -221,6 +223,9 @@ extension VigilConfig {
                 throw t.context.error(t.value("queries_file"), t.childPath("queries_file"), "cannot read file \(full)")
             }
             o.queriesFile = full
+            if let problem = PostgresCollector.validateQueriesFile(o) {
+                throw t.context.error(t.value("queries_file"), t.childPath("queries_file"), problem)
+            }
         }
         return o
     }

@@ -57,9 +57,9 @@ struct LibPQConnectionIntegrationTests {
         let c = try LibPQConnection(dsn: dsn, statementTimeout: 2.5, deadline: .after(seconds: 5))
         defer { c.close() }
         #expect(c.serverVersion >= 120000)
-        let r = try c.query("SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st, NULL::text AS n, 42 AS answer", deadline: .after(seconds: 5))
-        #expect(r.columns == ["app", "st", "n", "answer"])
-        #expect(r.rows == [["vigil", "2500ms", nil, "42"]])
+        let r = try c.query("SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt, NULL::text AS n, 42 AS answer", deadline: .after(seconds: 5))
+        #expect(r.columns == ["app", "st", "lt", "n", "answer"])
+        #expect(r.rows == [["vigil", "2500ms", "1s", nil, "42"]])
 
         let p = try c.query("SELECT $1::int + 1 AS v, $2::text IS NULL AS isnull", ["41", nil], deadline: .after(seconds: 5))
         #expect(p.rows == [["42", "t"]])

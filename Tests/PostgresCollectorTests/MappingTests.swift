@@ -113,3 +113,33 @@ struct MappingTests {
         #expect(r["missing"] == nil)
     }
 }
+
+@Suite("Version checks, PostgreSQL 12 to 17 (pure)")
+struct VersionQueryTests {
+    @Test("each version gets the columns it has")
+    func queries() {
+        for major in 12...17 {
+            let v = ServerVersion(major: major)
+            let bg = StatBGWriter.query(v)
+            #expect(bg.contains("checkpoints_timed") == (major < 17), "bgwriter \(major)")
+            #expect(bg.contains("buffers_clean"))
+            #expect(StatDatabase.query(v).contains("active_time") == (major >= 14), "stat_database \(major)")
+            #expect(ReplicationSlot.query(v).contains("NULL::bigint AS safe_wal_size") == (major < 13), "slots \(major)")
+            #expect(StatWal.query(v).contains("wal_write_time"))
+            let st = StatStatements.query(v)
+            #expect(st.contains("total_exec_time") == (major >= 13))
+            #expect(st.contains("shared_blk_read_time") == (major >= 17))
+        }
+        #expect(!StatWal.query(ServerVersion(major: 18)).contains("wal_write_time"))
+    }
+
+    @Test("the DSN's connect_timeout shortens the connect timeout")
+    func connectTimeout() {
+        var o = PostgresCollectorOptions(dsn: "postgresql://u@h/db?connect_timeout=2")
+        #expect(PostgresSession.connectTimeout(options: o) == 2)
+        o.dsn = "host=h connect_timeout=30"
+        #expect(PostgresSession.connectTimeout(options: o) == 5)
+        o.dsn = "host=h"
+        #expect(PostgresSession.connectTimeout(options: o) == 5)
+    }
+}

@@ -101,7 +101,7 @@ struct PostgresExporterComparisonTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(body.contains("pg_up 1"), "postgres_exporter did not reach the server")
-        let theirs = try TextFormatParser.parse(body)
+        let theirs = try ExpositionParser.parse(body)
 
         let collector = PostgresCollector(options: PostgresCollectorOptions(dsn: dsn))
         defer { collector.close() }
@@ -109,7 +109,7 @@ struct PostgresExporterComparisonTests {
         // The Scheduler adds the up metric.
         ours.append(.gauge("pg_up", "up", value: 1))
         let rendered = String(decoding: ExpositionRenderer.render(ours, format: .text), as: UTF8.self)
-        let mine = Dictionary(try TextFormatParser.parse(rendered).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let mine = Dictionary(try ExpositionParser.parse(rendered).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         var compared = 0
         for family in theirs {

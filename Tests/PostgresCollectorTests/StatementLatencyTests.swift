@@ -69,6 +69,14 @@ struct StatementLatencyTests {
 
     @Test("top N keeps the largest by time; the rest feed a monotonic remainder per database")
     func topAndRemainder() throws {
+        // Sums are exact from the first snapshot on while the top N is stable.
+        var exact = StatementLatency(bounds: [1], topN: 1)
+        let first = StatStatements.families(latency: &exact, snapshot: [
+            Key(user: "u", datname: "db", queryid: "a"): t(5, 10), Key(user: "u", datname: "db", queryid: "b"): t(2, 1),
+            Key(user: "u", datname: "db", queryid: "c"): t(3, 1),
+        ])
+        #expect(first.first(where: { $0.name == "pg_stat_statements_calls_total" })?.samples.map(\.value).reduce(0, +) == 10)
+
         var l = StatementLatency(bounds: [1], topN: 1)
         let a = Key(user: "u", datname: "db", queryid: "a")
         let b = Key(user: "u", datname: "db", queryid: "b")
@@ -76,12 +84,12 @@ struct StatementLatencyTests {
         let f1 = StatStatements.families(latency: &l, snapshot: [a: t(2, 20), b: t(3, 3)])
         let calls = try #require(f1.first(where: { $0.name == "pg_stat_statements_calls_total" }))
         #expect(calls.samples.map { $0.labels["queryid"] ?? "" } == ["a", "other"])
-        #expect(calls.samples.last?.value == 2)  // b ran twice since the last look
+        #expect(calls.samples.last?.value == 3)  // b's 1 call at the start, and 2 since
         // b overtakes a: b gets its own series; the remainder never goes down.
         let f2 = StatStatements.families(latency: &l, snapshot: [a: t(3, 21), b: t(4, 100)])
         let calls2 = try #require(f2.first(where: { $0.name == "pg_stat_statements_calls_total" }))
         #expect(calls2.samples.map { $0.labels["queryid"] ?? "" } == ["b", "other"])
-        #expect(calls2.samples.last?.value == 3)
+        #expect(calls2.samples.last?.value == 4)  // never down, although b left the remainder
         #expect(calls2.samples.first?.labels.names == ["user", "datname", "queryid"])
     }
 
@@ -135,7 +143,8 @@ struct StatStatementsIntegrationTests {
         #expect(family(families, "pg_scrape_collector_success")?.samples.first?.value == 1)
         let hist = try #require(family(families, "pg_stat_statements_latency_seconds"))
         let b = buckets(hist) { $0["datname"] == db }
-        #expect(b.last?.1 == 50, "calls counted: \(b)")
+        // Collectors of tests running in parallel may add a few fast statements in this database.
+        #expect((b.last?.1 ?? 0) >= 50, "calls counted: \(b)")
         let p95 = histogramQuantile(0.95, b)
         #expect(p95 > 0.1 && p95 <= 0.25, "p95 \(p95) from \(b)")
         #expect(histogramQuantile(0.5, b) <= 0.01)
@@ -160,7 +169,8 @@ struct StatStatementsIntegrationTests {
             let families = try collectOnce(c)
             let success = family(families, "pg_scrape_collector_success")?.samples.first { $0.labels["collector"] == "stat_statements" }
             #expect(success?.value == 0)
-            #expect(family(families, "pg_exporter_last_scrape_error")?.samples.first?.value == 1)
+            // A missing extension is not a scrape error (alerts watch that one).
+            #expect(family(families, "pg_exporter_last_scrape_error")?.samples.first?.value == 0)
         }
     }
 }

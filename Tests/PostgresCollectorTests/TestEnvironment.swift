@@ -13,8 +13,6 @@ enum TestEnvironment {
     /// The DSN of the test server, or nil (recording an issue when servers are required).
     static func pgDSN() -> String? { value("VIGIL_TEST_PG_DSN") }
 
-    static func replicaDSN() -> String? { env["VIGIL_TEST_PG_REPLICA_DSN"].flatMap { $0.isEmpty ? nil : $0 } }
-
     static func value(_ name: String) -> String? {
         if let v = env[name], !v.isEmpty { return v }
         if serversRequired { Issue.record("\(name) is not set but servers are required") }

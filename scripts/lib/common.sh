@@ -23,14 +23,14 @@ VIGIL_PACKAGES=(
   libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev pkg-config
   postgresql postgresql-contrib redis-server
   prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter
-  curl python3
+  curl python3 procps
 )
 VIGIL_BENCH_PACKAGES=(wrk nginx-light)
 
 VIGIL_TMP=""
 _vigil_apt_updated=false
 _vigil_cleaned=false
-_vigil_groups=()      # process-group leaders started by spawn_group
+_vigil_sessions=()    # session leaders started by spawn_session
 _vigil_server_ctls=() # ctl scripts of the servers started here, stopped in reverse order
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -65,8 +65,8 @@ cleanup() {
   trap '' INT TERM # a second Ctrl-C must not cut the cleanup short
 
   local i
-  for ((i = ${#_vigil_groups[@]} - 1; i >= 0; i--)); do
-    stop_group "${_vigil_groups[i]}"
+  for ((i = ${#_vigil_sessions[@]} - 1; i >= 0; i--)); do
+    stop_session "${_vigil_sessions[i]}"
   done
   for ((i = ${#_vigil_server_ctls[@]} - 1; i >= 0; i--)); do
     "${_vigil_server_ctls[i]}" kill || warn "could not stop the server of ${_vigil_server_ctls[i]}"
@@ -77,47 +77,58 @@ cleanup() {
   exit "$status"
 }
 
-# Runs "$@" in the background in a new session (so in its own process group)
-# and registers it for cleanup. Sets VIGIL_LAST_PID. Redirect at the call site.
-spawn_group() {
+# Runs "$@" in the background in a new session and registers it for cleanup,
+# which stops every process of that session (swift test puts its test runner
+# in another process group, and tests start their own children). Sets
+# VIGIL_LAST_PID (the session id). Redirect at the call site.
+spawn_session() {
   setsid "$@" &
   VIGIL_LAST_PID=$!
-  _vigil_groups+=("$VIGIL_LAST_PID")
+  _vigil_sessions+=("$VIGIL_LAST_PID")
 }
 
-# Waits for a group started by spawn_group and returns its exit status. A
-# trapped signal interrupts the wait at once, and cleanup then stops the group.
-wait_group() {
-  local pid=$1 status=0
-  wait "$pid" || status=$?
-  local kept=() g
-  for g in "${_vigil_groups[@]}"; do
-    [[ $g == "$pid" ]] || kept+=("$g")
+# Waits for a session leader started by spawn_session and returns its exit
+# status. A trapped signal interrupts the wait at once; cleanup then stops it.
+wait_session() {
+  local sid=$1 status=0
+  wait "$sid" || status=$?
+  local kept=() s
+  for s in "${_vigil_sessions[@]}"; do
+    [[ $s == "$sid" ]] || kept+=("$s")
   done
-  _vigil_groups=("${kept[@]}")
+  _vigil_sessions=("${kept[@]}")
   return "$status"
 }
 
-# SIGTERM to a whole process group, SIGKILL after 10 s if anything is left.
-stop_group() {
-  local pgid=$1 tries
-  kill -TERM -- "-$pgid" 2>/dev/null || return 0
-  for ((tries = 0; tries < 100; tries++)); do
-    group_alive "$pgid" || break
-    sleep 0.1
-  done
-  if group_alive "$pgid"; then
-    warn "process group $pgid ignored SIGTERM for 10 s; killing it"
-    kill -KILL -- "-$pgid" 2>/dev/null || true
-  fi
-  wait "$pgid" 2>/dev/null || true
+# Prints the live processes of session $1 (zombies excluded: an exited process
+# whose parent has not reaped it yet still answers kill -0).
+session_pids() {
+  ps -e -o pid=,sid=,stat= | awk -v s="$1" '$2 == s && $3 !~ /^Z/ { print $1 }'
 }
 
-# Succeeds while process group $1 has a member that is not a zombie (exited
-# processes whose parent has not reaped them still answer kill -0).
-group_alive() {
-  ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+# SIGTERM to every process of a session; SIGKILL to what is left after 10 s.
+stop_session() {
+  local sid=$1 pids tries
+  mapfile -t pids < <(session_pids "$sid")
+  if ((${#pids[@]} > 0)); then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for ((tries = 0; tries < 100; tries++)); do
+      [[ -n $(session_pids "$sid") ]] || break
+      sleep 0.1
+    done
+    mapfile -t pids < <(session_pids "$sid")
+    if ((${#pids[@]} > 0)); then
+      warn "killing what is left of session $sid after SIGTERM: ${pids[*]}"
+      kill -KILL "${pids[@]}" 2>/dev/null || true
+    fi
+  fi
+  wait "$sid" 2>/dev/null || true
 }
+
+# The names these had before they stopped whole sessions (scripts/bench-http).
+spawn_group() { spawn_session "$@"; }
+wait_group() { wait_session "$@"; }
+stop_group() { stop_session "$@"; }
 
 # ---------------------------------------------------------------------------
 # Packages

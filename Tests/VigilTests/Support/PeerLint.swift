@@ -15,12 +15,15 @@ enum PeerLint {
         }
     }
 
-    /// promtool 2.42 parses only the text format. OpenMetrics differs from it in one escape:
-    /// a double quote in HELP must be written `\"`, which the text parser rejects. This undoes
-    /// that escape on HELP lines only, so promtool lints the rest of an OpenMetrics body.
+    /// promtool 2.42 parses only the text format. OpenMetrics differs from it in two spellings
+    /// on metadata lines: a double quote in HELP must be written `\"` (the text parser rejects
+    /// that escape), and the untyped type is called `unknown`. This undoes exactly those two on
+    /// `# HELP` and `# TYPE` lines, so promtool lints everything else of an OpenMetrics body.
     static func openMetricsForPromtool(_ body: String) -> String {
         body.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasPrefix("# HELP ") ? line.replacingOccurrences(of: "\\\"", with: "\"") : String(line)
+            if line.hasPrefix("# HELP ") { return line.replacingOccurrences(of: "\\\"", with: "\"") }
+            if line.hasPrefix("# TYPE "), line.hasSuffix(" unknown") { return line.dropLast(7) + "untyped" }
+            return String(line)
         }.joined(separator: "\n")
     }
 

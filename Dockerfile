@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+#
+# Vigil container image.
+#
+#   docker build -t vigil .
+#   docker run --rm -p 9633:9633 -e DATABASE_URL=postgresql://... -e REDIS_URL=redis://... vigil
+#   docker run --rm -p 9633:9633 -v "$PWD/vigil.yml:/etc/vigil/vigil.yml:ro" vigil run --config /etc/vigil/vigil.yml
+#
+# Build stage: the official Swift image on Debian 12 (bookworm), the same OS as
+# the runtime stage, so the system libraries match. Official tags read
+# <version>-bookworm (e.g. swift:6.1-bookworm); we develop on Swift 6.3.
+FROM swift:6.3-bookworm AS build
+
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev pkg-config libcurl4-openssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+# The whole package (see .dockerignore): SwiftPM checks every target's folder,
+# tests included, even when building a single product.
+COPY . .
+# --static-swift-stdlib links the Swift runtime and Foundation into the binary;
+# FoundationNetworking still needs the system's libcurl at run time.
+RUN --mount=type=cache,target=/src/.build \
+    swift build -c release --static-swift-stdlib --product vigil \
+ && install -D -m 755 "$(swift build -c release --show-bin-path)/vigil" /out/vigil
+
+# Runtime stage: only the shared libraries vigil links against.
+FROM debian:bookworm-slim
+
+# curl is here only for the HEALTHCHECK below (vigil has no self-check command yet).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libpq5 libhiredis0.14 libmicrohttpd12 libcurl4 zlib1g ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --user-group --home-dir /var/lib/vigil --create-home --shell /usr/sbin/nologin vigil
+
+COPY --from=build /out/vigil /usr/local/bin/vigil
+COPY rules/ /usr/share/vigil/rules/
+COPY examples/vigil.yml /etc/vigil/vigil.yml
+
+USER vigil
+WORKDIR /var/lib/vigil
+EXPOSE 9633
+# Probes the default listen address; change it if you run vigil on another port.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9633/-/healthy"]
+ENTRYPOINT ["vigil"]
+CMD ["run"]

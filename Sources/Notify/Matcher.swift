@@ -1,0 +1,100 @@
+public import Foundation
+
+/// One label matcher in Alertmanager's syntax: `name="value"`, `name!="value"`,
+/// `name=~"regex"`, `name!~"regex"`. Regexes are anchored at both ends, as in Alertmanager.
+/// A missing label matches as the empty string.
+public struct Matcher: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case equal = "=", notEqual = "!=", regex = "=~", notRegex = "!~"
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let value: String
+    private let regex: AnchoredRegex?
+
+    /// Throws `MatcherError` when a regex does not compile.
+    public init(name: String, kind: Kind, value: String) throws(MatcherError) {
+        self.name = name
+        self.kind = kind
+        self.value = value
+        switch kind {
+        case .equal, .notEqual: regex = nil
+        case .regex, .notRegex:
+            guard let r = AnchoredRegex(value) else { throw MatcherError(text: value, message: "invalid regular expression") }
+            regex = r
+        }
+    }
+
+    public func matches(_ labels: [String: String]) -> Bool {
+        let v = labels[name] ?? ""
+        switch kind {
+        case .equal: return v == value
+        case .notEqual: return v != value
+        case .regex: return regex?.matches(v) ?? false
+        case .notRegex: return !(regex?.matches(v) ?? false)
+        }
+    }
+
+    /// `name="value"` with the value quoted as Go's `%q` would (Alertmanager's form).
+    public var description: String { "\(name)\(kind.rawValue)\(Self.quote(value))" }
+
+    public static func == (a: Matcher, b: Matcher) -> Bool { a.name == b.name && a.kind == b.kind && a.value == b.value }
+    public func hash(into h: inout Hasher) { h.combine(name); h.combine(kind); h.combine(value) }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out + "\""
+    }
+
+    /// True when every matcher matches.
+    public static func all(_ matchers: [Matcher], match labels: [String: String]) -> Bool {
+        matchers.allSatisfy { $0.matches(labels) }
+    }
+
+    /// Alertmanager's `Matchers.String()`: sorted by name, then kind, then value, in braces.
+    public static func listDescription(_ matchers: [Matcher]) -> String {
+        let sorted = matchers.sorted {
+            if $0.name != $1.name { return $0.name < $1.name }
+            if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
+            return $0.value < $1.value
+        }
+        return "{" + sorted.map(\.description).joined(separator: ",") + "}"
+    }
+}
+
+/// A compiled regex anchored as `^(?:re)$`. NSRegularExpression is immutable and thread safe.
+struct AnchoredRegex: @unchecked Sendable, Hashable {
+    let source: String
+    let compiled: NSRegularExpression
+
+    init?(_ source: String) {
+        guard let r = try? NSRegularExpression(pattern: "^(?:\(source))$", options: [.dotMatchesLineSeparators]) else { return nil }
+        self.source = source
+        self.compiled = r
+    }
+
+    func matches(_ s: String) -> Bool {
+        compiled.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
+    }
+
+    static func == (a: AnchoredRegex, b: AnchoredRegex) -> Bool { a.source == b.source }
+    func hash(into h: inout Hasher) { h.combine(source) }
+}
+
+/// A matcher that does not parse; `message` says why, `text` is the input.
+public struct MatcherError: Error, Sendable, CustomStringConvertible {
+    public let text: String
+    public let message: String
+    public var description: String { "\(message) in matcher \(Matcher.quote(text))" }
+}

@@ -1,0 +1,242 @@
+public import Foundation
+public import Yams
+
+extension NotifyConfig {
+    /// Parses a YAML document whose top level is the notification section (the keys of
+    /// Alertmanager's file we support). Errors name `file`, line, column and key path.
+    public static func parse(
+        yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        baseDirectory: String = "."
+    ) throws(NotifyConfigError) -> NotifyConfig {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw NotifyConfigError(file: file, line: Self.line(of: error), column: 0, path: "", message: "invalid YAML")
+        } catch {
+            throw NotifyConfigError(file: file, line: 0, column: 0, path: "", message: "invalid YAML")
+        }
+        guard let node else { throw NotifyConfigError(file: file, line: 0, column: 0, path: "", message: "empty document") }
+        return try parse(node: node, path: "", file: file, environment: environment, baseDirectory: baseDirectory)
+    }
+
+    private static func line(of error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return 0
+        }
+    }
+
+    /// Parses an already composed node (e.g. the `alerting:` section of Vigil's file, with
+    /// `path` "alerting" so errors read `alerting.route.receiver`).
+    public static func parse(
+        node: Node, path: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        baseDirectory: String = "."
+    ) throws(NotifyConfigError) -> NotifyConfig {
+        let source = YAMLSource(file: file, environment: environment, baseDirectory: baseDirectory)
+        let top = try YAMLNodeReader(node, path: path, source: source)
+
+        var receivers: [Receiver] = []
+        var receiverNodes: [String: Node] = [:]
+        for item in try top.sequence("receivers") ?? [] {
+            let r = try YAMLNodeReader(item.node, path: item.path, source: source)
+            let receiver = try readReceiver(r)
+            guard receiverNodes[receiver.name] == nil else {
+                throw r.error("name", "receiver \"\(receiver.name)\" is defined twice")
+            }
+            receiverNodes[receiver.name] = item.node
+            receivers.append(receiver)
+        }
+
+        guard let routeReader = try top.mapping("route") else { throw top.error("route", "a route is required") }
+        let route = try readRoute(routeReader, parent: nil, known: Set(receiverNodes.keys))
+
+        var inhibit: [InhibitRule] = []
+        for item in try top.sequence("inhibit_rules") ?? [] {
+            let r = try YAMLNodeReader(item.node, path: item.path, source: source)
+            let sources = try matchers(r, "source_matchers")
+            let targets = try matchers(r, "target_matchers")
+            guard !targets.isEmpty else { throw r.error("target_matchers", "at least one target matcher is required") }
+            let equal = try (r.stringList("equal") ?? []).map(\.0)
+            try r.finish()
+            inhibit.append(InhibitRule(sourceMatchers: sources, targetMatchers: targets, equal: equal))
+        }
+
+        var delivery = DeliverySettings()
+        if let d = try top.mapping("delivery") {
+            delivery.maxAge = try d.positiveDuration("max_age") ?? delivery.maxAge
+            delivery.initialBackoff = try d.positiveDuration("initial_backoff") ?? delivery.initialBackoff
+            delivery.maxBackoff = try d.positiveDuration("max_backoff") ?? delivery.maxBackoff
+            delivery.concurrency = try d.int("concurrency", range: 1...64) ?? delivery.concurrency
+            guard delivery.maxBackoff >= delivery.initialBackoff else {
+                throw d.error("max_backoff", "must not be less than initial_backoff")
+            }
+            try d.finish()
+        }
+        try top.finish()
+        return NotifyConfig(route: route, receivers: receivers, inhibitRules: inhibit, delivery: delivery)
+    }
+
+    private static func matchers(_ r: YAMLNodeReader, _ key: String) throws(NotifyConfigError) -> [Matcher] {
+        var out: [Matcher] = []
+        for (text, node, path) in try r.stringList(key) ?? [] {
+            do {
+                out += try MatcherParser.parse(text)
+            } catch {
+                throw r.source.error(node, path, error.description)
+            }
+        }
+        return out
+    }
+
+    private static func readRoute(_ r: YAMLNodeReader, parent: Route?, known: Set<String>) throws(NotifyConfigError) -> Route {
+        let receiver = try r.string("receiver") ?? parent?.receiver
+        guard let receiver else { throw r.error("receiver", "the root route needs a receiver") }
+        guard known.contains(receiver) else { throw r.error("receiver", "unknown receiver \"\(receiver)\"") }
+        let ms = try matchers(r, "matchers")
+        if parent == nil, !ms.isEmpty { throw r.error("matchers", "the root route must not have matchers") }
+        var groupBy = parent?.groupBy ?? .labels([])
+        if let names = try r.stringList("group_by") {
+            if names.contains(where: { $0.0 == "..." }) {
+                guard names.count == 1 else { throw r.error("group_by", "'...' must be the only element") }
+                groupBy = .all
+            } else {
+                var seen: Set<String> = []
+                for (name, node, path) in names {
+                    guard isLabelName(name) else { throw r.source.error(node, path, "invalid label name \"\(name)\"") }
+                    guard seen.insert(name).inserted else { throw r.source.error(node, path, "duplicate label \"\(name)\"") }
+                }
+                groupBy = .labels(names.map(\.0))
+            }
+        }
+        let groupWait = try r.duration("group_wait") ?? parent?.groupWait ?? 30
+        let groupInterval = try r.positiveDuration("group_interval") ?? parent?.groupInterval ?? 300
+        let repeatInterval = try r.positiveDuration("repeat_interval") ?? parent?.repeatInterval ?? 4 * 3600
+        let cont = try r.bool("continue") ?? false
+        if parent == nil, cont { throw r.error("continue", "the root route must not have continue") }
+        let key = (parent.map { $0.key + "/" } ?? "") + Matcher.listDescription(ms)
+        var route = Route(receiver: receiver, matchers: ms, groupBy: groupBy, groupWait: groupWait,
+                          groupInterval: groupInterval, repeatInterval: repeatInterval, continue: cont, key: key)
+        var children: [Route] = []
+        for item in try r.sequence("routes") ?? [] {
+            let child = try YAMLNodeReader(item.node, path: item.path, source: r.source)
+            children.append(try readRoute(child, parent: route, known: known))
+        }
+        route.routes = children
+        try r.finish()
+        return route
+    }
+
+    static func isLabelName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    private static func readReceiver(_ r: YAMLNodeReader) throws(NotifyConfigError) -> Receiver {
+        guard let name = try r.string("name"), !name.isEmpty else { throw r.error("name", "a receiver needs a name") }
+        var integrations: [Integration] = []
+        let kinds: [(String, Integration.Kind)] = [
+            ("webhook_configs", .webhook), ("slack_configs", .slack), ("pagerduty_configs", .pagerduty),
+            ("discord_configs", .discord), ("msteams_configs", .msteams), ("msteamsv2_configs", .msteams),
+            ("alertmanager_configs", .alertmanager),
+        ]
+        for (key, kind) in kinds {
+            for item in try r.sequence(key) ?? [] {
+                let c = try YAMLNodeReader(item.node, path: item.path, source: r.source)
+                let index = integrations.filter { $0.kind == kind }.count
+                integrations.append(try readIntegration(c, kind: kind, index: index))
+            }
+        }
+        try r.finish()
+        return Receiver(name: name, integrations: integrations)
+    }
+
+    private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int) throws(NotifyConfigError) -> Integration {
+        let urlKey: String
+        switch kind {
+        case .webhook, .alertmanager: urlKey = "url"
+        case .slack: urlKey = "api_url"
+        case .pagerduty: urlKey = "url"
+        case .discord, .msteams: urlKey = "webhook_url"
+        }
+        var url = try c.secret(urlKey)
+        if kind == .pagerduty, url == nil { url = "https://events.pagerduty.com/v2/enqueue" }
+        guard let url else { throw c.error(urlKey, "\(urlKey) (or \(urlKey)_file) is required") }
+        guard isHTTPURL(url) else {
+            // The URL may be a secret: the message does not repeat it.
+            throw c.error(urlKey, "must be an absolute http:// or https:// URL with a host")
+        }
+        var integration = Integration(kind: kind, index: index, url: url)
+        integration.sendResolved = try c.bool("send_resolved") ?? true
+        switch kind {
+        case .webhook:
+            integration.maxAlerts = try c.int("max_alerts", range: 0...100_000) ?? 0
+        case .slack:
+            integration.channel = try c.string("channel")
+            integration.username = try c.string("username")
+            integration.iconEmoji = try c.string("icon_emoji")
+            integration.iconURL = try c.string("icon_url")
+        case .pagerduty:
+            guard let key = try c.secret("routing_key"), !key.isEmpty else {
+                throw c.error("routing_key", "routing_key (or routing_key_file) is required (Events API v2)")
+            }
+            integration.routingKey = key
+            integration.client = try c.string("client") ?? "Vigil"
+            integration.clientURL = try c.string("client_url")
+        case .discord, .msteams, .alertmanager:
+            break
+        }
+        var http = HTTPSettings()
+        http.timeout = try c.positiveDuration("timeout") ?? 10
+        if let h = try c.mapping("http_config") {
+            try readHTTP(h, into: &http)
+        }
+        integration.http = http
+        try c.finish()
+        return integration
+    }
+
+    private static func readHTTP(_ h: YAMLNodeReader, into http: inout HTTPSettings) throws(NotifyConfigError) {
+        var auths: [HTTPSettings.Authorization] = []
+        if let bearer = try h.secret("bearer_token") { auths.append(.bearer(bearer)) }
+        if let a = try h.mapping("authorization") {
+            let type = try a.string("type") ?? "Bearer"
+            guard type.lowercased() == "bearer" else { throw a.error("type", "only the Bearer type is supported") }
+            guard let credentials = try a.secret("credentials") else { throw a.error("credentials", "credentials (or credentials_file) is required") }
+            try a.finish()
+            auths.append(.bearer(credentials))
+        }
+        if let b = try h.mapping("basic_auth") {
+            guard let user = try b.string("username") else { throw b.error("username", "username is required") }
+            let password = try b.secret("password") ?? ""
+            try b.finish()
+            auths.append(.basic(username: user, password: password))
+        }
+        guard auths.count <= 1 else { throw h.error("basic_auth", "set at most one of bearer_token, authorization and basic_auth") }
+        http.authorization = auths.first ?? .none
+        for (name, value) in try h.stringMap("headers") ?? [] {
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
+                throw h.error("headers", "invalid header name \"\(name)\"")
+            }
+            guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 }) else {
+                throw h.error("headers", "header \(name): value must not contain line breaks")
+            }
+            let reserved = ["content-type", "content-length", "authorization", "host", NotifyDelivery.idempotencyHeader.lowercased()]
+            guard !reserved.contains(name.lowercased()) else { throw h.error("headers", "header \(name) is set by Vigil") }
+            http.headers.append(HTTPHeader(name, value))
+        }
+        if let s = try h.mapping("signature") {
+            guard let secret = try s.secret("secret"), !secret.isEmpty else { throw s.error("secret", "secret (or secret_file) is required") }
+            http.signatureSecret = secret
+            http.signatureHeader = try s.string("header") ?? http.signatureHeader
+            try s.finish()
+        }
+        try h.finish()
+    }
+
+    static func isHTTPURL(_ s: String) -> Bool {
+        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = u.host, !host.isEmpty else { return false }
+        return true
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Numeric helpers shared by functions and aggregations, following Prometheus' algorithms so
+/// results agree bit for bit where possible.
+enum PromMath {
+    /// Neumaier-compensated summation step (Prometheus' kahanSumInc).
+    static func kahanInc(_ inc: Double, _ sum: Double, _ c: Double) -> (Double, Double) {
+        let t = sum + inc
+        var c = c
+        if t.isInfinite {
+            c = 0
+        } else if abs(sum) >= abs(inc) {
+            c += (sum - t) + inc
+        } else {
+            c += (inc - t) + sum
+        }
+        return (t, c)
+    }
+
+    static func kahanSum(_ values: [Double]) -> Double {
+        var s = 0.0, c = 0.0
+        for v in values { (s, c) = kahanInc(v, s, c) }
+        return s + c
+    }
+
+    /// Mean as Prometheus 3.x computes avg/avg_over_time: compensated sum divided by count,
+    /// switching to an incremental mean when the sum overflows.
+    static func mean(_ values: [Double]) -> Double {
+        var sum = 0.0, c = 0.0, mean = 0.0, cMean = 0.0
+        var incremental = false
+        var count = 0.0
+        for v in values {
+            count += 1
+            if !incremental {
+                let (newSum, newC) = kahanInc(v, sum, c)
+                if !newSum.isInfinite {
+                    sum = newSum
+                    c = newC
+                    continue
+                }
+                incremental = true
+                mean = sum / (count - 1)
+                cMean = c / (count - 1)
+            }
+            let q = (count - 1) / count
+            (mean, cMean) = kahanInc(v / count, q * mean, q * cMean)
+        }
+        if incremental { return mean + cMean }
+        return (sum + c) / count
+    }
+
+    /// Population variance with compensated Welford updates (stdvar_over_time and stdvar).
+    static func variance(_ values: [Double]) -> Double {
+        var count = 0.0, mean = 0.0, cMean = 0.0, aux = 0.0, cAux = 0.0
+        for v in values {
+            count += 1
+            let delta = v - (mean + cMean)
+            (mean, cMean) = kahanInc(delta / count, mean, cMean)
+            (aux, cAux) = kahanInc(delta * (v - (mean + cMean)), aux, cAux)
+        }
+        return (aux + cAux) / count
+    }
+
+    /// Prometheus' quantile: linear interpolation between closest ranks (φ*(n-1)).
+    static func quantile(_ q: Double, _ values: [Double]) -> Double {
+        if values.isEmpty || q.isNaN { return .nan }
+        if q < 0 { return -.infinity }
+        if q > 1 { return .infinity }
+        let sorted = values.sorted { a, b in a < b || (a.isNaN && !b.isNaN) }
+        let n = Double(sorted.count)
+        let rank = q * (n - 1)
+        let lower = max(0, Int(rank.rounded(.down)))
+        let upper = min(sorted.count - 1, lower + 1)
+        let weight = rank - rank.rounded(.down)
+        return sorted[lower] * (1 - weight) + sorted[upper] * weight
+    }
+
+    /// Least-squares slope and intercept (at `interceptTime`), Prometheus' linearRegression.
+    static func linearRegression(_ points: [RangeSeries.Point], interceptTime: Int64) -> (slope: Double, intercept: Double) {
+        var n = 0.0
+        var sumX = 0.0, cX = 0.0, sumY = 0.0, cY = 0.0, sumXY = 0.0, cXY = 0.0, sumX2 = 0.0, cX2 = 0.0
+        let initY = points[0].v
+        var constY = true
+        for (i, p) in points.enumerated() {
+            if constY, i > 0, p.v != initY { constY = false }
+            n += 1
+            let x = Double(p.t - interceptTime) / 1000
+            (sumX, cX) = kahanInc(x, sumX, cX)
+            (sumY, cY) = kahanInc(p.v, sumY, cY)
+            (sumXY, cXY) = kahanInc(x * p.v, sumXY, cXY)
+            (sumX2, cX2) = kahanInc(x * x, sumX2, cX2)
+        }
+        if constY {
+            if initY.isInfinite { return (.nan, .nan) }
+            return (0, initY)
+        }
+        sumX += cX
+        sumY += cY
+        sumXY += cXY
+        sumX2 += cX2
+        let covXY = sumXY - sumX * sumY / n
+        let varX = sumX2 - sumX * sumX / n
+        let slope = covXY / varX
+        return (slope, sumY / n - slope * sumX / n)
+    }
+
+    /// Quantile over classic histogram buckets (upper bound, cumulative count), Prometheus'
+    /// BucketQuantile: sorted, coalesced, forced monotonic, linear within the bucket.
+    static func bucketQuantile(_ q: Double, _ input: [(upper: Double, count: Double)]) -> Double {
+        if q.isNaN { return .nan }
+        if q < 0 { return -.infinity }
+        if q > 1 { return .infinity }
+        var buckets = input.sorted { $0.upper < $1.upper }
+        guard let last = buckets.last, last.upper == .infinity else { return .nan }
+        // Coalesce equal upper bounds.
+        var merged: [(upper: Double, count: Double)] = []
+        for b in buckets {
+            if let l = merged.last, l.upper == b.upper {
+                merged[merged.count - 1].count += b.count
+            } else {
+                merged.append(b)
+            }
+        }
+        buckets = merged
+        // Monotonic counts; numerically insignificant differences are ignored.
+        if var prev = buckets.first?.count {
+            for i in buckets.indices.dropFirst() {
+                let curr = buckets[i].count
+                if curr == prev { continue }
+                if abs(curr - prev) <= 1e-12 * max(abs(curr), abs(prev)) || curr < prev {
+                    buckets[i].count = prev
+                    continue
+                }
+                prev = curr
+            }
+        }
+        guard buckets.count >= 2 else { return .nan }
+        let observations = buckets[buckets.count - 1].count
+        guard observations != 0 else { return .nan }
+        var rank = q * observations
+        var b = buckets.count - 1
+        for i in 0..<(buckets.count - 1) where buckets[i].count >= rank {
+            b = i
+            break
+        }
+        if b == buckets.count - 1 { return buckets[buckets.count - 2].upper }
+        if b == 0, buckets[0].upper <= 0 { return buckets[0].upper }
+        var start = 0.0
+        let end = buckets[b].upper
+        var count = buckets[b].count
+        if b > 0 {
+            start = buckets[b - 1].upper
+            count -= buckets[b - 1].count
+            rank -= buckets[b - 1].count
+        }
+        return start + (end - start) * (rank / count)
+    }
+
+    /// Go's strconv.FormatFloat(f, 'f', -1, 64)-like rendering for count_values.
+    static func formatFloat(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v == .infinity { return "+Inf" }
+        if v == -.infinity { return "-Inf" }
+        if v == v.rounded(), abs(v) < 1e21 {
+            return String(format: "%.0f", v)
+        }
+        let s = "\(v)"
+        if s.contains("e") {
+            // Expand exponent form.
+            return String(format: "%.17f", v).replacingOccurrences(of: "0+$", with: "", options: .regularExpression)
+        }
+        return s
+    }
+}

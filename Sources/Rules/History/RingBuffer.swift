@@ -1,0 +1,123 @@
+/// Samples of one series in time order: a growable ring that drops its oldest samples when
+/// pruned or when it reaches `maxSamples`.
+struct RingBuffer: Sendable {
+    private var times: [Int64] = []
+    private var values: [Double] = []
+    private var head = 0
+    private(set) var count = 0
+    let maxSamples: Int
+
+    init(maxSamples: Int) { self.maxSamples = max(1, maxSamples) }
+
+    var capacity: Int { times.count }
+    var isEmpty: Bool { count == 0 }
+
+    private func slot(_ i: Int) -> Int {
+        let s = head + i
+        return s >= times.count ? s - times.count : s
+    }
+
+    func time(_ i: Int) -> Int64 { times[slot(i)] }
+    func value(_ i: Int) -> Double { values[slot(i)] }
+    var lastTime: Int64? { count > 0 ? time(count - 1) : nil }
+    var last: (t: Int64, v: Double)? { count > 0 ? (time(count - 1), value(count - 1)) : nil }
+
+    /// Appends a sample; returns false (and drops it) when it is not newer than the last one.
+    @discardableResult
+    mutating func append(_ t: Int64, _ v: Double) -> Bool {
+        if let last = lastTime, t <= last { return false }
+        if count == times.count {
+            if count >= maxSamples {
+                // Full at the cap: overwrite the oldest.
+                times[head] = t
+                values[head] = v
+                head = slot(1)
+                return true
+            }
+            grow()
+        }
+        let s = slot(count)
+        times[s] = t
+        values[s] = v
+        count += 1
+        return true
+    }
+
+    private mutating func grow() {
+        let newCap = min(maxSamples, max(4, times.count * 2))
+        var nt = [Int64](repeating: 0, count: newCap)
+        var nv = [Double](repeating: 0, count: newCap)
+        for i in 0..<count {
+            nt[i] = time(i)
+            nv[i] = value(i)
+        }
+        times = nt
+        values = nv
+        head = 0
+    }
+
+    /// Drops samples older than `t` (strictly), keeping the newest one before `t` when
+    /// `keepOneBefore` so a look-back can still find it.
+    mutating func prune(before t: Int64) {
+        while count > 0, time(0) < t {
+            head = slot(1)
+            count -= 1
+        }
+        if count == 0 { head = 0 }
+        // Shrink when mostly empty, so memory follows retention.
+        if times.count > 16, count * 4 < times.count {
+            var nt = [Int64](repeating: 0, count: times.count / 2)
+            var nv = [Double](repeating: 0, count: times.count / 2)
+            for i in 0..<count {
+                nt[i] = time(i)
+                nv[i] = value(i)
+            }
+            times = nt
+            values = nv
+            head = 0
+        }
+    }
+
+    /// Index of the first sample with time > t.
+    func firstIndex(after t: Int64) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if time(mid) <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Samples with `from < t <= through` (left-open, as Prometheus 3.x selects ranges).
+    func samples(after from: Int64, through: Int64) -> [(t: Int64, v: Double)] {
+        let start = firstIndex(after: from)
+        let end = firstIndex(after: through)
+        guard start < end else { return [] }
+        return (start..<end).map { (time($0), value($0)) }
+    }
+
+    var byteSize: Int { times.count * 16 + 64 }
+
+    /// The newest non-stale sample in `(t - lookback, t]`, nil when the newest is stale or none.
+    func latest(at t: Int64, lookback: Int64) -> (t: Int64, v: Double)? {
+        let i = firstIndex(after: t) - 1
+        guard i >= 0 else { return nil }
+        let st = time(i), v = value(i)
+        guard st > t - lookback, !StaleMarker.isStale(v) else { return nil }
+        return (st, v)
+    }
+
+    /// Points in `(from, through]` without stale markers, in one pass.
+    func points(after from: Int64, through: Int64) -> [RangeSeries.Point] {
+        let start = firstIndex(after: from)
+        let end = firstIndex(after: through)
+        guard start < end else { return [] }
+        var out: [RangeSeries.Point] = []
+        out.reserveCapacity(end - start)
+        for i in start..<end {
+            let v = value(i)
+            if !StaleMarker.isStale(v) { out.append(RangeSeries.Point(t: time(i), v: v)) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,47 @@
+/// One lexical item of a PromQL expression. `start`/`end` are UTF-8 byte offsets into the input.
+struct Token: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case eof
+        case comma, leftParen, rightParen, leftBrace, rightBrace, leftBracket, rightBracket, colon, at
+        case number(Double)
+        case duration(Int64)
+        case string(String)
+        case identifier(String)
+        case metricIdentifier(String)
+        // Operators.
+        case add, sub, mul, div, mod, pow, eqlc, neq, lte, lss, gte, gtr, eql, eqlRegex, neqRegex
+        case land, lor, lunless, atan2
+        // Keywords.
+        case aggregator(AggregationOp)
+        case offset, by, without, on, ignoring, groupLeft, groupRight, bool, start, end
+    }
+
+    var kind: Kind
+    var start: Int
+    var end: Int
+    /// The source text of the token (keywords keep their spelling for grouping labels).
+    var text: String
+
+    /// How the token is named in "unexpected ..." errors.
+    var describe: String {
+        switch kind {
+        case .eof: "end of input"
+        case .comma: "\",\""
+        case .leftParen: "\"(\""
+        case .rightParen: "\")\""
+        case .leftBrace: "\"{\""
+        case .rightBrace: "\"}\""
+        case .leftBracket: "\"[\""
+        case .rightBracket: "\"]\""
+        case .colon: "\":\""
+        case .at: "\"@\""
+        case .number: "number \"\(text)\""
+        case .duration: "duration \"\(text)\""
+        case .string: "string \(text)"
+        case .identifier, .metricIdentifier: "identifier \"\(text)\""
+        case .aggregator, .offset, .by, .without, .on, .ignoring, .groupLeft, .groupRight, .bool, .start, .end:
+            "keyword \"\(text)\""
+        default: "operator \"\(text)\""
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/// The type an expression evaluates to.
+public enum ValueType: String, Sendable, Hashable {
+    case scalar
+    case vector = "instant vector"
+    case matrix = "range vector"
+    case string
+}

@@ -1,0 +1,29 @@
+/// A value inside a template: what Go's text/template would hold for Prometheus' data.
+public enum TemplateValue: Sendable, Hashable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case map([String: String])
+    case null
+
+    /// Go's `%v`/print rendering.
+    public var rendered: String {
+        switch self {
+        case .string(let s): s
+        case .number(let v): GoFormat.float(v)
+        case .bool(let b): b ? "true" : "false"
+        case .map(let m): "map[" + m.keys.sorted().map { "\($0):\(m[$0] ?? "")" }.joined(separator: " ") + "]"
+        case .null: "<no value>"
+        }
+    }
+
+    var truthy: Bool {
+        switch self {
+        case .string(let s): !s.isEmpty
+        case .number(let v): v != 0
+        case .bool(let b): b
+        case .map(let m): !m.isEmpty
+        case .null: false
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+@testable import Notify
+
+@Suite("Notification configuration")
+struct NotifyConfigTests {
+    static let yaml = """
+    route:
+      receiver: default
+      group_by: [alertname, server]
+      group_wait: 10s
+      group_interval: 1m
+      repeat_interval: 2h
+      routes:
+        - matchers: ['severity="critical"']
+          receiver: pager
+          continue: true
+          group_wait: 0s
+        - matchers: ['team=~"db|cache"', 'env!="dev"']
+          receiver: team
+          group_by: ['...']
+          routes:
+            - matchers: ['{service="redis"}']
+              receiver: default
+    inhibit_rules:
+      - source_matchers: ['severity="critical"']
+        target_matchers: ['severity="warning"']
+        equal: [alertname, server]
+    receivers:
+      - name: default
+        webhook_configs:
+          - url: http://127.0.0.1:9/hook
+            max_alerts: 5
+            http_config:
+              basic_auth: {username: u, password: p}
+              headers: {X-Team: core}
+              signature: {secret: s3cret}
+      - name: pager
+        pagerduty_configs:
+          - routing_key: ${PD_KEY}
+            send_resolved: false
+      - name: team
+        slack_configs:
+          - api_url: https://hooks.slack.com/services/T/B/XYZ
+            channel: '#db'
+        discord_configs:
+          - webhook_url: https://discord.com/api/webhooks/1/abc
+        msteams_configs:
+          - webhook_url: https://example.com/workflows/xyz
+        alertmanager_configs:
+          - url: http://127.0.0.1:9093
+    delivery:
+      max_age: 1h
+      concurrency: 2
+    """
+
+    @Test("the supported Alertmanager shape parses with inheritance")
+    func parses() throws {
+        let c = try NotifyConfig.parse(yaml: Self.yaml, file: "alerting.yml", environment: ["PD_KEY": "k123"])
+        #expect(c.route.receiver == "default")
+        #expect(c.route.groupBy == .labels(["alertname", "server"]))
+        #expect(c.route.key == "{}")
+        let pager = c.route.routes[0]
+        #expect(pager.receiver == "pager" && pager.continue && pager.groupWait == 0)
+        #expect(pager.groupInterval == 60 && pager.repeatInterval == 7200)
+        #expect(pager.groupBy == .labels(["alertname", "server"]))
+        #expect(pager.key == "{}/{severity=\"critical\"}")
+        let team = c.route.routes[1]
+        #expect(team.groupBy == .all && team.groupWait == 10)
+        #expect(team.key == "{}/{env!=\"dev\",team=~\"db|cache\"}")
+        #expect(team.routes[0].receiver == "default" && team.routes[0].groupBy == .all)
+        #expect(c.inhibitRules.count == 1 && c.inhibitRules[0].equal == ["alertname", "server"])
+        let hook = try #require(c.receiver(named: "default")?.integrations.first)
+        #expect(hook.kind == .webhook && hook.maxAlerts == 5 && hook.sendResolved)
+        #expect(hook.http.authorization == .basic(username: "u", password: "p"))
+        #expect(hook.http.headers == [HTTPHeader("X-Team", "core")])
+        #expect(hook.http.signatureSecret == "s3cret")
+        let pd = try #require(c.receiver(named: "pager")?.integrations.first)
+        #expect(pd.routingKey == "k123" && !pd.sendResolved && pd.url == "https://events.pagerduty.com/v2/enqueue")
+        #expect(c.receiver(named: "team")?.integrations.map(\.kind) == [.slack, .discord, .msteams, .alertmanager])
+        #expect(c.delivery.maxAge == 3600 && c.delivery.concurrency == 2)
+    }
+
+    @Test("errors name the file, line and key path, never the secret")
+    func errors() throws {
+        func error(_ yaml: String) -> NotifyConfigError? {
+            do {
+                _ = try NotifyConfig.parse(yaml: yaml, file: "a.yml", environment: [:])
+                return nil
+            } catch { return error }
+        }
+        let unknownKey = error("route:\n  receiver: r\n  group_wiat: 1s\nreceivers:\n  - name: r\n")
+        #expect(unknownKey?.line == 3)
+        #expect(unknownKey?.path == "route.group_wiat")
+        #expect(unknownKey?.description.hasPrefix("a.yml:3:3: route.group_wiat: unknown key") == true)
+
+        let badReceiver = error("route:\n  receiver: r\n  routes:\n    - receiver: nope\nreceivers:\n  - name: r\n")
+        #expect(badReceiver?.path == "route.routes[0].receiver")
+        #expect(badReceiver?.line == 4)
+
+        let badMatcher = error("route:\n  receiver: r\n  routes:\n    - matchers: ['a=~\"(\"']\nreceivers:\n  - name: r\n")
+        #expect(badMatcher?.path == "route.routes[0].matchers[0]")
+        #expect(badMatcher?.message.contains("invalid regular expression") == true)
+
+        let badURL = error("route: {receiver: r}\nreceivers:\n  - name: r\n    slack_configs:\n      - api_url: 'hooks.slack.com/services/SECRETPART'\n")
+        #expect(badURL?.path == "receivers[0].slack_configs[0].api_url")
+        #expect(badURL?.description.contains("SECRETPART") == false)
+
+        #expect(error("route: {receiver: r}\nreceivers:\n  - name: r\n  - name: r\n")?.message.contains("defined twice") == true)
+        #expect(error("route: {receiver: r, group_interval: 0s}\nreceivers: [{name: r}]\n")?.path == "route.group_interval")
+        #expect(error("route: {receiver: r, group_by: ['...', a]}\nreceivers: [{name: r}]\n")?.path == "route.group_by")
+        #expect(error("route: {receiver: r, matchers: ['a=b']}\nreceivers: [{name: r}]\n")?.path == "route.matchers")
+        #expect(error("route: {receiver: r}\nreceivers: [{name: r, pagerduty_configs: [{service_key: x}]}]\n")?.path
+                == "receivers[0].pagerduty_configs[0].routing_key")
+        #expect(error("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://${NOPE}/'}]}]\n")?.message
+                == "environment variable NOPE is not set")
+        #expect(error("receivers: [{name: r}]\n")?.path == "route")
+        #expect(error("route: [\n")?.message == "invalid YAML")
+    }
+}

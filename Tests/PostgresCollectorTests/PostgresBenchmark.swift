@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import VigilCore
+@testable import PostgresCollector
+
+/// Driven by scripts/bench-postgres (VIGIL_BENCH_PG=1): runs collections back to back against
+/// VIGIL_TEST_PG_DSN and prints one `VIGIL_BENCH` line with the per-collection cost.
+@Suite("Benchmark: PostgreSQL collection cost")
+struct PostgresBenchmark {
+    static var enabled: Bool { ProcessInfo.processInfo.environment["VIGIL_BENCH_PG"] == "1" }
+
+    @Test("collections back to back", .enabled(if: enabled && TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(5)))
+    func collections() throws {
+        let dsn = try #require(TestEnvironment.pgDSN())
+        let n = max(1, Int(ProcessInfo.processInfo.environment["VIGIL_BENCH_COLLECTIONS"] ?? "") ?? 20)
+        var options = PostgresCollectorOptions(dsn: dsn)
+        options.allDatabases = ProcessInfo.processInfo.environment["VIGIL_BENCH_ALL_DATABASES"] != "0"
+        let c = PostgresCollector(options: options)
+        defer { c.close() }
+        _ = try collectOnce(c, timeout: 30)  // connections made outside the measurement
+        var statements = 0.0
+        var walls: [Double] = []
+        for _ in 0..<n {
+            let start = ContinuousClock.now
+            let f = try collectOnce(c, timeout: 30)
+            walls.append(seconds(ContinuousClock.now - start))
+            statements += family(f, "vigil_postgres_collection_statements")?.samples.first?.value ?? 0
+            #expect(family(f, "pg_exporter_last_scrape_error")?.samples.first?.value == 0)
+        }
+        walls.sort()
+        print(String(format: "VIGIL_BENCH all_databases=%d collections=%d statements_per_collection=%.1f wall_median_s=%.4f wall_p90_s=%.4f",
+                     options.allDatabases ? 1 : 0, n, statements / Double(n), walls[walls.count / 2], walls[min(walls.count - 1, walls.count * 9 / 10)]))
+        #expect(statements > 0)
+    }
+}
