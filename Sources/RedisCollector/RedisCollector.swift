@@ -171,7 +171,16 @@ public final class RedisCollector: Collector {
             throw CollectorError("INFO on \(endpoint.redactedDescription) returned no text")
         }
         let info = RedisInfo(parsing: infoText)
-        if info["cluster_enabled"] == "1" { databases = 1 }
+        if info["cluster_enabled"] == "1" {
+            // Cluster mode has one database; CLUSTER INFO adds the cluster_* families.
+            databases = 1
+            let reply = try c.command(["CLUSTER", "INFO"])
+            if let e = reply.errorMessage {
+                noteFailure(&s, command: "CLUSTER INFO", message: e)
+            } else if let text = reply.text {
+                InfoFamilies.addClusterInfo(text, to: &b)
+            }
+        }
         InfoFamilies.add(info, to: &b, databases: databases, includeEmptyDatabases: options.includeEmptyDatabases,
                          now: Date().timeIntervalSince1970)
 
