@@ -78,7 +78,17 @@ enum BullMQ {
             jobs[s.state] = n
         }
         guard case .integer(let paused) = r[states.count] else { return nil }
-        let ids = r[(states.count + 1)...].compactMap { $0.text }
+        var ids: [String] = []
+        // A queue written by BullMQ 4 may still end its wait/paused list with a "0:<ts>" marker;
+        // BullMQ 5's getCounts does not count it as a job, and neither do we.
+        for (state, reply) in [("wait", r[states.count + 1]), ("paused", r[states.count + 2])] {
+            guard let id = reply.text else { continue }
+            if id.hasPrefix("0:") {
+                jobs[state] = max(0, (jobs[state] ?? 0) - 1)
+            } else {
+                ids.append(id)
+            }
+        }
         return Counts(jobs: jobs, paused: paused == 1, oldestIDs: ids)
     }
 

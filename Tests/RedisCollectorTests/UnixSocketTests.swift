@@ -59,10 +59,11 @@ struct ClusterModeTests {
         p.standardError = FileHandle.nullDevice
         try p.run()
         defer { stopChild(p) }
-        let collector = try RedisCollector(options: .init(url: "redis://127.0.0.1:\(port)", bullmq: .init(enabled: false)), logger: Logger(label: "test"))
+        let collector = try RedisCollector(options: .init(url: "redis://127.0.0.1:\(port)", reconnectBackoffInitial: 0.05, reconnectBackoffMax: 0.2,
+                                                          bullmq: .init(enabled: false)), logger: Logger(label: "test"))
         defer { collector.close() }
         var families: [MetricFamily]?
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(20)
         while families == nil, Date() < deadline {
             families = try? collector.collect(CollectContext(startedAt: Date(), deadline: .now + .seconds(5)))
             if families == nil { Thread.sleep(forTimeInterval: 0.1) }
