@@ -9,8 +9,11 @@ import VigilCore
 /// - `:delayed`, `:prioritized`, `:waiting-children`, `:completed`, `:failed` are sorted sets;
 /// - `:meta` is a hash; the queue is paused when it has a `paused` field;
 /// - a job is the hash `<prefix>:<queue>:<id>` whose `timestamp` field is its creation time in ms.
-/// Queues are discovered by SCAN for `<prefix>:*:meta` (BullMQ writes the meta hash when a
-/// queue first gets a job).
+/// Since BullMQ 5 a paused queue keeps its jobs in `wait` (pause-7.lua sets `meta.paused`);
+/// the `paused` list is legacy and still counted. Queues are discovered by SCAN for
+/// `<prefix>:*:meta` (BullMQ writes the meta hash when a queue first gets a job).
+/// BullMQOracleTests checks every count against BullMQ's own getJobCounts, with the same Lua
+/// scripts run by the Python `bullmq` package (3.4.4).
 enum BullMQ {
     struct Queue: Sendable, Hashable, Comparable {
         var db: Int
