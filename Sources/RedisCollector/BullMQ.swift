@@ -9,8 +9,11 @@ import VigilCore
 /// - `:delayed`, `:prioritized`, `:waiting-children`, `:completed`, `:failed` are sorted sets;
 /// - `:meta` is a hash; the queue is paused when it has a `paused` field;
 /// - a job is the hash `<prefix>:<queue>:<id>` whose `timestamp` field is its creation time in ms.
-/// Queues are discovered by SCAN for `<prefix>:*:meta` (BullMQ writes the meta hash when a
-/// queue first gets a job).
+/// Since BullMQ 5 a paused queue keeps its jobs in `wait` (pause-7.lua sets `meta.paused`);
+/// the `paused` list is legacy and still counted. Queues are discovered by SCAN for
+/// `<prefix>:*:meta` (BullMQ writes the meta hash when a queue first gets a job).
+/// BullMQOracleTests checks every count against BullMQ's own getJobCounts, with the same Lua
+/// scripts run by the Python `bullmq` package (3.4.4).
 enum BullMQ {
     struct Queue: Sendable, Hashable, Comparable {
         var db: Int
@@ -78,7 +81,17 @@ enum BullMQ {
             jobs[s.state] = n
         }
         guard case .integer(let paused) = r[states.count] else { return nil }
-        let ids = r[(states.count + 1)...].compactMap { $0.text }
+        var ids: [String] = []
+        // A queue written by BullMQ 4 may still end its wait/paused list with a "0:<ts>" marker;
+        // BullMQ 5's getCounts does not count it as a job, and neither do we.
+        for (state, reply) in [("wait", r[states.count + 1]), ("paused", r[states.count + 2])] {
+            guard let id = reply.text else { continue }
+            if id.hasPrefix("0:") {
+                jobs[state] = max(0, (jobs[state] ?? 0) - 1)
+            } else {
+                ids.append(id)
+            }
+        }
         return Counts(jobs: jobs, paused: paused == 1, oldestIDs: ids)
     }
 

@@ -86,14 +86,21 @@ final class HiredisConnection {
         }
     }
 
-    /// Switches database when needed.
+    /// Switches database when needed; a refusal (e.g. index out of range) throws `.server`.
     func select(_ db: Int) throws(RedisConnectionError) {
-        guard db != selectedDatabase || !isConnected else { return }
-        let reply = try command(["SELECT", String(db)])
-        if let e = reply.errorMessage {
+        if let e = try selectIfPossible(db) {
             throw RedisConnectionError(.server, "SELECT \(db) on \(setup.endpoint.redactedDescription) failed: \(e)")
         }
+    }
+
+    /// Switches database when needed. Returns the server's error when it refuses; throws
+    /// only when the connection fails.
+    func selectIfPossible(_ db: Int) throws(RedisConnectionError) -> String? {
+        guard db != selectedDatabase else { return nil }
+        let reply = try command(["SELECT", String(db)])
+        if let e = reply.errorMessage { return e }
         selectedDatabase = db
+        return nil
     }
 
     /// Sends one command and waits for its reply. Server errors come back as `.error`;

@@ -125,6 +125,18 @@ enum InfoFamilies {
         }
     }
 
+    /// `CLUSTER INFO` (cluster mode): every `cluster_*` field through the same field map and
+    /// value rules as INFO (`cluster_state:ok` → `redis_cluster_state 1`), as redis_exporter does.
+    static func addClusterInfo(_ text: String, to b: inout FamilyBuilder) {
+        for field in RedisInfo(parsing: text).fields {
+            guard let m = InfoFieldMap.metric(for: field.key), let v = InfoFieldMap.value(field.value) else { continue }
+            switch m.type {
+            case .gauge: b.gauge(m.name, v * m.factor)
+            case .counter: b.counter(m.name, v * m.factor)
+            }
+        }
+    }
+
     static let keyspaceHelp = [
         "db_keys": "Total number of keys by DB",
         "db_keys_expiring": "Total number of expiring keys by DB",

@@ -30,6 +30,9 @@ public final class RedisCollector: Collector {
         /// Failures of optional commands (CONFIG, LATENCY, SLOWLOG, SCAN …) by command.
         var commandFailures: [String: Double] = [:]
         var loggedFailures: Set<String> = []
+        /// Optional commands the server does not know (e.g. LATENCY HISTOGRAM before Redis 7):
+        /// not sent again on this collector.
+        var unsupported: Set<String> = []
         var planner: KeyScanPlanner
         /// Job index → what the job is for.
         var purposes: [ScanPurpose]
@@ -168,24 +171,38 @@ public final class RedisCollector: Collector {
             throw CollectorError("INFO on \(endpoint.redactedDescription) returned no text")
         }
         let info = RedisInfo(parsing: infoText)
-        if info["cluster_enabled"] == "1" { databases = 1 }
+        if info["cluster_enabled"] == "1" {
+            // Cluster mode has one database; CLUSTER INFO adds the cluster_* families.
+            databases = 1
+            let reply = try c.command(["CLUSTER", "INFO"])
+            if let e = reply.errorMessage {
+                noteFailure(&s, command: "CLUSTER INFO", message: e)
+            } else if let text = reply.text {
+                InfoFamilies.addClusterInfo(text, to: &b)
+            }
+        }
         InfoFamilies.add(info, to: &b, databases: databases, includeEmptyDatabases: options.includeEmptyDatabases,
                          now: Date().timeIntervalSince1970)
 
         // LATENCY and SLOWLOG in one round trip; managed Redis may refuse any of them.
         var extras: [[String]] = [["LATENCY", "LATEST"], ["SLOWLOG", "LEN"], ["SLOWLOG", "GET", "1"]]
-        if options.latencyHistograms { extras.append(["LATENCY", "HISTOGRAM"]) }
+        let histograms = options.latencyHistograms && !s.unsupported.contains("LATENCY HISTOGRAM")
+        if histograms { extras.append(["LATENCY", "HISTOGRAM"]) }
         let replies = try c.pipeline(extras)
         for (cmd, reply) in zip(extras, replies) {
             if let e = reply.errorMessage {
-                noteFailure(&s, command: cmd.prefix(2).joined(separator: " "), message: e)
+                let name = cmd.prefix(2).joined(separator: " ")
+                noteFailure(&s, command: name, message: e)
+                if name == "LATENCY HISTOGRAM", e.lowercased().contains("unknown subcommand") {
+                    s.unsupported.insert(name)
+                }
             }
         }
         if replies.count == extras.count {
             if replies[0].errorMessage == nil { CommandFamilies.latencyLatest(replies[0], to: &b) }
             CommandFamilies.slowlog(length: replies[1].errorMessage == nil ? replies[1] : nil,
                                     last: replies[2].errorMessage == nil ? replies[2] : nil, to: &b)
-            if options.latencyHistograms, replies[3].errorMessage == nil {
+            if histograms, replies[3].errorMessage == nil {
                 var usec: [String: Double] = [:]
                 for f in info.fields where f.section == "Commandstats" {
                     if let cs = InfoFamilies.commandStat(f.key, f.value) { usec[cs.cmd] = cs.usec }
@@ -230,7 +247,12 @@ public final class RedisCollector: Collector {
         let budget = min(options.scanTimePerCycle, context.remaining * 0.5)
         let stopAt = Monotonic.now + budget
         while Monotonic.now < stopAt, let step = s.planner.nextStep(now: Monotonic.now) {
-            try c.select(step.db)
+            if let e = try c.selectIfPossible(step.db) {
+                // A database that does not exist is a configuration problem of this pattern only.
+                noteFailure(&s, command: "SELECT", message: e)
+                s.planner.fail(step, now: Monotonic.now)
+                continue
+            }
             let reply = try c.command(["SCAN", step.cursor, "MATCH", step.match, "COUNT", String(step.count)])
             guard let parts = reply.array, parts.count == 2, let next = parts[0].text, let keys = parts[1].array else {
                 noteFailure(&s, command: "SCAN", message: reply.errorMessage ?? "unexpected SCAN reply")
@@ -239,7 +261,9 @@ public final class RedisCollector: Collector {
             }
             if case .bullmq(_, let prefix) = s.purposes[step.job] {
                 var found = s.discovering[step.job] ?? []
-                for case .string(let k) in keys {
+                // Memory stays bounded whatever the keyspace holds: names past the cap are not kept.
+                let cap = max(1, options.bullmq.maxQueues) * 2
+                for case .string(let k) in keys where found.count < cap {
                     if let name = BullMQ.queueName(metaKey: k, prefix: prefix) { found.insert(name) }
                 }
                 s.discovering[step.job] = found
@@ -279,7 +303,10 @@ public final class RedisCollector: Collector {
         let nowUnix = Date().timeIntervalSince1970
         for db in Set(queues.map(\.db)).sorted() {
             let inDB = queues.filter { $0.db == db }
-            try c.select(db)
+            if let e = try c.selectIfPossible(db) {
+                noteFailure(&s, command: "SELECT", message: e)
+                continue
+            }
             // Chunks of 50 queues per round trip keep replies small and each call bounded.
             var start = inDB.startIndex
             while start < inDB.endIndex {

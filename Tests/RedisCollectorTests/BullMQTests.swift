@@ -37,6 +37,15 @@ struct BullMQTests {
         #expect(BullMQ.counts(replies[...]) == nil)
     }
 
+    @Test("a legacy BullMQ 4 marker at the tail of wait is not a job")
+    func legacyMarker() throws {
+        var replies: [RedisReply] = [.integer(3)] + (2...8).map { _ in RedisReply.integer(0) }
+        replies += [.integer(0), .string(Array("0:1700000000000".utf8)), .null]
+        let c = try #require(BullMQ.counts(replies[...]))
+        #expect(c.jobs["wait"] == 2)
+        #expect(c.oldestIDs.isEmpty)
+    }
+
     @Test("oldest waiting age comes from the job's timestamp in ms; 0 when nothing waits")
     func age() {
         #expect(BullMQ.oldestAge(timestamps: [.string(Array("1700000000000".utf8)), .string(Array("1700000030000".utf8))], now: 1_700_000_100) == 100)

@@ -148,6 +148,19 @@ struct RedisCollectorIntegrationTests {
         #expect(age >= 0 && age < 15)
     }
 
+    @Test("a key pattern or BullMQ database that does not exist is counted as a failure and the target stays up")
+    func missingDatabase() throws {
+        guard let url = TestServers.redisURL else { return }
+        let c = try RedisCollector(options: .init(url: url, keyPatterns: [.init(db: 9999, pattern: "x:*"), .init(db: 0, pattern: "vigil-none:*")],
+                                                  bullmq: .init(databases: [9998])), logger: Self.logger)
+        defer { c.close() }
+        let f = try c.collect(Self.context())
+        #expect(f.value("vigil_redis_command_failures_total", ["command": "SELECT"]) ?? 0 >= 2)
+        #expect(f.value("redis_keys_count", ["db": "db0", "key": "vigil-none:*"]) == 0)
+        #expect(f.value("redis_keys_count", ["db": "db9999"]) == nil)
+        #expect(f.value("redis_memory_used_bytes") != nil)
+    }
+
     @Test("BullMQ queues are discovered and counted exactly for every state (BullMQ 5 key layout)")
     func bullmq() throws {
         guard let url = TestServers.redisURL else { return }

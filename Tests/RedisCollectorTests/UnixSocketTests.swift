@@ -38,3 +38,42 @@ struct UnixSocketTests {
         #expect(f.value("redis_db_keys", ["db": "db2"]) == 1)
     }
 }
+
+@Suite("Redis in cluster mode")
+struct ClusterModeTests {
+    @Test("a cluster-enabled server adds CLUSTER INFO's cluster_* families and has one database")
+    func clusterInfo() throws {
+        guard let exe = RedisExporterComparisonTests.executable("redis-server") else {
+            if TestServers.required { Issue.record("redis-server is not on PATH") }
+            return
+        }
+        let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("vigil-cluster-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try SilentListener.freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", dir.appendingPathComponent("nodes.conf").path,
+                       "--save", "", "--appendonly", "no", "--dir", dir.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { stopChild(p) }
+        let collector = try RedisCollector(options: .init(url: "redis://127.0.0.1:\(port)", reconnectBackoffInitial: 0.05, reconnectBackoffMax: 0.2,
+                                                          bullmq: .init(enabled: false)), logger: Logger(label: "test"))
+        defer { collector.close() }
+        var families: [MetricFamily]?
+        let deadline = Date().addingTimeInterval(20)
+        while families == nil, Date() < deadline {
+            families = try? collector.collect(CollectContext(startedAt: Date(), deadline: .now + .seconds(5)))
+            if families == nil { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        let f = try #require(families)
+        #expect(f.value("redis_cluster_enabled") == 1)
+        // No slots are assigned: cluster_state:fail reads 0 (the value rule for "fail").
+        #expect(f.value("redis_cluster_state") == 0)
+        #expect(f.value("redis_cluster_slots_assigned") == 0)
+        #expect(f.value("redis_cluster_known_nodes") == 1)
+        #expect(f["redis_db_keys"]?.samples.count == 1)
+    }
+}
