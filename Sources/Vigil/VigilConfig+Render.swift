@@ -53,6 +53,7 @@ extension VigilConfig {
             lines.append("      collect_timeout: \(PromDuration.format(timeout(interval: i, own: t.collectTimeout)))")
             lines.append("      connect_timeout: \(PromDuration.format(o.connectTimeout))")
             lines.append("      command_timeout: \(PromDuration.format(o.commandTimeout))")
+            lines.append("      reconnect_backoff_initial: \(PromDuration.format(o.reconnectBackoffInitial))")
             lines.append("      reconnect_backoff_max: \(PromDuration.format(o.reconnectBackoffMax))")
             lines.append("      client_name: \(quoted(o.clientName ?? ""))")
             lines.append("      config_command: \(quoted(o.configCommand))")

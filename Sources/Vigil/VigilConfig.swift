@@ -292,6 +292,7 @@ extension VigilConfig {
         }
         o.connectTimeout = try t.positiveDuration("connect_timeout") ?? o.connectTimeout
         o.commandTimeout = try t.positiveDuration("command_timeout") ?? o.commandTimeout
+        o.reconnectBackoffInitial = try t.positiveDuration("reconnect_backoff_initial") ?? o.reconnectBackoffInitial
         o.reconnectBackoffMax = try t.positiveDuration("reconnect_backoff_max") ?? o.reconnectBackoffMax
         if let name = try t.string("client_name") { o.clientName = name.isEmpty ? nil : name }
         o.configCommand = try t.string("config_command") ?? o.configCommand
