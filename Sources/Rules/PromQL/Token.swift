@@ -2,6 +2,9 @@
 struct Token: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
         case eof
+        /// A lexical error, reported only if the parser gets this far (Prometheus lexes lazily,
+        /// so an earlier syntax error wins).
+        case lexError(String)
         case comma, leftParen, rightParen, leftBrace, rightBrace, leftBracket, rightBracket, colon, at
         case number(Double)
         case duration(Int64)
@@ -26,6 +29,7 @@ struct Token: Sendable, Equatable {
     var describe: String {
         switch kind {
         case .eof: "end of input"
+        case .lexError(let m): m
         case .comma: "\",\""
         case .leftParen: "\"(\""
         case .rightParen: "\")\""
