@@ -88,7 +88,10 @@ struct Lexer {
             if peek() == UInt8(ascii: "~") { throw error(start, "unexpected character after '=': '~'") }
             return token(.eql, start)
         case UInt8(ascii: "!"):
-            guard peek() == UInt8(ascii: "=") else { throw error(start, "unexpected character after '!'") }
+            guard peek() == UInt8(ascii: "=") else {
+                let next = peek().map { String(decoding: [$0], as: UTF8.self) } ?? ""
+                throw error(start, "unexpected character after '!': '\(next)'")
+            }
             pos += 1
             return token(.neq, start)
         case UInt8(ascii: "<"):
@@ -111,7 +114,7 @@ struct Lexer {
             braceOpen = true
             return token(.leftBrace, start)
         case UInt8(ascii: "}"):
-            throw error(start, "unexpected right brace '}'")
+            throw error(start, "unexpected character: '}'")
         case UInt8(ascii: "["):
             if bracketOpen { throw error(start, "unexpected left bracket '['") }
             bracketOpen = true

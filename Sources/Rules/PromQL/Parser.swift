@@ -117,7 +117,7 @@ struct Parser {
                     }
                 }
             } else if current.kind == .groupLeft || current.kind == .groupRight {
-                throw unexpected(current, "binary expression", expected: "\"on\" or \"ignoring\" before it")
+                throw unexpected(current)
             }
             let next = op.isRightAssociative ? op.precedence : op.precedence + 1
             let rhs = try parseExpr(minPrecedence: next)
@@ -301,7 +301,8 @@ struct Parser {
         case .leftParen:
             _ = advance()
             let inner = try parseExpr(minPrecedence: 0)
-            let close = try expect(.rightParen, "paren expression", "\")\"")
+            guard current.kind == .rightParen else { throw unexpected(current) }
+            let close = advance()
             return Node(expr: .paren(inner.expr), start: t.start, end: close.end)
         case .aggregator(let op):
             switch peekKind() {

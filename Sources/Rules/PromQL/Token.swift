@@ -41,11 +41,16 @@ struct Token: Sendable, Equatable {
         case .at: "\"@\""
         case .number: "number \"\(text)\""
         case .duration: "duration \"\(text)\""
-        case .string: "string \(text)"
-        case .identifier, .metricIdentifier: "identifier \"\(text)\""
-        case .aggregator, .offset, .by, .without, .on, .ignoring, .groupLeft, .groupRight, .bool, .start, .end:
-            "keyword \"\(text)\""
-        default: "operator \"\(text)\""
+        case .string: "string \(PromQLString.quote(text))"
+        case .identifier: "identifier \"\(text)\""
+        case .metricIdentifier: "metric identifier \"\(text)\""
+        case .eql: "\"=\""
+        case .start, .end: "\"\(text.lowercased())\""
+        // Prometheus' item names: <aggr:sum>, <by>, <op:*>.
+        case .aggregator: "<aggr:\(text.lowercased())>"
+        case .offset, .by, .without, .on, .ignoring, .groupLeft, .groupRight, .bool:
+            "<\(text.lowercased())>"
+        default: "<op:\(text.lowercased())>"
         }
     }
 }

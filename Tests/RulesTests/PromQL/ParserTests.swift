@@ -98,7 +98,7 @@ struct ParserTests {
         ("\"a\\qb\"", 2, "unknown escape sequence"),
         ("1 +\n  ?", 6, "unexpected character: '?'"),
         ("x{a=\"b\" c=\"d\"}", 8, "unexpected identifier \"c\" in label matching"),
-        ("sum by (a) (x) by (b)", 15, "unexpected keyword \"by\""),
+        ("sum by (a) (x) by (b)", 15, "unexpected <by>"),
         ("-x[5m]", 0, "unary expression only allowed on expressions of type scalar or instant vector"),
         ("x[5m:1m][5m]", 8, "ranges only allowed for vector selectors"),
         ("x[5m][5m:]", 0, "subquery is only allowed on instant vector"),
