@@ -68,7 +68,8 @@ public struct RuleEngine: Sendable {
                 let state = states[key] ?? AlertState()
                 do {
                     let step = try state.evaluate(rule: a, groupLabels: group.labels, samples: queried, at: queryTime,
-                                                  limit: group.limit, externalLabels: externalLabels, externalURL: externalURL)
+                                                  limit: group.limit, externalLabels: externalLabels, externalURL: externalURL,
+                                                  query: templateQuery(a, at: queryTime, history: history))
                     states[key] = step.state
                     transitions += step.transitions
                     history.append(samples: step.series, at: queryTime, source: "alerts;" + key)
@@ -88,6 +89,15 @@ public struct RuleEngine: Sendable {
     private func query(_ expr: Expr, at t: Int64, history: SeriesHistory) throws(EvalError) -> [VectorSample] {
         let evaluator = Evaluator(history: history, lookbackDelta: lookbackDelta, defaultSubqueryStep: evaluationInterval)
         return try Evaluator.samples(of: evaluator.instant(expr, at: t))
+    }
+
+    /// The templates' `query` function for rules that use it: an instant query at the
+    /// evaluation time over the history as it is now (nil for rules that do not, so the history
+    /// is not shared and later appends stay in place).
+    private func templateQuery(_ rule: AlertingRule, at t: Int64, history: SeriesHistory) -> (@Sendable (String) throws -> [VectorSample])? {
+        guard (rule.labels + rule.annotations).contains(where: { $0.value.contains("query") }) else { return nil }
+        let evaluator = Evaluator(history: history, lookbackDelta: lookbackDelta, defaultSubqueryStep: evaluationInterval)
+        return { text in try Evaluator.samples(of: evaluator.instant(PromQL.parse(text), at: t)) }
     }
 
     /// A recording rule's output: `__name__` set to the record name, rule labels applied,
