@@ -186,12 +186,12 @@ struct Parser {
             case .leftBracket:
                 node = try parseRangeOrSubquery(node)
             case .offset:
-                let t = advance()
+                _ = advance()
                 var sign: Int64 = 1
                 if current.kind == .sub { _ = advance(); sign = -1 } else if current.kind == .add { _ = advance() }
                 guard case .duration(let d) = current.kind else { throw unexpected(current, "offset", expected: "duration") }
                 let dt = advance()
-                node = try setOffset(node, sign * d, at: t.start, end: dt.end)
+                node = try setOffset(node, sign * d, end: dt.end)
             case .at:
                 let t = advance()
                 let at: AtModifier
@@ -213,7 +213,7 @@ struct Parser {
                     }
                     at = .timestamp(Int64((ts * 1000).rounded()))
                 }
-                node = try setAt(node, at, at: t.start, end: end)
+                node = try setAt(node, at, end: end)
             default:
                 return node
             }
@@ -248,7 +248,7 @@ struct Parser {
         return Node(expr: .matrixSelector(vs, range: range), start: node.start, end: close.end)
     }
 
-    private func setOffset(_ node: Node, _ d: Int64, at pos: Int, end: Int) throws(PromQLError) -> Node {
+    private func setOffset(_ node: Node, _ d: Int64, end: Int) throws(PromQLError) -> Node {
         let msg = "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery"
         switch node.expr {
         case .vectorSelector(var s):
@@ -268,7 +268,7 @@ struct Parser {
         }
     }
 
-    private func setAt(_ node: Node, _ at: AtModifier, at pos: Int, end: Int) throws(PromQLError) -> Node {
+    private func setAt(_ node: Node, _ at: AtModifier, end: Int) throws(PromQLError) -> Node {
         switch node.expr {
         case .vectorSelector(var s):
             if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
