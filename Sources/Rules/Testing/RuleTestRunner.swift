@@ -186,9 +186,10 @@ public enum RuleTestRunner {
                 next += 1
                 var got: [(LabelSet, [String: String])] = []
                 for g in groups {
+                    let keys = RuleEngine.keys(for: g)
                     for (i, rule) in g.rules.enumerated() {
                         guard case .alerting(let a) = rule, a.name == test.alertname else { continue }
-                        let state = engine.states[RuleEngine.key(group: g, index: i, rule: rule)] ?? AlertState()
+                        let state = engine.states[keys[i]] ?? AlertState()
                         for alert in state.alerts where alert.state == .firing {
                             got.append((alert.labels, alert.annotations))
                         }
