@@ -33,6 +33,22 @@ struct TemplateTests {
         #expect(try Self.expand(template) == expected)
     }
 
+    @Test("query, range, first, value, label, sortByLabel")
+    func query() throws {
+        let data = Template.Data(labels: ["job": "api"], value: 1, query: { text in
+            guard text == "up" else { return [] }
+            return [VectorSample(labels: ["__name__": "up", "i": "b"], value: 0), VectorSample(labels: ["__name__": "up", "i": "a"], value: 1)]
+        })
+        func run(_ t: String) throws -> String { try Template(t).execute(data) }
+        #expect(try run("{{ with query \"up\" }}{{ . | first | value }}{{ end }}") == "0")
+        #expect(try run("{{ range query \"up\" | sortByLabel \"i\" }}{{ .Labels.i }}={{ .Value }};{{ end }}") == "a=1;b=0;")
+        #expect(try run("{{ range $i, $s := query \"up\" }}{{ $i }}:{{ label \"i\" $s }} {{ end }}") == "0:b 1:a ")
+        #expect(try run("{{ range query \"none\" }}x{{ else }}empty{{ end }}") == "empty")
+        #expect(try run("{{ range $k, $v := $labels }}{{ $k }}={{ $v }}{{ end }}") == "job=api")
+        #expect(try run("{{ query \"up\" | len }}") == "2")
+        #expect(throws: Template.TemplateError.self) { try Template("{{ query \"up\" }}").execute(.init(labels: [:], value: 0)) }
+    }
+
     @Test("formats floats like Go's %v")
     func goFloat() {
         #expect(GoFormat.float(0.1) == "0.1")
@@ -49,7 +65,7 @@ struct TemplateTests {
         #expect(GoFormat.fixed(.infinity) == "+Inf")
     }
 
-    @Test("rejects malformed templates", arguments: ["{{ $labels.x ", "{{ nosuch 1 }}", "{{ if 1 }}x", "{{ range $labels }}{{ end }}"])
+    @Test("rejects malformed templates", arguments: ["{{ $labels.x ", "{{ nosuch 1 }}", "{{ if 1 }}x", "{{ range $labels }}", "{{ define \"x\" }}{{ end }}"])
     func rejects(_ template: String) {
         #expect(throws: Template.TemplateError.self) { try Template(template) }
     }

@@ -38,9 +38,11 @@ public struct AlertState: Sendable, Hashable, Codable {
     }
 
     /// Advances the state for the rule's query result `samples` at time `t` (ms).
-    /// `externalLabels` feed `$externalLabels` in templates.
+    /// `externalLabels` feed `$externalLabels` in templates; `query` serves the templates'
+    /// `query` function.
     public func evaluate(rule: AlertingRule, groupLabels: [Label] = [], samples: [VectorSample], at t: Int64,
-                         limit: Int = 0, externalLabels: [String: String] = [:], externalURL: String = "") throws(RuleError) -> Step {
+                         limit: Int = 0, externalLabels: [String: String] = [:], externalURL: String = "",
+                         query: (@Sendable (String) throws -> [VectorSample])? = nil) throws(RuleError) -> Step {
         var next = active
         var seen: Set<LabelSet> = []
         var transitions: [AlertTransition] = []
@@ -54,7 +56,8 @@ public struct AlertState: Sendable, Hashable, Codable {
             if needsData {
                 // `$labels` is the sample's full label set, `__name__` included (as in Prometheus).
                 let sampleLabels = Dictionary(s.labels.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-                data = Template.Data(labels: sampleLabels, externalLabels: externalLabels, externalURL: externalURL, value: s.value)
+                data = Template.Data(labels: sampleLabels, externalLabels: externalLabels, externalURL: externalURL, value: s.value,
+                                     query: query)
             }
             var labels = s.labels.droppingName
             for l in labelTemplates { labels = labels.setting(l.name, l.expand(data)) }

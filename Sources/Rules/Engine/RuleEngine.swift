@@ -36,8 +36,33 @@ public struct RuleEngine: Sendable {
         public var failures: Int { rules.filter { $0.error != nil }.count }
     }
 
+    /// The state key of the rule at `index` of `group`. Like Prometheus when it copies state
+    /// across a reload, a rule is identified by its group, kind, name and labels (and by its
+    /// occurrence among identical ones), not by its position: inserting a rule above another
+    /// keeps the other's alerts.
     public static func key(group: RuleGroup, index: Int, rule: Rule) -> String {
-        "\(group.file);\(group.name);\(index);\(rule.name)"
+        let all = keys(for: group)
+        return index < all.count ? all[index] : "\(group.file);\(group.name);\(identity(rule));0"
+    }
+
+    /// The state keys of every rule of `group`, in order.
+    public static func keys(for group: RuleGroup) -> [String] {
+        var seen: [String: Int] = [:]
+        return group.rules.map { rule in
+            let id = identity(rule)
+            let n = seen[id, default: 0]
+            seen[id] = n + 1
+            return "\(group.file);\(group.name);\(id);\(n)"
+        }
+    }
+
+    static func identity(_ rule: Rule) -> String {
+        let (kind, labels): (String, [Label]) = switch rule {
+        case .alerting(let a): ("alert", a.labels)
+        case .recording(let r): ("record", r.labels)
+        }
+        let l = labels.map { "\($0.name)=\(PromQLString.quote($0.value))" }.sorted().joined(separator: ",")
+        return "\(kind):\(rule.name){\(l)}"
     }
 
     /// Evaluates every rule of `group` in order at `t` (ms).
@@ -45,8 +70,9 @@ public struct RuleEngine: Sendable {
         var results: [RuleResult] = []
         var transitions: [AlertTransition] = []
         let queryTime = t - group.queryOffset
+        let keys = Self.keys(for: group)
         for (index, rule) in group.rules.enumerated() {
-            let key = Self.key(group: group, index: index, rule: rule)
+            let key = keys[index]
             let queried: [VectorSample]
             do {
                 queried = try query(rule.expr, at: queryTime, history: history)
@@ -68,7 +94,8 @@ public struct RuleEngine: Sendable {
                 let state = states[key] ?? AlertState()
                 do {
                     let step = try state.evaluate(rule: a, groupLabels: group.labels, samples: queried, at: queryTime,
-                                                  limit: group.limit, externalLabels: externalLabels, externalURL: externalURL)
+                                                  limit: group.limit, externalLabels: externalLabels, externalURL: externalURL,
+                                                  query: templateQuery(a, at: queryTime, history: history))
                     states[key] = step.state
                     transitions += step.transitions
                     history.append(samples: step.series, at: queryTime, source: "alerts;" + key)
@@ -88,6 +115,15 @@ public struct RuleEngine: Sendable {
     private func query(_ expr: Expr, at t: Int64, history: SeriesHistory) throws(EvalError) -> [VectorSample] {
         let evaluator = Evaluator(history: history, lookbackDelta: lookbackDelta, defaultSubqueryStep: evaluationInterval)
         return try Evaluator.samples(of: evaluator.instant(expr, at: t))
+    }
+
+    /// The templates' `query` function for rules that use it: an instant query at the
+    /// evaluation time over the history as it is now (nil for rules that do not, so the history
+    /// is not shared and later appends stay in place).
+    private func templateQuery(_ rule: AlertingRule, at t: Int64, history: SeriesHistory) -> (@Sendable (String) throws -> [VectorSample])? {
+        guard (rule.labels + rule.annotations).contains(where: { $0.value.contains("query") }) else { return nil }
+        let evaluator = Evaluator(history: history, lookbackDelta: lookbackDelta, defaultSubqueryStep: evaluationInterval)
+        return { text in try Evaluator.samples(of: evaluator.instant(PromQL.parse(text), at: t)) }
     }
 
     /// A recording rule's output: `__name__` set to the record name, rule labels applied,
@@ -114,7 +150,7 @@ public struct RuleEngine: Sendable {
     public mutating func retain(groups: [RuleGroup]) {
         var keys: Set<String> = []
         for g in groups {
-            for (i, r) in g.rules.enumerated() { keys.insert(Self.key(group: g, index: i, rule: r)) }
+            keys.formUnion(Self.keys(for: g))
         }
         states = states.filter { keys.contains($0.key) }
     }

@@ -20,13 +20,19 @@ struct Lexer {
 
     init(_ input: [UInt8]) { self.input = input }
 
-    static func tokenize(_ input: [UInt8]) throws(PromQLError) -> [Token] {
+    /// All tokens; a lexical error becomes a final `.lexError` token at its position.
+    static func tokenize(_ input: [UInt8]) -> [Token] {
         var lexer = Lexer(input)
         var out: [Token] = []
         while true {
-            let t = try lexer.next()
-            out.append(t)
-            if t.kind == .eof { return out }
+            do {
+                let t = try lexer.next()
+                out.append(t)
+                if t.kind == .eof { return out }
+            } catch {
+                out.append(Token(kind: .lexError(error.message), start: error.offset, end: error.offset, text: ""))
+                return out
+            }
         }
     }
 
@@ -79,10 +85,13 @@ struct Lexer {
         case UInt8(ascii: "@"): return token(.at, start)
         case UInt8(ascii: "="):
             if peek() == UInt8(ascii: "=") { pos += 1; return token(.eqlc, start) }
-            if peek() == UInt8(ascii: "~") { throw error(pos, "unexpected character after '=': '~'") }
+            if peek() == UInt8(ascii: "~") { throw error(start, "unexpected character after '=': '~'") }
             return token(.eql, start)
         case UInt8(ascii: "!"):
-            guard peek() == UInt8(ascii: "=") else { throw error(start, "unexpected character after '!'") }
+            guard peek() == UInt8(ascii: "=") else {
+                let next = peek().map { String(decoding: [$0], as: UTF8.self) } ?? ""
+                throw error(start, "unexpected character after '!': '\(next)'")
+            }
             pos += 1
             return token(.neq, start)
         case UInt8(ascii: "<"):
@@ -98,13 +107,14 @@ struct Lexer {
             return token(.leftParen, start)
         case UInt8(ascii: ")"):
             parenDepth -= 1
-            if parenDepth < 0 { throw error(start, "unexpected right parenthesis ')'") }
+            // Prometheus reports this after emitting the parenthesis, one byte further.
+            if parenDepth < 0 { throw error(pos, "unexpected right parenthesis ')'") }
             return token(.rightParen, start)
         case UInt8(ascii: "{"):
             braceOpen = true
             return token(.leftBrace, start)
         case UInt8(ascii: "}"):
-            throw error(start, "unexpected right brace '}'")
+            throw error(start, "unexpected character: '}'")
         case UInt8(ascii: "["):
             if bracketOpen { throw error(start, "unexpected left bracket '['") }
             bracketOpen = true
@@ -212,10 +222,15 @@ struct Lexer {
             q += 2
             while q < input.count, Self.isAlphaNumeric(input[q]) || input[q] == UInt8(ascii: "_") { q += 1 }
         } else {
+            // digits [. digits] [e [+-] digits]; a second '.' or 'e' ends the number (as in
+            // Prometheus, `1.5e31.5e3` is the number `1.5e31` followed by `.5e3`).
+            var dot = false, exponent = false
             while q < input.count {
                 let d = input[q]
-                if Self.isDigit(d) || d == UInt8(ascii: ".") || d == UInt8(ascii: "_") { q += 1; continue }
-                if d | 0x20 == UInt8(ascii: "e") {
+                if Self.isDigit(d) || d == UInt8(ascii: "_") { q += 1; continue }
+                if d == UInt8(ascii: "."), !dot, !exponent { dot = true; q += 1; continue }
+                if d | 0x20 == UInt8(ascii: "e"), !exponent {
+                    exponent = true
                     q += 1
                     if q < input.count, input[q] == UInt8(ascii: "+") || input[q] == UInt8(ascii: "-") { q += 1 }
                     continue

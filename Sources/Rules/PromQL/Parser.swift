@@ -15,11 +15,14 @@ struct Parser {
     /// Current nesting of sub-expressions; bounded so hostile input (`((((…` from the HTTP
     /// API) cannot exhaust the stack.
     private var depth = 0
+    /// The first type error (Prometheus' checkAST runs after a successful parse, so any syntax
+    /// error, even a later one, wins over it).
+    private var typeError: PromQLError?
     static let maxDepth = 500
 
     init(_ text: String) throws(PromQLError) {
         input = Array(text.utf8)
-        tokens = try Lexer.tokenize(input)
+        tokens = Lexer.tokenize(input)
     }
 
     private var current: Token { tokens[index] }
@@ -36,7 +39,12 @@ struct Parser {
         PromQLError(input: input, offset: offset, message: message)
     }
 
+    private mutating func typeCheck(_ e: PromQLError) {
+        if typeError == nil { typeError = e }
+    }
+
     private func unexpected(_ t: Token, _ context: String? = nil, expected: String? = nil) -> PromQLError {
+        if case .lexError(let message) = t.kind { return error(t.start, message) }
         var m = "unexpected \(t.describe)"
         if let context { m += " in \(context)" }
         if let expected { m += ", expected \(expected)" }
@@ -52,6 +60,7 @@ struct Parser {
         if current.kind == .eof { throw error(0, "no expression found in input") }
         let node = try parseExpr(minPrecedence: 0)
         if current.kind != .eof { throw unexpected(current) }
+        if let typeError { throw typeError }
         return node.expr
     }
 
@@ -88,8 +97,8 @@ struct Parser {
             let opToken = advance()
             var returnBool = false
             if current.kind == .bool {
-                let b = advance()
-                guard op.isComparison else { throw error(b.start, "bool modifier can only be used on comparison operators") }
+                _ = advance()
+                if !op.isComparison { typeCheck(error(opToken.start, "bool modifier can only be used on comparison operators")) }
                 returnBool = true
             }
             var matching = VectorMatching()
@@ -108,7 +117,7 @@ struct Parser {
                     }
                 }
             } else if current.kind == .groupLeft || current.kind == .groupRight {
-                throw unexpected(current, "binary expression", expected: "\"on\" or \"ignoring\" before it")
+                throw unexpected(current)
             }
             let next = op.isRightAssociative ? op.precedence : op.precedence + 1
             let rhs = try parseExpr(minPrecedence: next)
@@ -118,35 +127,35 @@ struct Parser {
         return lhs
     }
 
-    private func makeBinary(_ op: BinaryOp, _ opToken: Token, _ lhs: Node, _ rhs: Node, returnBool: Bool,
+    private mutating func makeBinary(_ op: BinaryOp, _ opToken: Token, _ lhs: Node, _ rhs: Node, returnBool: Bool,
                             matching: VectorMatching, hasMatchingClause: Bool, groupToken: Token?) throws(PromQLError) -> Node {
         let lt = lhs.expr.type, rt = rhs.expr.type
         for side in [lhs, rhs] where side.expr.type != .scalar && side.expr.type != .vector {
-            throw error(side.start, "binary expression must contain only scalar and instant vector types")
+            typeCheck(error(side.start, "binary expression must contain only scalar and instant vector types"))
         }
         if op.isComparison, !returnBool, lt == .scalar, rt == .scalar {
-            throw error(lhs.start, "comparisons between scalars must use BOOL modifier")
+            typeCheck(error(opToken.start, "comparisons between scalars must use BOOL modifier"))
         }
         if op.isSetOperator, lt == .scalar || rt == .scalar {
-            throw error(lhs.start, "set operator \"\(op.rawValue)\" not allowed in binary scalar expression")
+            typeCheck(error(lhs.start, "set operator \"\(op.rawValue)\" not allowed in binary scalar expression"))
         }
         var m: VectorMatching?
         if lt == .vector, rt == .vector {
             var mm = matching
             if op.isSetOperator {
                 if let groupToken {
-                    throw error(groupToken.start, "no grouping allowed for \"\(op.rawValue)\" operation")
+                    typeCheck(error(groupToken.start, "no grouping allowed for \"\(op.rawValue)\" operation"))
                 }
                 mm.cardinality = .manyToMany
             }
             if mm.on {
                 for l in mm.include where mm.labels.contains(l) {
-                    throw error(opToken.start, "label \"\(l)\" must not occur in ON and GROUP clause at once")
+                    typeCheck(error(opToken.start, "label \"\(l)\" must not occur in ON and GROUP clause at once"))
                 }
             }
             m = mm
         } else if hasMatchingClause {
-            throw error(opToken.start, "vector matching only allowed between instant vectors")
+            typeCheck(error(opToken.start, "vector matching only allowed between instant vectors"))
         }
         let e = Expr.binary(BinaryExpr(op: op, lhs: lhs.expr, rhs: rhs.expr, returnBool: returnBool, matching: m))
         return Node(expr: e, start: lhs.start, end: rhs.end)
@@ -160,8 +169,8 @@ struct Parser {
             // Unary operators bind like `*`: the operand may contain `^` but nothing looser.
             let operand = try parseExpr(minPrecedence: BinaryOp.pow.precedence)
             let type = operand.expr.type
-            guard type == .scalar || type == .vector else {
-                throw error(operand.start, "unary expression only allowed on expressions of type scalar or instant vector, got \"\(type.rawValue)\"")
+            if !(type == .scalar || type == .vector) {
+                typeCheck(error(t.start, "unary expression only allowed on expressions of type scalar or instant vector, got \"\(type.rawValue)\""))
             }
             if t.kind == .add { return Node(expr: operand.expr, start: t.start, end: operand.end) }
             if case .number(let v) = operand.expr { return Node(expr: .number(-v), start: t.start, end: operand.end) }
@@ -177,12 +186,12 @@ struct Parser {
             case .leftBracket:
                 node = try parseRangeOrSubquery(node)
             case .offset:
-                let t = advance()
+                _ = advance()
                 var sign: Int64 = 1
                 if current.kind == .sub { _ = advance(); sign = -1 } else if current.kind == .add { _ = advance() }
                 guard case .duration(let d) = current.kind else { throw unexpected(current, "offset", expected: "duration") }
                 let dt = advance()
-                node = try setOffset(node, sign * d, at: t.start, end: dt.end)
+                node = try setOffset(node, sign * d, end: dt.end)
             case .at:
                 let t = advance()
                 let at: AtModifier
@@ -199,10 +208,12 @@ struct Parser {
                     guard case .number(let v) = current.kind else { throw unexpected(current, "@", expected: "timestamp") }
                     end = advance().end
                     let ts = sign * v
-                    guard ts.isFinite, abs(ts) <= PromDurationParser.maxSeconds * 1000 else { throw error(t.start, "timestamp out of bounds for @ modifier: \(ts)") }
+                    guard ts.isFinite, abs(ts) <= PromDurationParser.maxSeconds * 1000 else {
+                        throw error(node.start, "timestamp out of bounds for @ modifier: \(Expr.formatNumber(ts))")
+                    }
                     at = .timestamp(Int64((ts * 1000).rounded()))
                 }
-                node = try setAt(node, at, at: t.start, end: end)
+                node = try setAt(node, at, end: end)
             default:
                 return node
             }
@@ -220,15 +231,15 @@ struct Parser {
             var step: Int64 = 0
             if case .duration(let s) = current.kind { step = s; _ = advance() }
             let close = try expect(.rightBracket, "subquery selector", "\"]\"")
-            guard node.expr.type == .vector else {
-                throw error(node.start, "subquery is only allowed on instant vector, got \(node.expr.type.rawValue) instead")
+            if node.expr.type != .vector {
+                typeCheck(error(node.start, "subquery is only allowed on instant vector, got \(node.expr.type.rawValue) instead"))
             }
             if range <= 0 { throw error(open.start, "range must be greater than 0") }
             return Node(expr: .subquery(Subquery(expr: node.expr, range: range, step: step)), start: node.start, end: close.end)
         }
         let close = try expect(.rightBracket, "range selector", "\"]\"")
         guard case .vectorSelector(let vs) = node.expr else {
-            throw error(node.start, "ranges only allowed for vector selectors")
+            throw error(open.start, "ranges only allowed for vector selectors")
         }
         if vs.offset != 0 || vs.at != nil {
             throw error(open.start, "no offset or @ modifier allowed before range")
@@ -237,42 +248,42 @@ struct Parser {
         return Node(expr: .matrixSelector(vs, range: range), start: node.start, end: close.end)
     }
 
-    private func setOffset(_ node: Node, _ d: Int64, at pos: Int, end: Int) throws(PromQLError) -> Node {
+    private func setOffset(_ node: Node, _ d: Int64, end: Int) throws(PromQLError) -> Node {
         let msg = "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery"
         switch node.expr {
         case .vectorSelector(var s):
-            if s.offset != 0 { throw error(pos, "offset may not be set multiple times") }
+            if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
             s.offset = d
             return Node(expr: .vectorSelector(s), start: node.start, end: end)
         case .matrixSelector(var s, let r):
-            if s.offset != 0 { throw error(pos, "offset may not be set multiple times") }
+            if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
             s.offset = d
             return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end)
         case .subquery(var s):
-            if s.offset != 0 { throw error(pos, "offset may not be set multiple times") }
+            if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
             s.offset = d
             return Node(expr: .subquery(s), start: node.start, end: end)
         default:
-            throw error(pos, msg)
+            throw error(node.start, msg)
         }
     }
 
-    private func setAt(_ node: Node, _ at: AtModifier, at pos: Int, end: Int) throws(PromQLError) -> Node {
+    private func setAt(_ node: Node, _ at: AtModifier, end: Int) throws(PromQLError) -> Node {
         switch node.expr {
         case .vectorSelector(var s):
-            if s.at != nil { throw error(pos, "@ <timestamp> may not be set multiple times") }
+            if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
             s.at = at
             return Node(expr: .vectorSelector(s), start: node.start, end: end)
         case .matrixSelector(var s, let r):
-            if s.at != nil { throw error(pos, "@ <timestamp> may not be set multiple times") }
+            if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
             s.at = at
             return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end)
         case .subquery(var s):
-            if s.at != nil { throw error(pos, "@ <timestamp> may not be set multiple times") }
+            if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
             s.at = at
             return Node(expr: .subquery(s), start: node.start, end: end)
         default:
-            throw error(pos, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery")
+            throw error(node.start, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery")
         }
     }
 
@@ -290,10 +301,21 @@ struct Parser {
         case .leftParen:
             _ = advance()
             let inner = try parseExpr(minPrecedence: 0)
-            let close = try expect(.rightParen, "paren expression", "\")\"")
+            guard current.kind == .rightParen else { throw unexpected(current) }
+            let close = advance()
             return Node(expr: .paren(inner.expr), start: t.start, end: close.end)
         case .aggregator(let op):
-            return try parseAggregation(op)
+            switch peekKind() {
+            case .leftParen, .by, .without: return try parseAggregation(op)
+            default:
+                // Not followed by "(" or a grouping: a metric named like the keyword.
+                _ = advance()
+                return try parseSelector(name: t.text, start: t.start, end: t.end)
+            }
+        case .by, .without, .offset, .land, .lor, .lunless, .start, .end:
+            // Prometheus' grammar accepts these keywords as metric names.
+            _ = advance()
+            return try parseSelector(name: t.text, start: t.start, end: t.end)
         case .identifier(let name):
             if peekKind() == .leftParen { return try parseCall(name) }
             _ = advance()
@@ -361,7 +383,7 @@ struct Parser {
             throw error(start, "metric name must not be set twice: \(PromQLString.quote(nameMatchers[0].value)) or \(PromQLString.quote(nameMatchers[1].value))")
         }
         if !matchers.contains(where: { !$0.matchesEmpty }) {
-            throw error(start, "vector selector must contain at least one non-empty matcher")
+            typeCheck(error(start, "vector selector must contain at least one non-empty matcher"))
         }
         let metricName = name ?? nameMatchers.first?.value
         return Node(expr: .vectorSelector(VectorSelector(name: metricName, matchers: matchers)), start: start, end: end)
@@ -440,15 +462,15 @@ struct Parser {
             throw error(t.start, "wrong number of arguments for aggregate expression provided, expected \(want), got \(args.count)")
         }
         let vectorArg = args[want - 1]
-        guard vectorArg.expr.type == .vector else {
-            throw error(vectorArg.start, "expected type instant vector in aggregation expression, got \(vectorArg.expr.type.rawValue)")
+        if vectorArg.expr.type != .vector {
+            typeCheck(error(vectorArg.start, "expected type instant vector in aggregation expression, got \(vectorArg.expr.type.rawValue)"))
         }
         var param: Expr?
         if op.takesParameter {
             let p = args[0]
             let wantType: ValueType = op == .countValues ? .string : .scalar
-            guard p.expr.type == wantType else {
-                throw error(p.start, "expected type \(wantType.rawValue) in aggregation parameter, got \(p.expr.type.rawValue)")
+            if p.expr.type != wantType {
+                typeCheck(error(p.start, "expected type \(wantType.rawValue) in aggregation parameter, got \(p.expr.type.rawValue)"))
             }
             param = p.expr
         }
@@ -458,10 +480,11 @@ struct Parser {
 
     private mutating func parseCall(_ name: String) throws(PromQLError) -> Node {
         let t = advance()
+        // Prometheus reports an unknown name when the call is reduced, after its arguments.
+        let (args, end) = try parseArgs("function call")
         guard let f = PromFunction.all[name] else {
             throw error(t.start, "unknown function with name \(PromQLString.quote(name))")
         }
-        let (args, end) = try parseArgs("function call")
         if args.count < f.minArgs || (f.maxArgs.map { args.count > $0 } ?? false) {
             let expected: String
             if f.maxArgs == f.minArgs {
@@ -471,15 +494,15 @@ struct Parser {
             } else {
                 expected = "expected at most \(f.maxArgs ?? 0) argument(s)"
             }
-            throw error(t.start, "\(expected) in call to \(PromQLString.quote(name)), got \(args.count)")
+            typeCheck(error(t.start, "\(expected) in call to \(PromQLString.quote(name)), got \(args.count)"))
         }
         for (i, a) in args.enumerated() {
             let want = f.argType(at: i)
-            guard a.expr.type == want else {
-                throw error(a.start, "expected type \(want.rawValue) in call to function \(PromQLString.quote(name)), got \(a.expr.type.rawValue)")
+            if a.expr.type != want {
+                typeCheck(error(a.start, "expected type \(want.rawValue) in call to function \(PromQLString.quote(name)), got \(a.expr.type.rawValue)"))
             }
         }
-        if name == "label_replace" || name == "label_join" {
+        if (name == "label_replace" && args.count == 5) || (name == "label_join" && args.count >= 3) {
             // The destination label must be a valid label name; label_replace's regex must compile.
             if case .string(let dst) = args[1].expr, !Self.isValidLabelName(dst) {
                 throw error(args[1].start, "invalid destination label name in \(name)(): \(dst)")

@@ -2,6 +2,9 @@
 struct Token: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
         case eof
+        /// A lexical error, reported only if the parser gets this far (Prometheus lexes lazily,
+        /// so an earlier syntax error wins).
+        case lexError(String)
         case comma, leftParen, rightParen, leftBrace, rightBrace, leftBracket, rightBracket, colon, at
         case number(Double)
         case duration(Int64)
@@ -26,6 +29,7 @@ struct Token: Sendable, Equatable {
     var describe: String {
         switch kind {
         case .eof: "end of input"
+        case .lexError(let m): m
         case .comma: "\",\""
         case .leftParen: "\"(\""
         case .rightParen: "\")\""
@@ -37,11 +41,16 @@ struct Token: Sendable, Equatable {
         case .at: "\"@\""
         case .number: "number \"\(text)\""
         case .duration: "duration \"\(text)\""
-        case .string: "string \(text)"
-        case .identifier, .metricIdentifier: "identifier \"\(text)\""
-        case .aggregator, .offset, .by, .without, .on, .ignoring, .groupLeft, .groupRight, .bool, .start, .end:
-            "keyword \"\(text)\""
-        default: "operator \"\(text)\""
+        case .string: "string \(PromQLString.quote(text))"
+        case .identifier: "identifier \"\(text)\""
+        case .metricIdentifier: "metric identifier \"\(text)\""
+        case .eql: "\"=\""
+        case .start, .end: "\"\(text.lowercased())\""
+        // Prometheus' item names: <aggr:sum>, <by>, <op:*>.
+        case .aggregator: "<aggr:\(text.lowercased())>"
+        case .offset, .by, .without, .on, .ignoring, .groupLeft, .groupRight, .bool:
+            "<\(text.lowercased())>"
+        default: "<op:\(text.lowercased())>"
         }
     }
 }

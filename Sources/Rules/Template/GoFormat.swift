@@ -135,7 +135,8 @@ enum GoFormat {
 
     private static func pad(_ s: String, _ spec: String) -> String {
         let left = spec.contains("-")
-        let width = Int(spec.filter(\.isNumber).split(separator: ".").first.map(String.init) ?? "") ?? 0
+        let widthPart = spec.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let width = min(Int(widthPart.filter(\.isNumber)) ?? 0, 4096)
         guard s.count < width else { return s }
         let padding = String(repeating: " ", count: width - s.count)
         return left ? s + padding : padding + s
@@ -147,6 +148,8 @@ enum GoFormat {
         case .number: "float64"
         case .bool: "bool"
         case .map: "map[string]string"
+        case .list: "template.queryResult"
+        case .sample: "*template.sample"
         case .null: "<nil>"
         }
     }

@@ -2,16 +2,19 @@ import Foundation
 
 /// A Go text/template subset, enough for Prometheus alert labels and annotations:
 /// `{{ $labels.x }}`, `{{ $value }}`, `{{ $externalLabels.x }}`, `.Labels`/`.Value`, pipelines,
-/// `if`/`else if`/`else`/`end`, `with`, variables (`$x := …`), trim markers, comments, and the
-/// functions humanize, humanize1024, humanizePercentage, humanizeDuration, humanizeTimestamp,
-/// printf, print, toUpper, toLower, title, reReplaceAll, match, index, len, eq ne lt le gt ge,
-/// and or not, stripPort. `query` is rejected when executed (no query access from templates).
+/// `if`/`else if`/`else`/`end`, `with`, `range` (query results, maps), variables (`$x := …`),
+/// trim markers, comments, and the functions humanize, humanize1024, humanizePercentage,
+/// humanizeDuration, humanizeTimestamp, printf, print, toUpper, toLower, title, reReplaceAll,
+/// match, index, len, eq ne lt le gt ge, and or not, stripPort, query, first, label, value,
+/// strvalue, sortByLabel.
 public struct Template: Sendable, Hashable {
     indirect enum Node: Sendable, Hashable {
         case text(String)
         case action(Pipeline)
         case ifBlock(cond: Pipeline, then: [Node], else: [Node])
         case withBlock(value: Pipeline, then: [Node], else: [Node])
+        /// `range [$i,] [$e :=] pipeline`: over a list (query result) or a map (sorted keys).
+        case rangeBlock(indexVar: String?, elementVar: String?, value: Pipeline, body: [Node], else: [Node])
     }
 
     struct Pipeline: Sendable, Hashable {
@@ -47,11 +50,15 @@ public struct Template: Sendable, Hashable {
         public var externalLabels: [String: String]
         public var externalURL: String
         public var value: Double
-        public init(labels: [String: String], externalLabels: [String: String] = [:], externalURL: String = "", value: Double) {
+        /// Runs `query "…"` (an instant query at the evaluation time); nil: `query` fails.
+        public var query: (@Sendable (String) throws -> [VectorSample])?
+        public init(labels: [String: String], externalLabels: [String: String] = [:], externalURL: String = "", value: Double,
+                    query: (@Sendable (String) throws -> [VectorSample])? = nil) {
             self.labels = labels
             self.externalLabels = externalLabels
             self.externalURL = externalURL
             self.value = value
+            self.query = query
         }
     }
 
@@ -83,6 +90,27 @@ public struct Template: Sendable, Hashable {
             case .ifBlock(let cond, let then, let els):
                 let v = try eval(cond, &scope)
                 try run(v.truthy ? then : els, &scope, &out)
+            case .rangeBlock(let indexVar, let elementVar, let value, let body, let els):
+                let v = try eval(value, &scope)
+                var items: [(TemplateValue, TemplateValue)] = []
+                switch v {
+                case .list(let l): items = l.enumerated().map { (.number(Double($0.offset)), $0.element) }
+                case .map(let m): items = m.keys.sorted().map { (.string($0), .string(m[$0] ?? "")) }
+                case .null: break
+                default: throw TemplateError(message: "range can't iterate over \(v.rendered)")
+                }
+                if items.isEmpty {
+                    try run(els, &scope, &out)
+                    continue
+                }
+                let saved = scope.dot
+                defer { scope.dot = saved }
+                for (index, element) in items {
+                    scope.dot = element
+                    if let indexVar { scope.vars[indexVar] = index }
+                    if let elementVar { scope.vars[elementVar] = element }
+                    try run(body, &scope, &out)
+                }
             case .withBlock(let value, let then, let els):
                 let v = try eval(value, &scope)
                 if v.truthy {
@@ -113,6 +141,7 @@ public struct Template: Sendable, Hashable {
             var args: [TemplateValue] = []
             for t in terms.dropFirst() { args.append(try evalTerm(t, &scope)) }
             if let piped { args.append(piped) }
+            if name == "query" { return try runQuery(args, scope.data) }
             return try TemplateFunctions.call(name, args)
         }
         guard terms.count == 1, piped == nil else {
@@ -136,6 +165,21 @@ public struct Template: Sendable, Hashable {
         }
     }
 
+    private func runQuery(_ args: [TemplateValue], _ data: Data) throws(TemplateError) -> TemplateValue {
+        guard args.count == 1, case .string(let text) = args[0] else {
+            throw TemplateError(message: "query expects one string argument")
+        }
+        guard let query = data.query else { throw TemplateError(message: "query is not available here") }
+        do {
+            let samples = try query(text)
+            return .list(samples.map { s in
+                .sample(labels: Dictionary(s.labels.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }), value: s.value)
+            })
+        } catch {
+            throw TemplateError(message: "error executing query \(PromQLString.quote(text)): \(error)")
+        }
+    }
+
     /// Fields of the root data: `.Labels`, `.ExternalLabels`, `.ExternalURL`, `.Value`.
     private func root(_ data: Data, _ fields: [String]) throws(TemplateError) -> TemplateValue {
         guard let first = fields.first else { return .map(data.labels) }
@@ -153,6 +197,14 @@ public struct Template: Sendable, Hashable {
     private func field(_ v: TemplateValue, _ fields: [String]) throws(TemplateError) -> TemplateValue {
         var cur = v
         for f in fields {
+            if case .sample(let labels, let value) = cur {
+                switch f {
+                case "Labels": cur = .map(labels)
+                case "Value": cur = .number(value)
+                default: throw TemplateError(message: "can't evaluate field \(f) in type *template.sample")
+                }
+                continue
+            }
             guard case .map(let m) = cur else { throw TemplateError(message: "can't evaluate field \(f) in type \(cur)") }
             // missingkey=zero, as Prometheus configures templates.
             cur = .string(m[f] ?? "")

@@ -6,6 +6,7 @@ enum TemplateFunctions {
         "humanize", "humanize1024", "humanizePercentage", "humanizeDuration", "humanizeTimestamp",
         "printf", "print", "toUpper", "toLower", "title", "reReplaceAll", "match", "index", "len",
         "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "stripPort", "query", "safeHtml",
+        "first", "label", "value", "strvalue", "sortByLabel",
     ]
 
     private static func err(_ m: String) -> Template.TemplateError { Template.TemplateError(message: m) }
@@ -98,6 +99,7 @@ enum TemplateFunctions {
         case "len":
             switch try arg(0) {
             case .map(let m): return .number(Double(m.count))
+            case .list(let l): return .number(Double(l.count))
             case .string(let s): return .number(Double(s.utf8.count))
             default: throw err("len of unsupported type")
             }
@@ -131,7 +133,27 @@ enum TemplateFunctions {
             if s.filter({ $0 == ":" }).count == 1, let c = s.lastIndex(of: ":") { return .string(String(s[..<c])) }
             return .string(s)
         case "safeHtml": return .string(try arg(0).rendered)
-        case "query": throw err("query is not supported in templates evaluated by Vigil")
+        case "first":
+            guard case .list(let l) = try arg(0) else { throw err("first: expected a query result") }
+            guard let f = l.first else { throw err("first() called on vector with no elements") }
+            return f
+        case "label":
+            let name = try arg(0).rendered
+            guard case .sample(let labels, _) = try arg(1) else { throw err("label: expected a sample") }
+            return .string(labels[name] ?? "")
+        case "value":
+            guard case .sample(_, let v) = try arg(0) else { throw err("value: expected a sample") }
+            return .number(v)
+        case "strvalue":
+            guard case .sample(let labels, _) = try arg(0) else { throw err("strvalue: expected a sample") }
+            return .string(labels["__value__"] ?? "")
+        case "sortByLabel":
+            let name = try arg(0).rendered
+            guard case .list(let l) = try arg(1) else { throw err("sortByLabel: expected a query result") }
+            func key(_ v: TemplateValue) -> String { if case .sample(let labels, _) = v { return labels[name] ?? "" }; return "" }
+            return .list(l.enumerated().sorted { a, b in
+                key(a.element) != key(b.element) ? key(a.element) < key(b.element) : a.offset < b.offset
+            }.map(\.element))
         default: throw err("function \"\(name)\" not defined")
         }
     }

@@ -77,7 +77,30 @@ struct TemplateParser {
                     }
                 }
                 nodes.append(word == "if" ? .ifBlock(cond: cond, then: then, else: els) : .withBlock(value: cond, then: then, else: els))
-            case "range", "template", "define", "block":
+            case "range":
+                var rest = String(content.dropFirst(word.count)).trimmingCharacters(in: .whitespaces)
+                var indexVar: String?, elementVar: String?
+                if rest.hasPrefix("$"), let assign = rest.range(of: ":=") {
+                    let names = rest[..<assign.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard (1...2).contains(names.count), names.allSatisfy({ $0.hasPrefix("$") && $0.count > 1 }) else {
+                        throw err("bad range variables")
+                    }
+                    if names.count == 2 { indexVar = String(names[0].dropFirst()) }
+                    elementVar = String(names[names.count - 1].dropFirst())
+                    rest = String(rest[assign.upperBound...])
+                }
+                let value = try parsePipeline(rest)
+                let (body, term) = try parseList()
+                guard let term else { throw err("unexpected EOF: missing {{end}}") }
+                var els: [Template.Node] = []
+                if term != "end" {
+                    guard term == "else" else { throw err("unsupported else-chain in range") }
+                    let (e, t2) = try parseList()
+                    guard t2 == "end" else { throw err("missing {{end}}") }
+                    els = e
+                }
+                nodes.append(.rangeBlock(indexVar: indexVar, elementVar: elementVar, value: value, body: body, else: els))
+            case "template", "define", "block":
                 throw err("\(word) is not supported in alert templates")
             default:
                 nodes.append(.action(try parsePipeline(content)))

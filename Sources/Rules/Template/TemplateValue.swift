@@ -4,6 +4,10 @@ public enum TemplateValue: Sendable, Hashable {
     case number(Double)
     case bool(Bool)
     case map([String: String])
+    /// A query result (`query "…"`) or another list.
+    case list([TemplateValue])
+    /// One sample of a query result: `.Labels`, `.Value`.
+    case sample(labels: [String: String], value: Double)
     case null
 
     /// Go's `%v`/print rendering.
@@ -13,6 +17,8 @@ public enum TemplateValue: Sendable, Hashable {
         case .number(let v): GoFormat.float(v)
         case .bool(let b): b ? "true" : "false"
         case .map(let m): "map[" + m.keys.sorted().map { "\($0):\(m[$0] ?? "")" }.joined(separator: " ") + "]"
+        case .list(let l): "[" + l.map(\.rendered).joined(separator: " ") + "]"
+        case .sample(let labels, let value): "{" + TemplateValue.map(labels).rendered + " " + GoFormat.float(value) + "}"
         case .null: "<no value>"
         }
     }
@@ -23,6 +29,8 @@ public enum TemplateValue: Sendable, Hashable {
         case .number(let v): v != 0
         case .bool(let b): b
         case .map(let m): !m.isEmpty
+        case .list(let l): !l.isEmpty
+        case .sample: true
         case .null: false
         }
     }

@@ -186,9 +186,10 @@ public enum RuleTestRunner {
                 next += 1
                 var got: [(LabelSet, [String: String])] = []
                 for g in groups {
+                    let keys = RuleEngine.keys(for: g)
                     for (i, rule) in g.rules.enumerated() {
                         guard case .alerting(let a) = rule, a.name == test.alertname else { continue }
-                        let state = engine.states[RuleEngine.key(group: g, index: i, rule: rule)] ?? AlertState()
+                        let state = engine.states[keys[i]] ?? AlertState()
                         for alert in state.alerts where alert.state == .firing {
                             got.append((alert.labels, alert.annotations))
                         }
@@ -248,8 +249,13 @@ public enum RuleTestRunner {
 
     static func fmt(_ ms: Int64) -> String { PromDurationParser.format(ms) }
 
+    /// As promtool prints samples: `{__name__="x", a="1"} 1.5E+00, …`, or `nil` for none.
     static func sampleList(_ s: [(LabelSet, Double)]) -> String {
-        "{" + s.map { "\($0.0) \(GoFormat.float($0.1))" }.joined(separator: ", ") + "}"
+        if s.isEmpty { return "nil" }
+        return s.map { ls, v in
+            "{" + ls.labels.map { "\($0.name)=\(PromQLString.quote($0.value))" }.joined(separator: ", ") + "} "
+                + GoFormat.exponent(v).uppercased().replacingOccurrences(of: "NAN", with: "NaN").replacingOccurrences(of: "INF", with: "Inf")
+        }.joined(separator: ", ")
     }
 
     static func alertList(_ a: [(LabelSet, [String: String])]) -> String {

@@ -91,4 +91,35 @@ struct RuleEngineTests {
         engine.retain(groups: [])
         #expect(engine.states.isEmpty)
     }
+
+    @Test("rule identity survives a reload that inserts a rule above it")
+    func identityAcrossReload() throws {
+        let before = try Self.group("""
+            groups:
+              - name: g
+                rules:
+                  - alert: A
+                    expr: vector(1)
+                    for: 5m
+            """)
+        let after = try Self.group("""
+            groups:
+              - name: g
+                rules:
+                  - record: new
+                    expr: vector(2)
+                  - alert: A
+                    expr: vector(1)
+                    for: 5m
+            """)
+        var h = SeriesHistory(retention: 3_600_000)
+        var engine = RuleEngine()
+        _ = engine.evaluate(before, at: 0, history: &h)
+        engine.retain(groups: [after])
+        #expect(engine.states.count == 1)
+        var fired: [AlertTransition] = []
+        for i in 1...5 { fired += engine.evaluate(after, at: Int64(i) * 60_000, history: &h).transitions }
+        #expect(fired.map { "\($0.to)@\($0.at)" } == ["firing@300000"])
+        #expect(RuleEngine.keys(for: after)[1] == RuleEngine.keys(for: before)[0])
+    }
 }

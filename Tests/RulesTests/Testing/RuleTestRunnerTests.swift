@@ -48,7 +48,8 @@ struct RuleTestRunnerTests {
         #expect(!r.passed)
         #expect(r.text.contains("FAILED:"))
         #expect(r.text.contains("expr: \"x\", time: 2m,"))
-        #expect(r.text.contains("got: {x{a=\"1\"} 3}"))
+        #expect(r.text.contains("exp: {__name__=\"x\", a=\"1\"} 4E+00"))
+        #expect(r.text.contains("got: {__name__=\"x\", a=\"1\"} 3E+00"))
     }
 
     @Test("a missing or extra alert fails; a rule error is reported")
