@@ -102,6 +102,8 @@ final class RuleService: @unchecked Sendable {
             do {
                 let loaded = try stateStore.load()
                 engine.states = loaded.states
+                // Drop restored state of rules that are no longer loaded.
+                engine.retain(groups: groups)
                 if !loaded.states.isEmpty {
                     logger.info("alert state restored", metadata: ["rules": "\(loaded.states.count)", "path": "\(stateStore.path)"])
                 }
