@@ -30,6 +30,7 @@ let package = Package(
             dependencies: [
                 "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

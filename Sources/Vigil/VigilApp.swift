@@ -93,7 +93,7 @@ final class VigilApp: Sendable {
             return .failure(error)
         } catch {
             reloads.record(success: false)
-            let wrapped = ConfigError(file: configFile ?? "", line: 0, column: 0, path: "", message: "\(error)")
+            let wrapped = ConfigError(file: configFile ?? "", line: 0, column: 0, field: "", message: "\(error)")
             logger.error("reload failed; keeping the running configuration", metadata: ["trigger": "\(trigger)", "error": "\(wrapped)"])
             return .failure(wrapped)
         }

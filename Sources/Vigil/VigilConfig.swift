@@ -4,7 +4,6 @@ import PostgresCollector
 import RedisCollector
 import Rules
 import VigilCore
-import Yams
 
 /// Vigil's configuration: one YAML file, or the embedded default built from the environment.
 /// Every key is documented in README.md; `examples/vigil.yml` shows all of them.
@@ -87,7 +86,7 @@ extension VigilConfig {
         do {
             config.ruleGroups = try RuleFile.loadGroups(patterns: config.ruleFiles, baseDirectory: "/")
         } catch {
-            throw ConfigError(file: error.file, line: error.line, column: error.column, path: error.field, message: error.message)
+            throw error
         }
         return config
     }
@@ -100,10 +99,10 @@ extension VigilConfig {
     /// Loads and validates a configuration file.
     static func load(file: String, environment: [String: String]) throws -> VigilConfig {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigError(file: file, line: 0, column: 0, path: "", message: "cannot read the file")
+            throw ConfigError(file: file, line: 0, column: 0, field: "", message: "cannot read the file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: file, line: 0, column: 0, path: "", message: "the file is not UTF-8 text")
+            throw ConfigError(file: file, line: 0, column: 0, field: "", message: "the file is not UTF-8 text")
         }
         let base = (file as NSString).deletingLastPathComponent
         return try parse(yaml: text, file: file, environment: environment, baseDirectory: base.isEmpty ? "." : base)
@@ -111,16 +110,10 @@ extension VigilConfig {
 
     static func parse(yaml: String, file: String, environment: [String: String], baseDirectory: String = ".") throws -> VigilConfig {
         let context = YAMLContext(file: file, environment: environment, baseDirectory: baseDirectory)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else {
-                var empty = VigilConfig()
-                empty.source = file
-                return empty
-            }
-            root = node
-        } catch let error as YamlError {
-            throw Self.syntaxError(error, file: file)
+        guard let root = try context.root(yaml) else {
+            var empty = VigilConfig()
+            empty.source = file
+            return empty
         }
         let top = try MappingReader(root, path: "", context: context)
         var config = VigilConfig()
@@ -197,27 +190,11 @@ extension VigilConfig {
             do {
                 config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)
             } catch {
-                throw ConfigError(file: error.file, line: error.line, column: error.column, path: error.field, message: error.message)
+                throw error
             }
         }
         try top.finish()
         return config
-    }
-
-    private static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
-        // Yams' own description quotes the offending line, which may hold a secret: use only
-        // the problem and its position.
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return ConfigError(file: file, line: mark.line, column: mark.column, path: "", message: "YAML syntax error: \(problem)")
-        case .reader(let problem, _, _, _):
-            return ConfigError(file: file, line: 0, column: 0, path: "", message: "YAML read error: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigError(file: file, line: context.mark.line, column: context.mark.column,
-                               path: duplicates.joined(separator: ", "), message: "duplicate key: it appears more than once in one mapping")
-        default:
-            return ConfigError(file: file, line: 0, column: 0, path: "", message: "YAML error")
-        }
     }
 
     private static func targetName(_ t: MappingReader, names: inout Set<String>) throws -> String {

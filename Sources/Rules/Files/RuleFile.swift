@@ -1,5 +1,5 @@
 import Foundation
-import VigilCore
+public import VigilCore
 import Yams
 
 /// A loaded rule file: Prometheus' format (`groups:`) or the seed's shorthand (`alerts:`).
