@@ -70,11 +70,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Test helpers shared by the test targets (environment, subprocesses, silent listeners, HTTP client).
+        .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: strict),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
-        .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RedisCollectorTests",
-            dependencies: ["RedisCollector", "VigilCore"],
+            dependencies: ["VigilTestSupport", "RedisCollector", "VigilCore"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
@@ -88,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilTests",
-            dependencies: ["Vigil", "VigilCore", "Rules"],
+            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

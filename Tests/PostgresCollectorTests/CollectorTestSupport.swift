@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 /// Runs collections the way the Scheduler does: on the calling thread, bounded by a deadline.
 func collectOnce(_ collector: PostgresCollector, timeout: Double = 10) throws -> [MetricFamily] {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 enum Fixtures {
     static func path(_ name: String) throws -> String {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 /// Creates `name` when it does not exist, then runs `setup` in it.
 func ensureDatabase(_ dsn: String, _ name: String, _ setup: [String] = []) throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PostgresCollector
+import VigilTestSupport
 
 @Suite("LibPQConnection: pure helpers")
 struct LibPQConnectionPureTests {
@@ -163,7 +164,7 @@ struct LibPQConnectionIntegrationTests {
 struct LibPQConnectionUnreachableTests {
     @Test("a listener that accepts and never answers fails the connect within the deadline")
     func silentServer() throws {
-        let server = try SilentServer()
+        let server = try SilentListener()
         let start = ContinuousClock.now
         do {
             _ = try LibPQConnection(dsn: "postgresql://vigil:pw@127.0.0.1:\(server.port)/postgres", statementTimeout: 1, deadline: .after(seconds: 0.5))
@@ -179,7 +180,7 @@ struct LibPQConnectionUnreachableTests {
     @Test("a closed port fails with a one-line connect error")
     func refused() throws {
         let port: UInt16
-        do { let s = try SilentServer(); port = s.port }  // closed again: nothing listens
+        do { let s = try SilentListener(); port = UInt16(s.port) }  // closed again: nothing listens
         do {
             _ = try LibPQConnection(dsn: "host=127.0.0.1 port=\(port) user=u password=topsecret dbname=d", statementTimeout: 1, deadline: .after(seconds: 2))
             Issue.record("expected refusal")

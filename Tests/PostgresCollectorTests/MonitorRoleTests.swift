@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 @Suite("A non-superuser member of pg_monitor", .serialized)
 struct MonitorRoleTests {

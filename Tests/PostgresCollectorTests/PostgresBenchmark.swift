@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 /// Driven by scripts/bench-postgres (VIGIL_BENCH_PG=1): runs collections back to back against
 /// VIGIL_TEST_PG_DSN and prints one `VIGIL_BENCH` line with the per-collection cost.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 @Suite("PostgresCollector against a real server", .serialized)
 struct PostgresCollectorIntegrationTests {
@@ -71,7 +72,7 @@ struct PostgresCollectorIntegrationTests {
 struct PostgresCollectorUnreachableTests {
     @Test("a silent server makes collect throw within the cycle's deadline")
     func silent() throws {
-        let server = try SilentServer()
+        let server = try SilentListener()
         let c = PostgresCollector(options: PostgresCollectorOptions(dsn: "postgresql://u:pw@127.0.0.1:\(server.port)/db"))
         defer { c.close() }
         let start = ContinuousClock.now
@@ -82,7 +83,7 @@ struct PostgresCollectorUnreachableTests {
     @Test("a refused connection throws, and retries wait for the backoff")
     func refused() throws {
         let port: UInt16
-        do { let s = try SilentServer(); port = s.port }
+        do { let s = try SilentListener(); port = UInt16(s.port) }
         let c = PostgresCollector(options: PostgresCollectorOptions(dsn: "host=127.0.0.1 port=\(port) user=u password=sekrit dbname=d"))
         defer { c.close() }
         for attempt in 0..<3 {

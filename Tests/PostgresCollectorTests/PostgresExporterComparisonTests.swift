@@ -5,6 +5,7 @@ import FoundationNetworking
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 /// Runs Debian's prometheus-postgres-exporter against the same server as Vigil and checks
 /// that every family it exports is in Vigil's output with the same type and label names.
@@ -56,8 +57,7 @@ struct PostgresExporterComparisonTests {
     }
 
     static func freePort() throws -> UInt16 {
-        let s = try SilentServer()
-        return s.port  // closed again when `s` goes away
+        UInt16(try SilentListener.freePort())
     }
 
     @Test("every postgres_exporter family is in Vigil's output with the same type and label names",
@@ -65,7 +65,7 @@ struct PostgresExporterComparisonTests {
     func compare() async throws {
         let dsn = try #require(TestEnvironment.pgDSN())
         guard let exporter = Self.exporterPath() else {
-            if TestEnvironment.serversRequired { Issue.record("prometheus-postgres-exporter is not installed") }
+            if TestEnvironment.required { Issue.record("prometheus-postgres-exporter is not installed") }
             return
         }
         // A table, a replication slot and an index so the optional families have rows.

@@ -5,6 +5,7 @@ import FoundationNetworking
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 /// `promtool check metrics` may flag on Vigil's PostgreSQL families only what it flags on
 /// postgres_exporter's own output (historical names kept for compatibility), nothing more.
@@ -55,7 +56,7 @@ struct PromtoolTests {
     func sameComplaints() async throws {
         let dsn = try #require(TestEnvironment.pgDSN())
         guard let promtool = Self.tool("promtool"), let exporter = PostgresExporterComparisonTests.exporterPath() else {
-            if TestEnvironment.serversRequired { Issue.record("promtool or prometheus-postgres-exporter is not installed") }
+            if TestEnvironment.required { Issue.record("promtool or prometheus-postgres-exporter is not installed") }
             return
         }
         let c = PostgresCollector(options: PostgresCollectorOptions(dsn: dsn))

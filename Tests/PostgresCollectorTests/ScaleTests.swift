@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 @Suite("Scale: 2,000 tables over several databases", .serialized)
 struct ScaleTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 @testable import PostgresCollector
+import VigilTestSupport
 
 /// Prometheus' histogram_quantile over cumulative (upper bound, count) buckets ending in +Inf.
 func histogramQuantile(_ q: Double, _ buckets: [(Double, Double)]) -> Double {

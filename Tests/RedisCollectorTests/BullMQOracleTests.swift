@@ -3,6 +3,7 @@ import Logging
 import Testing
 import VigilCore
 @testable import RedisCollector
+import VigilTestSupport
 
 /// Real BullMQ as the oracle: Fixtures/bullmq-oracle.py lays out a queue in every state with
 /// the `bullmq` Python package (the same Lua scripts as BullMQ 5 for Node) and prints BullMQ's
@@ -38,7 +39,7 @@ struct BullMQOracleTests {
 
     @Test("every state, the paused flag and a waiting job's age match a queue BullMQ itself laid out", arguments: [false, true])
     func oracle(paused: Bool) throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         guard Self.bullmqAvailable() else {
             if ProcessInfo.processInfo.environment["VIGIL_TEST_BULLMQ"] == "1" { Issue.record("python3 cannot import bullmq") }
             return

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import RedisCollector
+import VigilTestSupport
 
 @Suite("hiredis connection against a real Redis", .serialized)
 struct HiredisConnectionTests {
@@ -12,7 +13,7 @@ struct HiredisConnectionTests {
 
     @Test("PING, binary-safe strings, integers, arrays, nil and errors convert to Swift values")
     func replies() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let c = try HiredisConnection(Self.setup(url), deadline: .now + .seconds(5))
         #expect(try c.command(["PING"]) == .status("PONG"))
         let key: [UInt8] = Array("vigil:test:bin".utf8)
@@ -32,7 +33,7 @@ struct HiredisConnectionTests {
 
     @Test("a pipeline returns every reply in order")
     func pipeline() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let c = try HiredisConnection(Self.setup(url), deadline: .now + .seconds(5))
         let replies = try c.pipeline([["PING"], ["ECHO", "x"], ["BOGUS"], ["INCRBY", "vigil:test:n", "0"]])
         #expect(replies.count == 4)
@@ -44,7 +45,7 @@ struct HiredisConnectionTests {
 
     @Test("SELECT from the URL and ACL user + password AUTH work; a wrong password fails without echoing it")
     func authAndSelect() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let admin = try HiredisConnection(Self.setup(url), deadline: .now + .seconds(5))
         let user = "vigil-test-\(getpid())"
         _ = try admin.command(["ACL", "SETUSER", user, "on", ">s3cret-pw", "~*", "+@all"])

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import VigilCore
 @testable import RedisCollector
+import VigilTestSupport
 
 /// The collector against the real Redis of VIGIL_TEST_REDIS_URL.
 @Suite("Redis collector against a real Redis", .serialized)
@@ -22,7 +23,7 @@ struct RedisCollectorIntegrationTests {
 
     @Test("one cycle gives redis_exporter's families, PING time and self-metrics over one persistent connection")
     func collects() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let name = "vigil-test-\(UUID().uuidString.prefix(8))"
         let c = try RedisCollector(options: .init(url: url, clientName: name, bullmq: .init(enabled: false)), logger: Self.logger)
         defer { c.close() }
@@ -69,7 +70,7 @@ struct RedisCollectorIntegrationTests {
 
     @Test("a killed connection fails one cycle; the next one reconnects by itself")
     func reconnects() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let name = "vigil-test-\(UUID().uuidString.prefix(8))"
         let c = try RedisCollector(options: .init(url: url, reconnectBackoffInitial: 0.05, clientName: name, bullmq: .init(enabled: false)), logger: Self.logger)
         defer { c.close() }
@@ -87,7 +88,7 @@ struct RedisCollectorIntegrationTests {
 
     @Test("a user with CONFIG, LATENCY and SLOWLOG forbidden by ACL still collects everything else; refusals are counted")
     func managedRedis() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let admin = try Self.admin(url)
         let user = "vigil-limited-\(getpid())"
         _ = try admin.command(["ACL", "SETUSER", user, "reset", "on", ">limited-pw", "~*", "&*", "+@all", "-config", "-latency", "-slowlog"])
@@ -114,7 +115,7 @@ struct RedisCollectorIntegrationTests {
 
     @Test("key patterns are counted exactly by incremental SCAN, with the age of the last pass")
     func keyPatterns() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let db0 = try Self.admin(url, db: 9)
         let db1 = try Self.admin(url, db: 10)
         _ = try db0.command(["FLUSHDB"])
@@ -150,7 +151,7 @@ struct RedisCollectorIntegrationTests {
 
     @Test("a key pattern or BullMQ database that does not exist is counted as a failure and the target stays up")
     func missingDatabase() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let c = try RedisCollector(options: .init(url: url, keyPatterns: [.init(db: 9999, pattern: "x:*"), .init(db: 0, pattern: "vigil-none:*")],
                                                   bullmq: .init(databases: [9998])), logger: Self.logger)
         defer { c.close() }
@@ -163,7 +164,7 @@ struct RedisCollectorIntegrationTests {
 
     @Test("BullMQ queues are discovered and counted exactly for every state (BullMQ 5 key layout)")
     func bullmq() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         let r = try Self.admin(url, db: 11)
         _ = try r.command(["FLUSHDB"])
         defer { _ = try? r.command(["FLUSHDB"]) }

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import VigilCore
 @testable import RedisCollector
+import VigilTestSupport
 
 /// Runs Debian's prometheus-redis-exporter and Vigil against the same Redis and checks that
 /// every family the exporter exports (apart from Go and process runtime families) is in
@@ -32,7 +33,7 @@ struct RedisExporterComparisonTests {
     /// Starts the exporter on a free loopback port and returns its parsed families.
     static func scrapeExporter(redisURL: String, countKeys: String) throws -> String? {
         guard let exe = executable("prometheus-redis-exporter") else {
-            if TestServers.required { Issue.record("prometheus-redis-exporter is not on PATH") }
+            if TestEnvironment.required { Issue.record("prometheus-redis-exporter is not on PATH") }
             return nil
         }
         let port = try SilentListener.freePort()
@@ -123,7 +124,7 @@ struct RedisExporterComparisonTests {
 
     @Test("every family the exporter exports is in Vigil's output with the same type and label names")
     func sameFamilies() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         guard let (e, v) = try Self.compare(redisURL: url) else { return }
         // Sanity: the comparison covered the families the issue names.
         for name in ["redis_up", "redis_memory_used_bytes", "redis_commands_total", "redis_db_keys", "redis_errors_total",
@@ -136,8 +137,8 @@ struct RedisExporterComparisonTests {
 
     @Test("a master and its replica show the replication families on both sides")
     func replication() throws {
-        guard let master = TestServers.redisURL else { return }
-        guard let replica = TestServers.value("VIGIL_TEST_REDIS_REPLICA_URL") else { return }
+        guard let master = TestEnvironment.redisURL else { return }
+        guard let replica = TestEnvironment.value("VIGIL_TEST_REDIS_REPLICA_URL") else { return }
         guard let (me, mv) = try Self.compare(redisURL: master) else { return }
         for name in ["redis_connected_slave_offset_bytes", "redis_connected_slave_lag_seconds", "redis_connected_slaves"] {
             #expect(me[name] != nil && mv[name] != nil, "master: \(name) on both sides")
@@ -153,7 +154,7 @@ struct RedisExporterComparisonTests {
     /// `promtool check metrics` findings as "metric problem" lines.
     static func promtoolFindings(_ body: String) throws -> Set<String>? {
         guard let exe = executable("promtool") else {
-            if TestServers.required { Issue.record("promtool is not on PATH") }
+            if TestEnvironment.required { Issue.record("promtool is not on PATH") }
             return nil
         }
         let p = Process()
@@ -184,7 +185,7 @@ struct RedisExporterComparisonTests {
 
     @Test("promtool check metrics flags on Vigil only what it flags on redis_exporter")
     func promtool() throws {
-        guard let url = TestServers.redisURL else { return }
+        guard let url = TestEnvironment.redisURL else { return }
         try Self.seed(url)
         guard let exporterBody = try Self.scrapeExporter(redisURL: url, countKeys: "db0=vigil-compare:*"),
               let exporterFindings = try Self.promtoolFindings(exporterBody) else { return }

@@ -3,13 +3,14 @@ import Logging
 import Testing
 import VigilCore
 @testable import RedisCollector
+import VigilTestSupport
 
 @Suite("Redis over a unix socket")
 struct UnixSocketTests {
     @Test("unix:///path?db=N connects, selects the database and collects")
     func unixSocket() throws {
         guard let exe = RedisExporterComparisonTests.executable("redis-server") else {
-            if TestServers.required { Issue.record("redis-server is not on PATH") }
+            if TestEnvironment.required { Issue.record("redis-server is not on PATH") }
             return
         }
         let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("vigil-sock-\(UUID().uuidString.prefix(8))")
@@ -44,7 +45,7 @@ struct ClusterModeTests {
     @Test("a cluster-enabled server adds CLUSTER INFO's cluster_* families and has one database")
     func clusterInfo() throws {
         guard let exe = RedisExporterComparisonTests.executable("redis-server") else {
-            if TestServers.required { Issue.record("redis-server is not on PATH") }
+            if TestEnvironment.required { Issue.record("redis-server is not on PATH") }
             return
         }
         let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("vigil-cluster-\(UUID().uuidString.prefix(8))")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilTestSupport
 
 /// The foundation promises, checked on the real binary against the real servers that
 /// scripts/test starts. Serialized: some tests stop and restart those servers.
@@ -91,7 +92,7 @@ struct EndToEndTests {
     @Test("/-/ready answers 503 until the first collection round has finished, /-/healthy 200 at once")
     func readiness() throws {
         guard let bin = TestEnvironment.vigilBinary else { return }
-        let hole = try BlackHoleServer()
+        let hole = try SilentListener()
         let vigil = try VigilProcess(binary: bin, config: """
             global:
               collect_interval: 10s
@@ -111,7 +112,7 @@ struct EndToEndTests {
     @Test("a server that accepts and never answers stalls neither /metrics nor the other targets")
     func blackHole() throws {
         guard let bin = TestEnvironment.vigilBinary, let pg = TestEnvironment.postgresDSN, let redis = TestEnvironment.redisURL else { return }
-        let hole = try BlackHoleServer()
+        let hole = try SilentListener()
         let vigil = try VigilProcess(binary: bin, config: """
             global:
               collect_interval: 1s
@@ -211,7 +212,7 @@ struct EndToEndTests {
     @Test("SIGTERM stops gracefully within 5 seconds with exit status 0, even with a target hanging")
     func gracefulStop() throws {
         guard let bin = TestEnvironment.vigilBinary else { return }
-        let hole = try BlackHoleServer()
+        let hole = try SilentListener()
         let vigil = try VigilProcess(binary: bin, config: """
             global: {collect_interval: 10s, collect_timeout: 9s}
             redis:

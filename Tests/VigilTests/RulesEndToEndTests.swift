@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTestSupport
 
 /// The rule engine inside the running binary: alerts on /metrics and the API, recording
 /// outputs, state that survives a restart, the rule CLI and rule errors at config load.

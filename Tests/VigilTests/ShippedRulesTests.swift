@@ -1,6 +1,7 @@
 import Foundation
 import Rules
 import Testing
+import VigilTestSupport
 
 /// The rule files shipped in `rules/`: both promtool and Vigil accept them, and their unit tests
 /// (`rules/tests/*.yml`) pass under both `promtool test rules` and Vigil's own runner.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTestSupport
 
 /// A running `vigil` binary on a free loopback port, with its configuration in a temporary
 /// directory and its log captured. Killed when released.
@@ -83,28 +84,4 @@ final class VigilProcess {
         let exited = eventually(timeout, every: 0.02) { !process.isRunning }
         return (exited ? process.terminationStatus : nil, Date().timeIntervalSince(start))
     }
-}
-
-/// A TCP listener on 127.0.0.1 that accepts connections and never answers: the worst server.
-final class BlackHoleServer {
-    let port: Int
-    private let fd: Int32
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard bound, listen(fd, 128) == 0 else { throw HTTPTestClient.Failure(description: "black hole listen failed") }
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        // The kernel completes handshakes into the backlog; nobody ever reads or writes.
-    }
-
-    deinit { close(fd) }
 }

@@ -2,18 +2,18 @@ import Foundation
 
 /// Runs external programs for tests, with a bounded wait. Output goes to temporary files, not
 /// pipes: a daemon the program starts (pg_ctl's postgres) may keep its output open forever.
-enum Subprocess {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum Subprocess {
+    public struct Output {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    struct TimedOut: Error, CustomStringConvertible {
-        var description: String
+    public struct TimedOut: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     timeout: Double = 60) throws -> Output {
         let dir = try TestEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -2,20 +2,20 @@ import Foundation
 
 /// A minimal blocking HTTP/1.1 client over a socket: exact bytes, no automatic decompression,
 /// bounded by a timeout. For tests only.
-enum HTTPTestClient {
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
-        func header(_ name: String) -> String? { headers[name.lowercased()] }
+public enum HTTPTestClient {
+    public struct Response {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public func header(_ name: String) -> String? { headers[name.lowercased()] }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func request(port: Int, method: String = "GET", path: String, headers: [String: String] = [:],
+    public static func request(port: Int, method: String = "GET", path: String, headers: [String: String] = [:],
                         body: [UInt8] = [], timeout: Double = 5) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
@@ -53,7 +53,7 @@ enum HTTPTestClient {
         return try parse(data, method: method)
     }
 
-    static func parse(_ data: [UInt8], method: String) throws -> Response {
+    public static func parse(_ data: [UInt8], method: String) throws -> Response {
         let sep: [UInt8] = [13, 10, 13, 10]
         guard let end = (0...(max(0, data.count - 4))).first(where: { Array(data[$0..<min($0 + 4, data.count)]) == sep }) else {
             throw Failure(description: "no header terminator in \(data.count) bytes")

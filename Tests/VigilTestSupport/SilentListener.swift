@@ -1,15 +1,19 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#endif
 
-/// A TCP listener on 127.0.0.1 that accepts connections (the kernel completes the handshake
-/// from its backlog) and never answers: the shape of a hung server.
-final class SilentListener {
-    let port: Int
+/// A TCP listener on 127.0.0.1 that accepts connections (the kernel completes handshakes into
+/// the backlog) and never reads or answers: the worst server a client can meet.
+public final class SilentListener {
+    public let port: Int
     private var fd: Int32
 
-    init() throws {
+    public struct Failure: Error {}
+
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CocoaError(.fileNoSuchFile) }
+        guard fd >= 0 else { throw Failure() }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
@@ -17,26 +21,26 @@ final class SilentListener {
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(fd, 16) == 0 else { Glibc.close(fd); throw CocoaError(.fileWriteUnknown) }
+        guard bound == 0, listen(fd, 128) == 0 else { Glibc.close(fd); throw Failure() }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
+        let named = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
+        guard named == 0 else { Glibc.close(fd); throw Failure() }
         self.fd = fd
         port = Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    func close() {
+    public func close() {
         if fd >= 0 { Glibc.close(fd); fd = -1 }
     }
 
     deinit { close() }
 
-    /// A loopback port nothing listens on (bound then released).
-    static func freePort() throws -> Int {
+    /// A port that was free a moment ago.
+    public static func freePort() throws -> Int {
         let l = try SilentListener()
-        let p = l.port
-        l.close()
-        return p
+        defer { l.close() }
+        return l.port
     }
 }
