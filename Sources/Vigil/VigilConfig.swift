@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Yams
 import PostgresCollector
 import RedisCollector
 import Rules
@@ -146,55 +147,51 @@ extension VigilConfig {
             config.web.connectionTimeout = try w.positiveDuration("connection_timeout") ?? config.web.connectionTimeout
             try w.finish()
         }
-        if let pg = try top.mapping("postgres") {
-            var names: Set<String> = []
-            for item in try pg.sequence("targets") ?? [] {
-                let t = try MappingReader(item.node, path: item.path, context: context)
-                let name = try targetName(t, names: &names)
-                guard let dsn = try t.secret("dsn") else {
-                    throw context.error(item.node, item.path, "dsn or dsn_file is required")
-                }
-                try validateDSN(dsn, reader: t)
-                let target = PostgresTarget(
-                    name: name, options: try postgresOptions(t, dsn: dsn),
-                    collectInterval: try t.positiveDuration("collect_interval"),
-                    collectTimeout: try t.positiveDuration("collect_timeout"))
-                try checkTimeout(t, interval: config.interval(target.collectInterval), timeout: target.collectTimeout)
-                try t.finish()
-                config.postgres.append(target)
+        config.postgres = try targets(top, "postgres", config: config) { t, item in
+            guard let dsn = try t.secret("dsn") else {
+                throw context.error(item.node, item.path, "dsn or dsn_file is required")
             }
-            try pg.finish()
-        }
-        if let r = try top.mapping("redis") {
-            var names: Set<String> = []
-            for item in try r.sequence("targets") ?? [] {
-                let t = try MappingReader(item.node, path: item.path, context: context)
-                let name = try targetName(t, names: &names)
-                guard let url = try t.secret("url") else {
-                    throw context.error(item.node, item.path, "url or url_file is required")
-                }
-                let normalized = normalizeRedisAddress(url)
-                try validateRedisURL(normalized, reader: t)
-                let target = RedisTarget(
-                    name: name, options: try redisOptions(t, url: normalized),
-                    collectInterval: try t.positiveDuration("collect_interval"),
-                    collectTimeout: try t.positiveDuration("collect_timeout"))
-                try checkTimeout(t, interval: config.interval(target.collectInterval), timeout: target.collectTimeout)
-                try t.finish()
-                config.redis.append(target)
+            try validateDSN(dsn, reader: t)
+            return try postgresOptions(t, dsn: dsn)
+        }.map { PostgresTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
+        config.redis = try targets(top, "redis", config: config) { t, item in
+            guard let url = try t.secret("url") else {
+                throw context.error(item.node, item.path, "url or url_file is required")
             }
-            try r.finish()
-        }
+            let normalized = normalizeRedisAddress(url)
+            try validateRedisURL(normalized, reader: t)
+            return try redisOptions(t, url: normalized)
+        }.map { RedisTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
         if let patterns = try top.stringList("rule_files") {
             config.ruleFiles = patterns
-            do {
-                config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)
-            } catch {
-                throw error
-            }
+            config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)
         }
         try top.finish()
         return config
+    }
+
+    /// The `targets` list of a `postgres` or `redis` section: unique names, per-target interval
+    /// and timeout (checked against each other), the kind's own options from `options`, and no
+    /// unknown keys.
+    private static func targets<Options>(
+        _ top: MappingReader, _ section: String, config: VigilConfig,
+        options: (MappingReader, (node: Node, path: String)) throws -> Options
+    ) throws -> [(name: String, options: Options, interval: Double?, timeout: Double?)] {
+        guard let s = try top.mapping(section) else { return [] }
+        var names: Set<String> = []
+        var out: [(name: String, options: Options, interval: Double?, timeout: Double?)] = []
+        for item in try s.sequence("targets") ?? [] {
+            let t = try MappingReader(item.node, path: item.path, context: s.context)
+            let name = try targetName(t, names: &names)
+            let parsed = try options(t, item)
+            let interval = try t.positiveDuration("collect_interval")
+            let timeout = try t.positiveDuration("collect_timeout")
+            try checkTimeout(t, interval: config.interval(interval), timeout: timeout)
+            try t.finish()
+            out.append((name, parsed, interval, timeout))
+        }
+        try s.finish()
+        return out
     }
 
     private static func targetName(_ t: MappingReader, names: inout Set<String>) throws -> String {
