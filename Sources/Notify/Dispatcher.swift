@@ -9,6 +9,7 @@ public import Foundation
 /// `NotificationLog`'s decision. A group that has no alerts left after a flush is dropped.
 public struct Dispatcher: Sendable {
     public let root: Route
+    /// Groups by route position and group labels.
     public private(set) var groups: [String: AggregationGroup] = [:]
 
     public init(root: Route) { self.root = root }
@@ -17,7 +18,7 @@ public struct Dispatcher: Sendable {
         for alert in alerts {
             for route in root.match(alert.labels) {
                 let labels = route.groupLabels(for: alert.labels)
-                let key = "\(route.key):\(labelSetDescription(labels))"
+                let key = "\(route.id)|\(labelSetDescription(labels))"
                 var group = groups[key] ?? AggregationGroup(route: route, labels: labels, createdAt: now)
                 group.insert(alert, at: now)
                 groups[key] = group
@@ -32,7 +33,7 @@ public struct Dispatcher: Sendable {
             guard var group = groups[key], group.nextFlush <= now else { continue }
             let alerts = group.flush(at: now)
             out.append(GroupFlush(groupKey: group.key, receiver: group.route.receiver, groupLabels: group.labels,
-                                  repeatInterval: group.route.repeatInterval, alerts: alerts, at: now))
+                                  groupInterval: group.route.groupInterval, repeatInterval: group.route.repeatInterval, alerts: alerts, at: now))
             groups[key] = group.isEmpty ? nil : group
         }
         return out

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One label matcher in Alertmanager's syntax: `name="value"`, `name!="value"`,
 /// `name=~"regex"`, `name!~"regex"`. Regexes are anchored at both ends, as in Alertmanager.

@@ -49,7 +49,8 @@ extension NotifyConfig {
         }
 
         guard let routeReader = try top.mapping("route") else { throw top.error("route", "a route is required") }
-        let route = try readRoute(routeReader, parent: nil, known: Set(receiverNodes.keys))
+        var route = try readRoute(routeReader, parent: nil, known: Set(receiverNodes.keys))
+        route.assignIDs(from: "0")
 
         var inhibit: [InhibitRule] = []
         for item in try top.sequence("inhibit_rules") ?? [] {

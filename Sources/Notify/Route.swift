@@ -20,6 +20,9 @@ public struct Route: Sendable, Hashable {
     public var routes: [Route]
     /// Alertmanager's route key: the parent's key, `/`, this route's matchers (`{}` for none).
     public var key: String
+    /// Position in the tree (`0`, `0.1`, …): identifies the route even when siblings share
+    /// matchers (and so a key). Groups belong to a route, as in Alertmanager's dispatcher.
+    public var id: String
 
     public init(
         receiver: String,
@@ -41,6 +44,14 @@ public struct Route: Sendable, Hashable {
         self.continue = `continue`
         self.routes = routes
         self.key = key ?? Matcher.listDescription(matchers)
+        self.id = "0"
+        self.assignIDs(from: "0")
+    }
+
+    /// Numbers this route and its children by position.
+    public mutating func assignIDs(from id: String) {
+        self.id = id
+        for i in routes.indices { routes[i].assignIDs(from: "\(id).\(i)") }
     }
 
     /// The routes an alert with `labels` goes to, as Alertmanager's `Route.Match`: the deepest

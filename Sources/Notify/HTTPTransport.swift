@@ -1,0 +1,32 @@
+public import Foundation
+
+/// One HTTP request of a delivery attempt.
+public struct OutgoingRequest: Sendable {
+    public var url: String
+    public var method: String
+    public var headers: [HTTPHeader]
+    public var body: Data
+    /// Seconds for the whole attempt.
+    public var timeout: Double
+
+    public init(url: String, method: String = "POST", headers: [HTTPHeader], body: Data, timeout: Double) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// The outcome of one attempt: an HTTP answer, or a failure described without the URL.
+public enum TransportResult: Sendable, Hashable {
+    /// Status and headers (names lowercased).
+    case response(status: Int, headers: [String: String])
+    case failure(String)
+}
+
+/// Sends one request. The URLSession implementation is `URLSessionTransport`; tests may use
+/// their own.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: OutgoingRequest) async -> TransportResult
+}

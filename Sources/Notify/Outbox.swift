@@ -1,0 +1,83 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The durable outbox: one JSON file per notification in `<state>/outbox/`, written to a
+/// temporary file, fsynced, renamed into place and the directory fsynced — before the first
+/// attempt. Removed (and the directory fsynced) after delivery or give-up.
+public final class Outbox: Sendable {
+    public let directory: String
+    private let index: Mutex<[String: OutboxEntry]>
+
+    /// Creates the directory when missing and loads what a previous run left (files that do
+    /// not decode are renamed `*.corrupt` and reported in `corrupt`).
+    public init(stateDirectory: String) throws(StateFileError) {
+        directory = (stateDirectory as NSString).appendingPathComponent("outbox")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StateFileError(path: directory, message: "cannot create the outbox directory")
+        }
+        var loaded: [String: OutboxEntry] = [:]
+        var corrupt: [String] = []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        for name in names.sorted() {
+            let path = (directory as NSString).appendingPathComponent(name)
+            if name.hasSuffix(".tmp") {
+                // A write that never completed: its notification was never attempted.
+                unlink(path)
+                continue
+            }
+            guard name.hasSuffix(".json") else { continue }
+            if let data = FileManager.default.contents(atPath: path), let e = try? decoder.decode(OutboxEntry.self, from: data) {
+                loaded[e.id] = e
+            } else {
+                rename(path, path + ".corrupt")
+                corrupt.append(name)
+            }
+        }
+        self.corrupt = corrupt
+        index = Mutex(loaded)
+    }
+
+    /// Files found unreadable at start (renamed aside).
+    public let corrupt: [String]
+
+    /// Every pending entry, oldest first.
+    public var entries: [OutboxEntry] {
+        index.withLock { Array($0.values) }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    public var count: Int { index.withLock { $0.count } }
+
+    public var oldestCreatedAt: Date? { index.withLock { $0.values.map(\.createdAt).min() } }
+
+    /// Writes (or replaces) an entry durably.
+    public func put(_ entry: OutboxEntry) throws(StateFileError) {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        encoder.outputFormatting = [.sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(entry) } catch { throw StateFileError(path: directory, message: "cannot encode entry") }
+        try DurableFile.write(data, to: path(of: entry.id))
+        index.withLock { $0[entry.id] = entry }
+    }
+
+    /// Removes an entry durably; removing an unknown id is not an error.
+    public func remove(id: String) throws(StateFileError) {
+        index.withLock { _ = $0.removeValue(forKey: id) }
+        try DurableFile.remove(path(of: id))
+    }
+
+    public func entry(id: String) -> OutboxEntry? { index.withLock { $0[id] } }
+
+    private func path(of id: String) -> String { (directory as NSString).appendingPathComponent("\(id).json") }
+
+}

@@ -1,0 +1,62 @@
+public import Foundation
+import VigilCore
+
+/// What to do after one delivery attempt. Pure: time and randomness come in as arguments.
+public struct RetryPolicy: Sendable, Hashable {
+    public enum Decision: Sendable, Hashable {
+        case delivered
+        case retry(at: Date)
+        case giveUp(reason: String)
+    }
+
+    public var settings: DeliverySettings
+
+    public init(settings: DeliverySettings) { self.settings = settings }
+
+    /// - Parameters:
+    ///   - status: the HTTP status, or nil when the request failed without an answer.
+    ///   - retryAfter: the `Retry-After` header, if any.
+    ///   - attempts: attempts made so far, this one included (≥ 1).
+    ///   - jitter: a number in 0..<1 (random in production).
+    public func decide(status: Int?, retryAfter: String?, attempts: Int, createdAt: Date, now: Date, jitter: Double) -> Decision {
+        if let status, (200..<300).contains(status) { return .delivered }
+        let deadline = createdAt.addingTimeInterval(settings.maxAge)
+        var next: Date
+        if let status, status == 429 || status == 503, let retryAfter, let at = Self.retryAfter(retryAfter, now: now) {
+            next = at
+        } else if let status, (400..<500).contains(status), status != 429, status != 408 {
+            return .giveUp(reason: "HTTP \(status)")
+        } else if let status, (300..<400).contains(status) {
+            return .giveUp(reason: "HTTP \(status)")
+        } else {
+            next = now.addingTimeInterval(backoff(attempts: attempts, jitter: jitter))
+        }
+        if next > deadline {
+            let what = status.map { "HTTP \($0)" } ?? "no answer"
+            return .giveUp(reason: "\(what); next attempt would pass max_age \(PromDuration.format(settings.maxAge))")
+        }
+        if next < now { next = now }
+        return .retry(at: next)
+    }
+
+    /// Exponential backoff with "equal jitter": half of the doubled delay fixed, half random.
+    public func backoff(attempts: Int, jitter: Double) -> Double {
+        let exponent = Double(max(0, min(attempts - 1, 40)))
+        let full = min(settings.maxBackoff, settings.initialBackoff * pow(2, exponent))
+        return full / 2 + full / 2 * min(max(jitter, 0), 1)
+    }
+
+    /// `Retry-After` as delay-seconds or an HTTP-date (IMF-fixdate, RFC 850, asctime).
+    public static func retryAfter(_ value: String, now: Date) -> Date? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int(v), seconds >= 0 { return now.addingTimeInterval(Double(seconds)) }
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.timeZone = TimeZone(identifier: "GMT")
+            f.dateFormat = format
+            if let d = f.date(from: v) { return d }
+        }
+        return nil
+    }
+}
