@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "Vigil",
             dependencies: [
-                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "Rules",
+                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "Rules", "Notify",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -29,15 +29,25 @@ final class RuleService: @unchecked Sendable {
 
     private let store: SnapshotStore
     private let logger: Logger
-    private let onTransitions: @Sendable ([AlertTransition]) -> Void
+    private let onAlerts: @Sendable (AlertUpdate) -> Void
     static let source = "rules/engine"
     static let coalesceWindow = 0.2
 
+    /// What the notifier is told after each evaluation: every firing alert (so groups stay
+    /// complete, as Prometheus re-sends them) and the alerts that just resolved.
+    struct AlertUpdate: Sendable {
+        var firing: [Rules.Alert]
+        var resolved: [Rules.Alert]
+        /// The expression of each alerting rule, by alert name, for generator URLs.
+        var expressions: [String: String]
+        var at: Date
+    }
+
     init(config: VigilConfig, store: SnapshotStore, logger: Logger,
-         onTransitions: @escaping @Sendable ([AlertTransition]) -> Void = { _ in }) {
+         onAlerts: @escaping @Sendable (AlertUpdate) -> Void = { _ in }) {
         self.store = store
         self.logger = logger
-        self.onTransitions = onTransitions
+        self.onAlerts = onAlerts
         self.collectionInterval = config.global.collectInterval
         self.evaluationInterval = config.evaluationInterval
         self.engine = RuleEngine(externalLabels: config.global.externalLabels, externalURL: config.global.externalURL,
@@ -165,7 +175,13 @@ final class RuleService: @unchecked Sendable {
             }
         }
         publish()
-        if !transitions.isEmpty { onTransitions(transitions) }
+        let firing = engine.states.values.flatMap(\.alerts).filter { $0.state == .firing }
+        let resolved = transitions.filter { $0.from == .firing && $0.to == .inactive }.map(\.alert)
+        var expressions: [String: String] = [:]
+        for g in groups {
+            for case .alerting(let rule) in g.rules { expressions[rule.name] = rule.exprText }
+        }
+        onAlerts(AlertUpdate(firing: firing, resolved: resolved, expressions: expressions, at: date))
     }
 
     private func status(_ group: RuleGroup, result: RuleEngine.GroupResult, at t: Int64, seconds: Double) -> PrometheusAPI.GroupStatus {

@@ -3,11 +3,15 @@ import VigilCore
 
 /// Turns a configuration into scheduled targets.
 enum TargetFactory {
-    static func targets(for config: VigilConfig, reloads: ReloadCounters, logger: Logger) -> [TargetSpec] {
+    static func targets(for config: VigilConfig, reloads: ReloadCounters, notify: NotifyService, logger: Logger) -> [TargetSpec] {
         let selfInterval = config.global.collectInterval
-        var specs = [TargetSpec(name: "vigil", interval: selfInterval,
-                                timeout: config.timeout(interval: selfInterval, own: nil),
+        let selfTimeout = config.timeout(interval: selfInterval, own: nil)
+        var specs = [TargetSpec(name: "vigil", interval: selfInterval, timeout: selfTimeout,
                                 collector: SelfCollector(reloads: reloads))]
+        if config.alerting != nil {
+            specs.append(TargetSpec(name: "notifier", interval: selfInterval, timeout: selfTimeout,
+                                    collector: NotifyCollector(service: notify)))
+        }
         specs += CollectorWiring.postgres(config, logger: logger)
         specs += CollectorWiring.redis(config, logger: logger)
         return specs

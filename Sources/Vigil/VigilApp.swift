@@ -18,6 +18,9 @@ final class VigilApp: Sendable {
     private let signalQueue = DispatchQueue(label: "vigil.signals")
     private let signals = Mutex<SignalWatcher?>(nil)
     private let rules = Mutex<RuleService?>(nil)
+    private let notify: NotifyService
+    /// External labels and URL of the running configuration, for alerts sent to receivers.
+    private let external = Mutex<(labels: [String: String], url: String)>(([:], ""))
 
     private struct Running: Sendable {
         var config: VigilConfig
@@ -28,11 +31,17 @@ final class VigilApp: Sendable {
         self.configFile = configFile
         self.listenOverride = listenOverride
         self.logger = logger
+        self.notify = NotifyService(logger: logger)
     }
 
     func run(initial config: VigilConfig) async throws {
         let listen = listenOverride ?? config.web.listenAddress
-        let ruleService = RuleService(config: config, store: store, logger: logger)
+        await notify.apply(config)
+        external.withLock { $0 = (config.global.externalLabels, config.global.externalURL) }
+        let ruleService = RuleService(config: config, store: store, logger: logger) { [self] update in
+            let (labels, url) = external.withLock { $0 }
+            notify.receive(update, externalLabels: labels, externalURL: url)
+        }
         rules.withLock { $0 = ruleService }
         let routes = Routes(store: store, rules: ruleService, reload: { [self] in self.reload(trigger: "http") })
         let server: HTTPServer
@@ -61,6 +70,7 @@ final class VigilApp: Sendable {
         let stopped = current.withLock { $0?.scheduler }?.stop(timeout: 3) ?? true
         if !stopped { logger.warning("some collectors were still busy at shutdown") }
         ruleService.stop()
+        await notify.stop()
         server.stop()
         logger.info("stopped")
     }
@@ -69,7 +79,7 @@ final class VigilApp: Sendable {
     static let httpThreads = 4
 
     private func start(_ config: VigilConfig) {
-        let targets = TargetFactory.targets(for: config, reloads: reloads, logger: logger)
+        let targets = TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
         let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
         let ruleService = rules.withLock { $0 }
         let scheduler = Scheduler(targets: targets, store: store, logger: logger) { source, families, at in
@@ -103,6 +113,8 @@ final class VigilApp: Sendable {
         }
         reloads.record(success: true)
         // Stopping waits for busy collectors, so the swap happens off the caller's thread.
+        external.withLock { $0 = (newConfig.global.externalLabels, newConfig.global.externalURL) }
+        Task { [self] in await notify.apply(newConfig) }
         DispatchQueue.global().async { [self] in
             _ = old?.scheduler.stop(timeout: 5)
             rules.withLock { $0 }?.reload(newConfig)

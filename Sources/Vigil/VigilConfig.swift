@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Notify
 import Yams
 import PostgresCollector
 import RedisCollector
@@ -60,6 +61,9 @@ struct VigilConfig: Sendable {
     /// `rule_files` patterns as written, and the groups they loaded.
     var ruleFiles: [String] = []
     var ruleGroups: [RuleGroup] = []
+    /// The `alerting` section: route, receivers, inhibit rules (Alertmanager's shape), or nil
+    /// when alerts are not sent anywhere.
+    var alerting: NotifyConfig?
     /// Where this configuration came from, for logs.
     var source = "embedded default"
 
@@ -162,6 +166,14 @@ extension VigilConfig {
             try validateRedisURL(normalized, reader: t)
             return try redisOptions(t, url: normalized)
         }.map { RedisTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
+        if let node = top.value("alerting") {
+            do {
+                config.alerting = try NotifyConfig.parse(node: node, path: "alerting", file: file,
+                                                         environment: environment, baseDirectory: baseDirectory)
+            } catch {
+                throw ConfigError(file: error.file, line: error.line, column: error.column, field: error.path, message: error.message)
+            }
+        }
         if let patterns = try top.stringList("rule_files") {
             config.ruleFiles = patterns
             config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)
