@@ -9,7 +9,9 @@ public final class SilentListener {
     public let port: Int
     private var fd: Int32
 
-    public struct Failure: Error {}
+    public struct Failure: Error {
+        public init() {}
+    }
 
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
