@@ -161,7 +161,8 @@ public final class Notifier: Sendable {
                 out += process(flush, active: active, log: &s.log, logChanged: &logChanged, at: now)
             }
             // Resolved alerts were handed to their groups' flushes; inhibition needs firing ones only.
-            s.alerts = s.alerts.filter { $0.value.status(at: now) == .firing || self.inGroup($0.key, s.dispatcher) }
+            let grouped = Set(s.dispatcher.groups.values.flatMap(\.alerts.keys))
+            s.alerts = s.alerts.filter { $0.value.status(at: now) == .firing || grouped.contains($0.key) }
             if logChanged {
                 s.log.prune(olderThan: 7 * 86400, at: now)
                 saveLog(s.log)
@@ -170,10 +171,6 @@ public final class Notifier: Sendable {
         }
         if started { for e in created { startDelivery(e.id) } }
         return created
-    }
-
-    private func inGroup(_ fp: Fingerprint, _ d: Dispatcher) -> Bool {
-        d.groups.values.contains { $0.alerts[fp] != nil }
     }
 
     private func process(_ flush: GroupFlush, active: [Alert], log: inout NotificationLog, logChanged: inout Bool, at now: Date) -> [OutboxEntry] {
