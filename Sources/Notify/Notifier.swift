@@ -348,7 +348,8 @@ public final class Notifier: Sendable {
             let mac = SHA256.hmac(key: Array(secret.utf8), message: Array(entry.payload))
             headers.append(HTTPHeader(integration.http.signatureHeader, "sha256=" + SHA256.hex(mac)))
         }
-        return OutgoingRequest(url: PayloadBuilder.endpoint(for: integration), headers: headers, body: entry.payload, timeout: integration.http.timeout)
+        return OutgoingRequest(url: PayloadBuilder.endpoint(for: integration), headers: headers, body: entry.payload, timeout: integration.http.timeout,
+                               poolKey: entry.integration)
     }
 
     /// Self-metrics at `now`.
