@@ -167,3 +167,24 @@ struct OutgoingRequestTests {
         }
     }
 }
+
+@Suite("Shipped example")
+struct ExampleConfigTests {
+    @Test("examples/alerting.yml parses")
+    func example() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("examples/alerting.yml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let secrets = TestState.directory()
+        for name in ["hook-password", "hook-hmac", "pagerduty-key", "slack-webhook-url", "discord-webhook-url", "teams-workflow-url"] {
+            let value = name.hasSuffix("-url") ? "https://hooks.example.com/\(name)" : "s3cret"
+            try value.write(toFile: "\(secrets)/\(name)", atomically: true, encoding: .utf8)
+        }
+        let c = try NotifyConfig.parse(yaml: text.replacingOccurrences(of: "/run/secrets", with: secrets), file: path, environment: [:])
+        #expect(c.receivers.map(\.name) == ["team-webhook", "pager", "chat"])
+        #expect(c.receiver(named: "chat")?.integrations.map(\.kind) == [.slack, .discord, .msteams, .alertmanager])
+        #expect(c.receiver(named: "pager")?.integrations.first?.routingKey == "s3cret")
+        #expect(c.receiver(named: "team-webhook")?.integrations.first?.http.signatureSecret == "s3cret")
+        #expect(c.route.routes.count == 2 && c.inhibitRules.count == 1 && c.delivery.concurrency == 4)
+    }
+}
