@@ -73,7 +73,12 @@ public final class Notifier: Sendable {
         if let data = FileManager.default.contents(atPath: logPath) {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .millisecondsSince1970
-            if let decoded = try? decoder.decode(NotificationLog.self, from: data) { log = decoded }
+            if let decoded = try? decoder.decode(NotificationLog.self, from: data) {
+                log = decoded
+            } else {
+                logger.warning("notification log unreadable; starting empty (unchanged groups may be notified again)",
+                               metadata: ["file": "\(logPath)"])
+            }
         }
         var limiters: [String: ConcurrencyLimiter] = [:]
         for r in config.receivers {
