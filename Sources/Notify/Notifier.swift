@@ -318,8 +318,15 @@ public final class Notifier: Sendable {
                     logger.error("cannot update outbox entry", metadata: ["error": "\(error)"])
                 }
             case .giveUp(let reason):
-                let code = status.map { (400..<500).contains($0) ? "http_4xx" : "max_age" } ?? "max_age"
-                giveUp(entry, target: target, reason: reason.contains("max_age") ? "max_age" : code, detail: reason, host: integration.redactedHost)
+                let label: String
+                if reason.contains("max_age") {
+                    label = "max_age"
+                } else if let status, (300..<400).contains(status) {
+                    label = "http_3xx"
+                } else {
+                    label = "http_4xx"
+                }
+                giveUp(entry, target: target, reason: label, detail: reason, host: integration.redactedHost)
                 return
             }
         }
