@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "Notify",
-            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "HTTPServer", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -81,7 +81,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
-        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore", "HTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
             dependencies: ["Rules", "VigilCore"],

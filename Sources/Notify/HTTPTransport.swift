@@ -8,9 +8,13 @@ public struct OutgoingRequest: Sendable {
     public var body: Data
     /// Seconds for the whole attempt.
     public var timeout: Double
+    /// Requests with different pool keys share no connections (one pool per integration, so a
+    /// receiver holding connections cannot starve another on the same host).
+    public var poolKey: String
 
-    public init(url: String, method: String = "POST", headers: [HTTPHeader], body: Data, timeout: Double) {
+    public init(url: String, method: String = "POST", headers: [HTTPHeader], body: Data, timeout: Double, poolKey: String = "") {
         self.url = url
+        self.poolKey = poolKey
         self.method = method
         self.headers = headers
         self.body = body

@@ -92,3 +92,22 @@ public struct HTTPHeader: Sendable, Hashable, Codable {
         self.value = value
     }
 }
+
+extension Integration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Kind, index and redacted host only: the URL and keys are secrets.
+    public var description: String { "\(kind.rawValue)[\(index)] \(redactedHost)" }
+    public var debugDescription: String { description }
+}
+
+extension HTTPSettings: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Header names and the auth kind only, never values or secrets.
+    public var description: String {
+        let auth = switch authorization {
+        case .none: "none"
+        case .bearer: "bearer"
+        case .basic: "basic"
+        }
+        return "headers=\(headers.map(\.name)) auth=\(auth) timeout=\(timeout)s signed=\(signatureSecret != nil)"
+    }
+    public var debugDescription: String { description }
+}

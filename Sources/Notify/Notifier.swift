@@ -73,7 +73,12 @@ public final class Notifier: Sendable {
         if let data = FileManager.default.contents(atPath: logPath) {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .millisecondsSince1970
-            if let decoded = try? decoder.decode(NotificationLog.self, from: data) { log = decoded }
+            if let decoded = try? decoder.decode(NotificationLog.self, from: data) {
+                log = decoded
+            } else {
+                logger.warning("notification log unreadable; starting empty (unchanged groups may be notified again)",
+                               metadata: ["file": "\(logPath)"])
+            }
         }
         var limiters: [String: ConcurrencyLimiter] = [:]
         for r in config.receivers {
@@ -161,7 +166,8 @@ public final class Notifier: Sendable {
                 out += process(flush, active: active, log: &s.log, logChanged: &logChanged, at: now)
             }
             // Resolved alerts were handed to their groups' flushes; inhibition needs firing ones only.
-            s.alerts = s.alerts.filter { $0.value.status(at: now) == .firing || self.inGroup($0.key, s.dispatcher) }
+            let grouped = Set(s.dispatcher.groups.values.flatMap(\.alerts.keys))
+            s.alerts = s.alerts.filter { $0.value.status(at: now) == .firing || grouped.contains($0.key) }
             if logChanged {
                 s.log.prune(olderThan: 7 * 86400, at: now)
                 saveLog(s.log)
@@ -170,10 +176,6 @@ public final class Notifier: Sendable {
         }
         if started { for e in created { startDelivery(e.id) } }
         return created
-    }
-
-    private func inGroup(_ fp: Fingerprint, _ d: Dispatcher) -> Bool {
-        d.groups.values.contains { $0.alerts[fp] != nil }
     }
 
     private func process(_ flush: GroupFlush, active: [Alert], log: inout NotificationLog, logChanged: inout Bool, at now: Date) -> [OutboxEntry] {
@@ -316,8 +318,15 @@ public final class Notifier: Sendable {
                     logger.error("cannot update outbox entry", metadata: ["error": "\(error)"])
                 }
             case .giveUp(let reason):
-                let code = status.map { (400..<500).contains($0) ? "http_4xx" : "max_age" } ?? "max_age"
-                giveUp(entry, target: target, reason: reason.contains("max_age") ? "max_age" : code, detail: reason, host: integration.redactedHost)
+                let label: String
+                if reason.contains("max_age") {
+                    label = "max_age"
+                } else if let status, (300..<400).contains(status) {
+                    label = "http_3xx"
+                } else {
+                    label = "http_4xx"
+                }
+                giveUp(entry, target: target, reason: label, detail: reason, host: integration.redactedHost)
                 return
             }
         }
@@ -351,7 +360,8 @@ public final class Notifier: Sendable {
             let mac = SHA256.hmac(key: Array(secret.utf8), message: Array(entry.payload))
             headers.append(HTTPHeader(integration.http.signatureHeader, "sha256=" + SHA256.hex(mac)))
         }
-        return OutgoingRequest(url: PayloadBuilder.endpoint(for: integration), headers: headers, body: entry.payload, timeout: integration.http.timeout)
+        return OutgoingRequest(url: PayloadBuilder.endpoint(for: integration), headers: headers, body: entry.payload, timeout: integration.http.timeout,
+                               poolKey: entry.integration)
     }
 
     /// Self-metrics at `now`.

@@ -62,7 +62,7 @@ public final class NotifyMetrics: Sendable {
                      outcomes.map { Sample(labels($0.key.target).appending("outcome", $0.key.outcome), $0.value) }),
             .counter("vigil_notification_retries_total", "Failed delivery attempts that were scheduled for a retry.",
                      targets(s.retries).map { Sample(labels($0.key), $0.value) }),
-            .counter("vigil_notifications_given_up_total", "Notifications given up, by reason (http_4xx, max_age, unknown_integration).",
+            .counter("vigil_notifications_given_up_total", "Notifications given up, by reason (http_4xx, http_3xx, max_age, unknown_integration).",
                      s.givenUp.sorted { ($0.key.target.receiver, $0.key.target.integration, $0.key.reason) < ($1.key.target.receiver, $1.key.target.integration, $1.key.reason) }
                         .map { Sample(labels($0.key.target).appending("reason", $0.key.reason), $0.value) }),
             .histogram("vigil_notification_delivery_seconds", "Time from a notification entering the outbox to its successful delivery.",

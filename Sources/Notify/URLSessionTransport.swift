@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -11,26 +12,34 @@ import FoundationNetworking
 /// challenge reaches the delegate); swift-corelibs-foundation only reads a process-wide CA
 /// bundle from the `URLSessionCertificateAuthorityInfoFile` environment variable.
 public final class URLSessionTransport: HTTPTransport {
-    private let session: URLSession
+    /// One session (connection pool) per pool key.
+    private let sessions = Mutex<[String: URLSession]>([:])
 
-    public init() {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.httpShouldSetCookies = false
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.httpMaximumConnectionsPerHost = 16
-        session = URLSession(configuration: configuration)
+    public init() {}
+
+    deinit { sessions.withLock { for s in $0.values { s.finishTasksAndInvalidate() } } }
+
+    private func session(for key: String) -> URLSession {
+        sessions.withLock { all in
+            if let s = all[key] { return s }
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpCookieAcceptPolicy = .never
+            configuration.httpShouldSetCookies = false
+            configuration.urlCache = nil
+            configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+            configuration.httpMaximumConnectionsPerHost = 16
+            let s = URLSession(configuration: configuration)
+            all[key] = s
+            return s
+        }
     }
-
-    deinit { session.invalidateAndCancel() }
 
     /// Runs detached from the caller's task: cancelling a task that awaits
     /// `URLSession.data(for:)` deadlocks swift-corelibs-foundation 6.3 (the cancellation
     /// handler syncs onto the session queue while that queue resumes the task). The attempt
     /// ends by its own timeout instead.
     public func send(_ request: OutgoingRequest) async -> TransportResult {
-        let session = session
+        let session = session(for: request.poolKey)
         return await Task.detached { await Self.perform(request, session: session) }.value
     }
 

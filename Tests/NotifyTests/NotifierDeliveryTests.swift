@@ -114,6 +114,56 @@ struct NotifierDeliveryTests {
         await notifier.shutdown()
     }
 
+    @Test("a receiver failing past max_age is given up: logged and counted")
+    func givesUpAfterMaxAge() async throws {
+        let receiver = try TestReceiver { _, _ in .respond(status: 500) }
+        defer { receiver.stop() }
+        let config = try NotifyConfig.test("""
+        route: {receiver: hook, group_wait: 0s}
+        receivers: [{name: hook, webhook_configs: [{url: '\(receiver.url)/'}]}]
+        delivery: {max_age: 500ms, initial_backoff: 100ms, max_backoff: 100ms}
+        """)
+        let logs = LogCapture()
+        let notifier = try Notifier(config: config, stateDirectory: TestState.directory(), logger: logs.logger)
+        notifier.start()
+        notifier.receive(alerts: [Self.alert("A")], at: Date())
+        var given: [String] = []
+        for _ in 0..<40 where given.isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+            given = logs.all.filter { $0.contains("given up") }
+        }
+        #expect(given.count == 1)
+        #expect(given.first?.contains("max_age") == true)
+        #expect(receiver.requests.count >= 3)
+        #expect(notifier.outbox.count == 0)
+        let families = notifier.metricFamilies(at: Date())
+        #expect(families.first { $0.name == "vigil_notifications_given_up_total" }?.samples.first?.labels["reason"] == "max_age")
+        #expect(families.first { $0.name == "vigil_notifications_total" }?.samples.first?.labels["outcome"] == "given_up")
+        await notifier.shutdown()
+    }
+
+    @Test("429 with Retry-After: the next attempt waits as told, not by backoff")
+    func honoursRetryAfter() async throws {
+        let receiver = try TestReceiver { _, index in
+            index == 0 ? .respond(status: 429, headers: [("Retry-After", "1")]) : .respond(status: 200)
+        }
+        defer { receiver.stop() }
+        let config = try NotifyConfig.test("""
+        route: {receiver: hook, group_wait: 0s}
+        receivers: [{name: hook, webhook_configs: [{url: '\(receiver.url)/'}]}]
+        delivery: {initial_backoff: 30s, max_backoff: 30s}
+        """)
+        let notifier = try Notifier(config: config, stateDirectory: TestState.directory(), logger: LogCapture().logger)
+        notifier.start()
+        notifier.receive(alerts: [Self.alert("A")], at: Date())
+        let got = await receiver.wait(for: 2, timeout: 5)
+        try #require(got.count == 2)
+        let gap = got[1].arrivedAt.timeIntervalSince(got[0].arrivedAt)
+        #expect(gap >= 0.9 && gap < 3)
+        #expect(got[0].headers["idempotency-key"] == got[1].headers["idempotency-key"])
+        await notifier.shutdown()
+    }
+
     @Test("a receiver that holds the connection does not delay another")
     func slowReceiverIsolated() async throws {
         let slow = try TestReceiver { _, _ in .hold(seconds: 30) }

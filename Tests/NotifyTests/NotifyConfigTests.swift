@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Notify
 
@@ -115,5 +116,75 @@ struct NotifyConfigTests {
                 == "environment variable NOPE is not set")
         #expect(error("receivers: [{name: r}]\n")?.path == "route")
         #expect(error("route: [\n")?.message == "invalid YAML")
+    }
+}
+
+@Suite("Outgoing requests")
+struct OutgoingRequestTests {
+    @Test("bearer auth, custom headers, idempotency key and signature come from the integration at send time")
+    func request() throws {
+        let c = try NotifyConfig.test("""
+        route: {receiver: r}
+        receivers:
+          - name: r
+            webhook_configs:
+              - url: https://example.com/x
+                timeout: 3s
+                http_config:
+                  authorization: {credentials: tok}
+                  headers: {X-A: b}
+                  signature: {secret: k}
+            alertmanager_configs:
+              - url: http://am:9093/
+                http_config: {bearer_token: t2}
+        """)
+        let integrations = try #require(c.receiver(named: "r")?.integrations)
+        let entry = OutboxEntry(id: "1", receiver: "r", integration: "r/webhook/0", payload: Data("{}".utf8),
+                                headers: [HTTPHeader("Content-Type", "application/json")], idempotencyKey: "key-1", groupKey: "g", createdAt: Date())
+        let r = Notifier.request(for: entry, integration: integrations[0])
+        #expect(r.url == "https://example.com/x" && r.method == "POST" && r.timeout == 3 && r.poolKey == "r/webhook/0")
+        let h = Dictionary(r.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(h["Authorization"] == "Bearer tok")
+        #expect(h["X-A"] == "b")
+        #expect(h["Idempotency-Key"] == "key-1")
+        #expect(h["X-Vigil-Signature"] == "sha256=" + SHA256.hex(SHA256.hmac(key: Array("k".utf8), message: Array("{}".utf8))))
+        let am = Notifier.request(for: entry, integration: integrations[1])
+        #expect(am.url == "http://am:9093/api/v2/alerts")
+        #expect(am.headers.contains(HTTPHeader("Authorization", "Bearer t2")))
+
+        for (yaml, path) in [
+            ("{tls_config: {ca_file: /x}}", "tls_config"), ("{proxy_url: 'http://p:3128'}", "proxy_url"),
+            ("{headers: {Authorization: x}}", "headers"), ("{bearer_token: a, basic_auth: {username: u}}", "basic_auth"),
+        ] {
+            #expect(throws: NotifyConfigError.self) {
+                try NotifyConfig.test("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://h/', http_config: \(yaml)}]}]\n")
+            }
+            do {
+                _ = try NotifyConfig.test("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://h/', http_config: \(yaml)}]}]\n")
+            } catch let e as NotifyConfigError {
+                #expect(e.path == "receivers[0].webhook_configs[0].http_config.\(path)")
+            }
+        }
+    }
+}
+
+@Suite("Shipped example")
+struct ExampleConfigTests {
+    @Test("examples/alerting.yml parses")
+    func example() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("examples/alerting.yml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let secrets = TestState.directory()
+        for name in ["hook-password", "hook-hmac", "pagerduty-key", "slack-webhook-url", "discord-webhook-url", "teams-workflow-url"] {
+            let value = name.hasSuffix("-url") ? "https://hooks.example.com/\(name)" : "s3cret"
+            try value.write(toFile: "\(secrets)/\(name)", atomically: true, encoding: .utf8)
+        }
+        let c = try NotifyConfig.parse(yaml: text.replacingOccurrences(of: "/run/secrets", with: secrets), file: path, environment: [:])
+        #expect(c.receivers.map(\.name) == ["team-webhook", "pager", "chat"])
+        #expect(c.receiver(named: "chat")?.integrations.map(\.kind) == [.slack, .discord, .msteams, .alertmanager])
+        #expect(c.receiver(named: "pager")?.integrations.first?.routingKey == "s3cret")
+        #expect(c.receiver(named: "team-webhook")?.integrations.first?.http.signatureSecret == "s3cret")
+        #expect(c.route.routes.count == 2 && c.inhibitRules.count == 1 && c.delivery.concurrency == 4)
     }
 }

@@ -47,3 +47,15 @@ extension NotifyConfig {
         try NotifyConfig.parse(yaml: yaml, file: "test.yml", environment: [:])
     }
 }
+
+/// A settable clock for pure time-driven code.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date
+    init(_ d: Date) { value = d }
+    var now: Date {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
