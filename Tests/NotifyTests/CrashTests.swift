@@ -49,7 +49,7 @@ struct CrashTests {
         let restarted = try Notifier(config: config, stateDirectory: dir, logger: LogCapture().logger)
         #expect(restarted.outbox.count == 2)
         restarted.start()
-        let delivered = await up.wait(for: 2, timeout: 5)
+        let delivered = await up.wait(for: 2, timeout: 20)
         #expect(delivered.count == 2)
         #expect(Set(delivered.compactMap { $0.headers["idempotency-key"] }) == keysBefore)
         let names = Set(delivered.compactMap { ($0.object["commonLabels"] as? [String: String])?["alertname"] })

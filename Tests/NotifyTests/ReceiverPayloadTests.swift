@@ -32,13 +32,13 @@ struct ReceiverPayloadTests {
                                         "runbook_url": "https://runbooks.example/pg-down", "value": "0"],
                           startsAt: now.addingTimeInterval(-60), generatorURL: "http://vigil.example:9633/graph")
         notifier.receive(alerts: [alert] + extraAlerts, at: now)
-        let first = await receiver.wait(for: 6, timeout: 5)
+        let first = await receiver.wait(for: 6, timeout: 20)
         #expect(first.count == 6)
         var resolved = alert
         resolved.endsAt = Date()
         let resolvedExtras = extraAlerts.map { var a = $0; a.endsAt = Date(); return a }
         notifier.receive(alerts: [resolved] + resolvedExtras, at: Date())
-        let all = await receiver.wait(for: 12, timeout: 5)
+        let all = await receiver.wait(for: 12, timeout: 20)
         #expect(all.count == 12)
         await notifier.shutdown()
         func byPath(_ rs: ArraySlice<CapturedRequest>) -> [String: CapturedRequest] {
