@@ -1,4 +1,5 @@
 import HTTPServer
+import Notify
 import VigilCore
 
 /// Vigil's HTTP endpoints. Every handler returns at once: /metrics copies bytes that were
@@ -9,7 +10,12 @@ struct Routes: Sendable {
 
     private let router: Router
 
-    init(store: SnapshotStore, rules: RuleService, reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
+    /// The running notifier's silences, when an `alerting` section is configured.
+    let silences: @Sendable () -> SilenceAPI?
+
+    init(store: SnapshotStore, rules: RuleService, silences: @escaping @Sendable () -> SilenceAPI?,
+         reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
+        self.silences = silences
         self.store = store
         self.reload = reload
         var r = Router()
@@ -31,7 +37,14 @@ struct Routes: Sendable {
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        router.route(request)
+        // Alertmanager's v2 silence paths carry an id, so they are matched by prefix.
+        if SilenceAPI.handles(path: request.path) {
+            guard let api = silences() else {
+                return .text(status: 404, "No alerting section is configured, so there are no silences.\n")
+            }
+            return api.handle(request) ?? .text(status: 404, "404 page not found\n")
+        }
+        return router.route(request)
     }
 
     private static func metrics(_ request: HTTPRequest, store: SnapshotStore) -> HTTPResponse {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import HTTPServer
 import Logging
+import Notify
 import Synchronization
 import VigilCore
 
@@ -43,7 +44,9 @@ final class VigilApp: Sendable {
             notify.receive(update, externalLabels: labels, externalURL: url)
         }
         rules.withLock { $0 = ruleService }
-        let routes = Routes(store: store, rules: ruleService, reload: { [self] in self.reload(trigger: "http") })
+        let routes = Routes(store: store, rules: ruleService,
+                            silences: { [notify] in notify.notifier.map { SilenceAPI(store: $0.silences) } },
+                            reload: { [self] in self.reload(trigger: "http") })
         let server: HTTPServer
         do {
             server = try HTTPServer(

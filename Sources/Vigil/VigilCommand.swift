@@ -16,7 +16,7 @@ struct VigilCommand: AsyncParsableCommand {
             PG* environment) and REDIS_URL (or REDIS_ADDR, or redis://localhost:6379).
             """,
         version: VigilVersion.current,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, CheckRulesCommand.self, TestRulesCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, CheckRulesCommand.self, TestRulesCommand.self, SilenceCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -86,7 +86,7 @@ final class RecordingReceiver: @unchecked Sendable {
 
 @Suite("vigil notifications end to end", .serialized)
 struct NotifyEndToEndTests {
-    static func config(dir: URL, receiverPort: Int, forDuration: String = "0s") throws -> String {
+    static func config(dir: URL, receiverPort: Int, forDuration: String = "0s", groupInterval: String = "1h") throws -> String {
         let rules = dir.appendingPathComponent("rules.yml")
         try """
             groups:
@@ -102,7 +102,7 @@ struct NotifyEndToEndTests {
             global: {collect_interval: 1s, state_dir: "\(dir.path)/state", external_url: "http://vigil.test"}
             rule_files: ["\(rules.path)"]
             alerting:
-              route: {receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: 1h, repeat_interval: 1h}
+              route: {receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: \(groupInterval), repeat_interval: 1h}
               receivers:
                 - name: hook
                   webhook_configs: [{url: "http://127.0.0.1:\(receiverPort)/alerts"}]
@@ -163,5 +163,31 @@ struct NotifyEndToEndTests {
         #expect(keys == [key ?? "missing"], "every delivery of the one notification carries its key: \(keys)")
         #expect(second.metrics().contains("vigil_notification"))
         _ = second.terminate()
+    }
+
+    @Test("vigil silence add mutes the alert (counted, nothing delivered); after vigil silence expire it is delivered")
+    func silenceCLI() throws {
+        guard let bin = TestEnvironment.vigilBinary else { return }
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let receiver = try RecordingReceiver()
+        defer { receiver.close() }
+        let vigil = try VigilProcess(binary: bin, config: try Self.config(dir: dir, receiverPort: receiver.port,
+                                                                           forDuration: "3s", groupInterval: "2s"))
+        #expect(vigil.waitHealthy())
+        let url = "http://127.0.0.1:\(vigil.port)"
+        let add = try Subprocess.run(bin, ["silence", "add", "--url", url, "--comment", "maintenance", "--duration", "10m", "alertname=VigilUp"])
+        #expect(add.status == 0, "\(add.stderr)")
+        let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let list = try Subprocess.run(bin, ["silence", "list", "--url", url])
+        #expect(list.stdout.contains(id) && list.stdout.contains("active") && list.stdout.contains("maintenance"))
+        #expect(eventually(8) { vigil.metrics().contains("vigil_alerts_muted_total{reason=\"silenced\"}") }, "\(vigil.metrics())")
+        #expect(receiver.requests.isEmpty)
+        let expire = try Subprocess.run(bin, ["silence", "expire", "--url", url, id])
+        #expect(expire.status == 0, "\(expire.stderr)")
+        #expect(eventually(8) { !receiver.requests.isEmpty })
+        let bad = try Subprocess.run(bin, ["silence", "add", "--url", url, "--comment", "x", "foo=~\"("])
+        #expect(bad.status != 0 && bad.stderr.contains("invalid matcher"))
+        _ = vigil.terminate()
     }
 }

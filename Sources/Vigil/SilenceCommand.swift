@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Notify
+import VigilCore
+
+/// `vigil silence add|list|expire`: manage the silences of a running Vigil through its
+/// Alertmanager-v2-shaped API (the running process holds them; it persists them in state_dir).
+struct SilenceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "silence",
+        abstract: "Add, list and expire silences of a running Vigil.",
+        subcommands: [Add.self, List.self, Expire.self]
+    )
+
+    struct Connection: ParsableArguments {
+        @Option(name: .long, help: "Base URL of the running Vigil (env VIGIL_URL).")
+        var url: String = ProcessInfo.processInfo.environment["VIGIL_URL"] ?? "http://127.0.0.1:9633"
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Silence the alerts matching every matcher, e.g. vigil silence add alertname=RedisDown 'server=~\"cache-.*\"'.")
+
+        @OptionGroup var connection: Connection
+        @Option(help: "Who is silencing (default: $USER).") var author: String = ProcessInfo.processInfo.environment["USER"] ?? "vigil"
+        @Option(help: "Why.") var comment: String
+        @Option(help: "How long, as a Prometheus duration (default 1h).") var duration: String = "1h"
+        @Argument(help: "Matchers in Alertmanager's syntax: name=value, name!=value, name=~regex, name!~regex.") var matchers: [String]
+
+        func run() async throws {
+            guard let seconds = PromDuration.parse(duration), seconds > 0 else {
+                throw ValidationError("invalid --duration \"\(duration)\" (use e.g. 30m, 2h)")
+            }
+            var parsed: [Matcher] = []
+            for text in matchers {
+                do { parsed += try MatcherParser.parse(text) } catch { throw ValidationError("invalid matcher \(text): \(error)") }
+            }
+            guard !parsed.isEmpty else { throw ValidationError("at least one matcher is required") }
+            let now = Date()
+            let body: [String: Any] = [
+                "matchers": parsed.map { m in
+                    ["name": m.name, "value": m.value, "isRegex": m.kind == .regex || m.kind == .notRegex,
+                     "isEqual": m.kind == .equal || m.kind == .regex] as [String: Any]
+                },
+                "startsAt": Self.format(now), "endsAt": Self.format(now.addingTimeInterval(seconds)),
+                "createdBy": author, "comment": comment,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: body)
+            let reply = try await SilenceCommand.request(connection.url, "POST", "/api/v2/silences", body: data)
+            let id = (try? JSONSerialization.jsonObject(with: reply) as? [String: Any])?["silenceID"] as? String
+            print(id ?? String(decoding: reply, as: UTF8.self))
+        }
+
+        static func format(_ d: Date) -> String {
+            d.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List silences (active and pending first).")
+        @OptionGroup var connection: Connection
+        @Flag(help: "Include expired silences.") var expired = false
+
+        func run() async throws {
+            let reply = try await SilenceCommand.request(connection.url, "GET", "/api/v2/silences", body: nil)
+            guard let all = try JSONSerialization.jsonObject(with: reply) as? [[String: Any]] else {
+                throw ValidationError("unexpected answer from \(connection.url)")
+            }
+            print("ID                                    STATE     ENDS                      CREATED BY  MATCHERS  COMMENT")
+            for s in all {
+                let state = (s["status"] as? [String: Any])?["state"] as? String ?? "?"
+                if state == "expired", !expired { continue }
+                let ms = (s["matchers"] as? [[String: Any]] ?? []).map { m -> String in
+                    let op = (m["isRegex"] as? Bool ?? false) ? ((m["isEqual"] as? Bool ?? true) ? "=~" : "!~") : ((m["isEqual"] as? Bool ?? true) ? "=" : "!=")
+                    return "\(m["name"] as? String ?? "")\(op)\"\(m["value"] as? String ?? "")\""
+                }.joined(separator: ",")
+                let id = s["id"] as? String ?? ""
+                let ends = s["endsAt"] as? String ?? ""
+                let author = s["createdBy"] as? String ?? ""
+                print("\(id.padding(toLength: 38, withPad: " ", startingAt: 0))\(state.padding(toLength: 10, withPad: " ", startingAt: 0))\(ends.padding(toLength: 26, withPad: " ", startingAt: 0))\(author.padding(toLength: 12, withPad: " ", startingAt: 0))\(ms)  \(s["comment"] as? String ?? "")")
+            }
+        }
+    }
+
+    struct Expire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Expire silences by id.")
+        @OptionGroup var connection: Connection
+        @Argument(help: "Silence ids.") var ids: [String]
+
+        func run() async throws {
+            for id in ids {
+                let safe = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
+                _ = try await SilenceCommand.request(connection.url, "DELETE", "/api/v2/silence/\(safe)", body: nil)
+                print("expired \(id)")
+            }
+        }
+    }
+
+    /// One request to the running Vigil; a non-2xx answer becomes an error with its body.
+    static func request(_ base: String, _ method: String, _ path: String, body: Data?) async throws -> Data {
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        guard let url = URL(string: trimmed + path) else { throw ValidationError("invalid --url \(base)") }
+        var request = URLRequest(url: url, timeoutInterval: 10)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200...299).contains(status) else {
+            throw ValidationError("\(method) \(path) answered \(status): \(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return data
+    }
+}
