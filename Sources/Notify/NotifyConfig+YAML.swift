@@ -12,11 +12,11 @@ extension NotifyConfig {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw NotifyConfigError(file: file, line: Self.line(of: error), column: 0, path: "", message: "invalid YAML")
+            throw NotifyConfigError(file: file, line: Self.line(of: error), column: 0, field: "", message: "invalid YAML")
         } catch {
-            throw NotifyConfigError(file: file, line: 0, column: 0, path: "", message: "invalid YAML")
+            throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "invalid YAML")
         }
-        guard let node else { throw NotifyConfigError(file: file, line: 0, column: 0, path: "", message: "empty document") }
+        guard let node else { throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "empty document") }
         return try parse(node: node, path: "", file: file, environment: environment, baseDirectory: baseDirectory)
     }
 
@@ -34,12 +34,12 @@ extension NotifyConfig {
         baseDirectory: String = "."
     ) throws(NotifyConfigError) -> NotifyConfig {
         let source = YAMLSource(file: file, environment: environment, baseDirectory: baseDirectory)
-        let top = try YAMLNodeReader(node, path: path, source: source)
+        let top = try YAMLNodeReader(node, path: path, context: source)
 
         var receivers: [Receiver] = []
         var receiverNodes: [String: Node] = [:]
         for item in try top.sequence("receivers") ?? [] {
-            let r = try YAMLNodeReader(item.node, path: item.path, source: source)
+            let r = try YAMLNodeReader(item.node, path: item.path, context: source)
             let receiver = try readReceiver(r)
             guard receiverNodes[receiver.name] == nil else {
                 throw r.error("name", "receiver \"\(receiver.name)\" is defined twice")
@@ -54,11 +54,11 @@ extension NotifyConfig {
 
         var inhibit: [InhibitRule] = []
         for item in try top.sequence("inhibit_rules") ?? [] {
-            let r = try YAMLNodeReader(item.node, path: item.path, source: source)
+            let r = try YAMLNodeReader(item.node, path: item.path, context: source)
             let sources = try matchers(r, "source_matchers")
             let targets = try matchers(r, "target_matchers")
             guard !targets.isEmpty else { throw r.error("target_matchers", "at least one target matcher is required") }
-            let equal = try (r.stringList("equal") ?? []).map(\.0)
+            let equal = try r.stringList("equal") ?? []
             try r.finish()
             inhibit.append(InhibitRule(sourceMatchers: sources, targetMatchers: targets, equal: equal))
         }
@@ -80,7 +80,7 @@ extension NotifyConfig {
 
     private static func matchers(_ r: YAMLNodeReader, _ key: String) throws(NotifyConfigError) -> [Matcher] {
         var out: [Matcher] = []
-        for (text, node, path) in try r.stringList(key) ?? [] {
+        for (text, node, path) in try r.stringItems(key) ?? [] {
             do {
                 out += try MatcherParser.parse(text)
             } catch {
@@ -97,7 +97,7 @@ extension NotifyConfig {
         let ms = try matchers(r, "matchers")
         if parent == nil, !ms.isEmpty { throw r.error("matchers", "the root route must not have matchers") }
         var groupBy = parent?.groupBy ?? .labels([])
-        if let names = try r.stringList("group_by") {
+        if let names = try r.stringItems("group_by") {
             if names.contains(where: { $0.0 == "..." }) {
                 guard names.count == 1 else { throw r.error("group_by", "'...' must be the only element") }
                 groupBy = .all
@@ -120,7 +120,7 @@ extension NotifyConfig {
                           groupInterval: groupInterval, repeatInterval: repeatInterval, continue: cont, key: key)
         var children: [Route] = []
         for item in try r.sequence("routes") ?? [] {
-            let child = try YAMLNodeReader(item.node, path: item.path, source: r.source)
+            let child = try YAMLNodeReader(item.node, path: item.path, context: r.source)
             children.append(try readRoute(child, parent: route, known: known))
         }
         route.routes = children
@@ -143,7 +143,7 @@ extension NotifyConfig {
         ]
         for (key, kind) in kinds {
             for item in try r.sequence(key) ?? [] {
-                let c = try YAMLNodeReader(item.node, path: item.path, source: r.source)
+                let c = try YAMLNodeReader(item.node, path: item.path, context: r.source)
                 let index = integrations.filter { $0.kind == kind }.count
                 integrations.append(try readIntegration(c, kind: kind, index: index))
             }
@@ -215,7 +215,7 @@ extension NotifyConfig {
         }
         guard auths.count <= 1 else { throw h.error("basic_auth", "set at most one of bearer_token, authorization and basic_auth") }
         http.authorization = auths.first ?? .none
-        for (name, value) in try h.stringMap("headers") ?? [] {
+        for (name, value, _) in try h.stringMap("headers") ?? [] {
             guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
                 throw h.error("headers", "invalid header name \"\(name)\"")
             }

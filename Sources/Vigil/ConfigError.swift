@@ -8,17 +8,6 @@ typealias YAMLContext = StrictYAMLContext
 
 /// Durations in configuration files are Prometheus durations, in seconds.
 extension StrictYAMLReader {
-    func duration(_ key: String) throws(PositionedError) -> Double? {
-        guard let text = try string(key) else { return nil }
-        guard let seconds = PromDuration.parse(text) else {
-            throw error(value(key), childPath(key), "invalid duration \"\(text)\" (use e.g. 500ms, 15s, 1m30s)")
-        }
-        return seconds
-    }
-
-    func positiveDuration(_ key: String) throws(PositionedError) -> Double? {
-        guard let d = try duration(key) else { return nil }
-        guard d > 0 else { throw error(value(key), childPath(key), "must be greater than 0") }
-        return d
-    }
+    func duration(_ key: String) throws(PositionedError) -> Double? { try seconds(key) }
+    func positiveDuration(_ key: String) throws(PositionedError) -> Double? { try positiveSeconds(key) }
 }

@@ -167,12 +167,8 @@ extension VigilConfig {
             return try redisOptions(t, url: normalized)
         }.map { RedisTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
         if let node = top.value("alerting") {
-            do {
-                config.alerting = try NotifyConfig.parse(node: node, path: "alerting", file: file,
-                                                         environment: environment, baseDirectory: baseDirectory)
-            } catch {
-                throw ConfigError(file: error.file, line: error.line, column: error.column, field: error.path, message: error.message)
-            }
+            config.alerting = try NotifyConfig.parse(node: node, path: "alerting", file: file,
+                                                     environment: environment, baseDirectory: baseDirectory)
         }
         if let patterns = try top.stringList("rule_files") {
             config.ruleFiles = patterns

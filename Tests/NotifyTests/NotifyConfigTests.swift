@@ -91,30 +91,30 @@ struct NotifyConfigTests {
         }
         let unknownKey = error("route:\n  receiver: r\n  group_wiat: 1s\nreceivers:\n  - name: r\n")
         #expect(unknownKey?.line == 3)
-        #expect(unknownKey?.path == "route.group_wiat")
-        #expect(unknownKey?.description.hasPrefix("a.yml:3:3: route.group_wiat: unknown key") == true)
+        #expect(unknownKey?.field == "route.group_wiat")
+        #expect(unknownKey?.description.hasPrefix("a.yml:3:3: route.group_wiat: unknown field") == true)
 
         let badReceiver = error("route:\n  receiver: r\n  routes:\n    - receiver: nope\nreceivers:\n  - name: r\n")
-        #expect(badReceiver?.path == "route.routes[0].receiver")
+        #expect(badReceiver?.field == "route.routes[0].receiver")
         #expect(badReceiver?.line == 4)
 
         let badMatcher = error("route:\n  receiver: r\n  routes:\n    - matchers: ['a=~\"(\"']\nreceivers:\n  - name: r\n")
-        #expect(badMatcher?.path == "route.routes[0].matchers[0]")
+        #expect(badMatcher?.field == "route.routes[0].matchers[0]")
         #expect(badMatcher?.message.contains("invalid regular expression") == true)
 
         let badURL = error("route: {receiver: r}\nreceivers:\n  - name: r\n    slack_configs:\n      - api_url: 'hooks.slack.com/services/SECRETPART'\n")
-        #expect(badURL?.path == "receivers[0].slack_configs[0].api_url")
+        #expect(badURL?.field == "receivers[0].slack_configs[0].api_url")
         #expect(badURL?.description.contains("SECRETPART") == false)
 
         #expect(error("route: {receiver: r}\nreceivers:\n  - name: r\n  - name: r\n")?.message.contains("defined twice") == true)
-        #expect(error("route: {receiver: r, group_interval: 0s}\nreceivers: [{name: r}]\n")?.path == "route.group_interval")
-        #expect(error("route: {receiver: r, group_by: ['...', a]}\nreceivers: [{name: r}]\n")?.path == "route.group_by")
-        #expect(error("route: {receiver: r, matchers: ['a=b']}\nreceivers: [{name: r}]\n")?.path == "route.matchers")
-        #expect(error("route: {receiver: r}\nreceivers: [{name: r, pagerduty_configs: [{service_key: x}]}]\n")?.path
+        #expect(error("route: {receiver: r, group_interval: 0s}\nreceivers: [{name: r}]\n")?.field == "route.group_interval")
+        #expect(error("route: {receiver: r, group_by: ['...', a]}\nreceivers: [{name: r}]\n")?.field == "route.group_by")
+        #expect(error("route: {receiver: r, matchers: ['a=b']}\nreceivers: [{name: r}]\n")?.field == "route.matchers")
+        #expect(error("route: {receiver: r}\nreceivers: [{name: r, pagerduty_configs: [{service_key: x}]}]\n")?.field
                 == "receivers[0].pagerduty_configs[0].routing_key")
         #expect(error("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://${NOPE}/'}]}]\n")?.message
                 == "environment variable NOPE is not set")
-        #expect(error("receivers: [{name: r}]\n")?.path == "route")
+        #expect(error("receivers: [{name: r}]\n")?.field == "route")
         #expect(error("route: [\n")?.message == "invalid YAML")
     }
 }
@@ -162,7 +162,7 @@ struct OutgoingRequestTests {
             do {
                 _ = try NotifyConfig.test("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://h/', http_config: \(yaml)}]}]\n")
             } catch let e as NotifyConfigError {
-                #expect(e.path == "receivers[0].webhook_configs[0].http_config.\(path)")
+                #expect(e.field == "receivers[0].webhook_configs[0].http_config.\(path)")
             }
         }
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Yams
 
 /// Reads one YAML mapping strictly: typed accessors that know their key path, and `finish()`,
@@ -94,11 +94,34 @@ public final class StrictYAMLReader {
 
     public func bool(_ key: String) throws(PositionedError) -> Bool? {
         guard let text = try string(key) else { return nil }
+        // YAML 1.1 spellings too, as the Go YAML parser behind Prometheus and Alertmanager reads them.
         switch text.lowercased() {
-        case "true": return true
-        case "false": return false
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
         default: throw error(value(key), childPath(key), "expected true or false, found \(Self.quote(text))")
         }
+    }
+
+    /// A Prometheus duration (`500ms`, `15s`, `1m30s`) in seconds.
+    public func seconds(_ key: String) throws(PositionedError) -> Double? {
+        guard let text = try string(key) else { return nil }
+        guard let seconds = PromDuration.parse(text) else {
+            throw error(value(key), childPath(key), "invalid duration \"\(text)\" (use e.g. 500ms, 15s, 1m30s)")
+        }
+        return seconds
+    }
+
+    /// A Prometheus duration in seconds that must be greater than zero.
+    public func positiveSeconds(_ key: String) throws(PositionedError) -> Double? {
+        guard let d = try seconds(key) else { return nil }
+        guard d > 0 else { throw error(value(key), childPath(key), "must be greater than 0") }
+        return d
+    }
+
+    /// An error about `key` of this mapping, at its value (or the key, or the mapping).
+    public func error(_ key: String, _ message: String) -> PositionedError {
+        let at = entries.first(where: { $0.key == key })
+        return context.error(at?.value ?? at?.keyNode ?? node, childPath(key), message)
     }
 
     public func mapping(_ key: String) throws(PositionedError) -> StrictYAMLReader? {
@@ -124,6 +147,14 @@ public final class StrictYAMLReader {
             throw error(v, childPath(key), "expected a list, found \(Self.kind(of: v))")
         }
         return seq.enumerated().map { ($0.element, "\(childPath(key))[\($0.offset)]") }
+    }
+
+    /// The strings of a list with each item's node and path, for errors about single items.
+    public func stringItems(_ key: String) throws(PositionedError) -> [(value: String, node: Node, path: String)]? {
+        guard let items = try sequence(key) else { return nil }
+        var out: [(value: String, node: Node, path: String)] = []
+        for item in items { out.append((try scalar(item.node, item.path), item.node, item.path)) }
+        return out
     }
 
     public func stringList(_ key: String) throws(PositionedError) -> [String]? {
