@@ -13,7 +13,7 @@ struct ReceiverPayloadTests {
         defer { receiver.stop() }
         let u = receiver.url
         let config = try NotifyConfig.test("""
-        route: {receiver: all, group_by: [alertname], group_wait: 0s, group_interval: 1s}
+        route: {receiver: all, group_by: [alertname], group_wait: 0s, group_interval: 3s}
         receivers:
           - name: all
             slack_configs: [{api_url: '\(u)/slack', channel: '#ops', username: vigil}]
@@ -41,10 +41,11 @@ struct ReceiverPayloadTests {
         let all = await receiver.wait(for: 12, timeout: 20)
         #expect(all.count == 12)
         await notifier.shutdown()
-        func byPath(_ rs: ArraySlice<CapturedRequest>) -> [String: CapturedRequest] {
-            Dictionary(rs.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        }
-        return (byPath(all.prefix(6)), byPath(all.dropFirst(6)), alert)
+        // The first message per path is the firing one; the latest is the resolution (the
+        // Alertmanager push may repeat its firing message in between, on its group interval).
+        let firing = Dictionary(all.prefix(6).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let resolvedMessages = Dictionary(all.dropFirst(6).map { ($0.path, $0) }, uniquingKeysWith: { _, latest in latest })
+        return (firing, resolvedMessages, alert)
     }
 
     @Test("every receiver kind gets its vendor's documented shape, firing and resolved")
