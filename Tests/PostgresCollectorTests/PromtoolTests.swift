@@ -22,20 +22,7 @@ struct PromtoolTests {
 
     /// promtool's complaints, one per line (`metric_name problem`), with the family name.
     static func check(_ promtool: String, _ body: String) throws -> [(family: String, problem: String)] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(body.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        return (try Promtool.checkMetrics(body) ?? []).compactMap { line in
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { return nil }
             return (String(parts[0]), String(parts[1]))

@@ -153,24 +153,7 @@ struct RedisExporterComparisonTests {
 
     /// `promtool check metrics` findings as "metric problem" lines.
     static func promtoolFindings(_ body: String) throws -> Set<String>? {
-        guard let exe = executable("promtool") else {
-            if TestEnvironment.required { Issue.record("promtool is not on PATH") }
-            return nil
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(body.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty })
+        try Promtool.checkMetrics(body).map(Set.init)
     }
 
     /// Findings on families of the current redis_exporter generation that Debian's 1.45 does not

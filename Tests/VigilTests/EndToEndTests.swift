@@ -45,19 +45,16 @@ struct EndToEndTests {
 
     @Test("promtool check metrics is clean on the text and the OpenMetrics bodies")
     func promtoolClean() throws {
-        guard let bin = TestEnvironment.vigilBinary, let pg = TestEnvironment.postgresDSN, let redis = TestEnvironment.redisURL,
-              let promtool = TestEnvironment.tool("promtool") else { return }
+        guard let bin = TestEnvironment.vigilBinary, let pg = TestEnvironment.postgresDSN, let redis = TestEnvironment.redisURL else { return }
         let vigil = try VigilProcess(binary: bin, config: Self.config(pg: pg, redis: redis))
         #expect(vigil.waitReady())
         for accept in ["text/plain;version=0.0.4", "application/openmetrics-text;version=1.0.0"] {
             let response = try vigil.get("/metrics", headers: ["Accept": accept])
-            let file = vigil.directory.appendingPathComponent("body.txt")
             let isOpenMetrics = accept.hasPrefix("application/openmetrics-text")
             #expect(response.header("content-type")?.hasPrefix(isOpenMetrics ? "application/openmetrics-text" : "text/plain") == true)
             let body = isOpenMetrics ? PeerLint.openMetricsForPromtool(response.text) : response.text
-            try Data(body.utf8).write(to: file)
-            let check = try Subprocess.run("/bin/sh", ["-c", "\(promtool) check metrics < \(file.path)"])
-            var findings = PeerLint.ownFindings(check.stdout + check.stderr)
+            guard let lines = try Promtool.checkMetrics(body) else { return }
+            var findings = PeerLint.ownFindings(lines.joined(separator: "\n"))
             if isOpenMetrics {
                 findings = PeerLint.withoutOpenMetricsArtifacts(findings, body: response.text)
             }
