@@ -7,14 +7,17 @@ Listens on 127.0.0.1:PORT, answers 200 to every POST and appends one JSON line p
 request to OUT_JSONL, written as soon as the body has been read:
 
     {"t": <arrival, Unix seconds>, "path": "/...", "status": "firing", "alerts": 3,
-     "firing": 3, "n": ["7", "12", ...]}
+     "firing": 3, "starts": <earliest startsAt of the firing alerts, Unix seconds>,
+     "n": ["7", "12", ...]}
 
 `n` lists the `n` label of the firing alerts in an Alertmanager webhook v4 body (the storm's
 rules carry it), so a reader can tell when every alert of a storm has arrived. Used by
 scripts/bench-alerting. Stops on SIGTERM and SIGINT.
 """
 
+import datetime
 import json
+import re
 import signal
 import sys
 import threading
@@ -22,6 +25,17 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 64 * 1024 * 1024
+RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def unix_seconds(text: object) -> "float | None":
+    """RFC 3339 with up to nanoseconds (Go's format) to Unix seconds; None when unreadable."""
+    m = RFC3339.match(text) if isinstance(text, str) else None
+    if not m:
+        return None
+    zone = "+00:00" if m[3] == "Z" else m[3]
+    base = datetime.datetime.fromisoformat(m[1] + zone).timestamp()
+    return base + (float(m[2]) if m[2] else 0.0)
 
 
 class Sink(BaseHTTPRequestHandler):
@@ -49,6 +63,9 @@ class Sink(BaseHTTPRequestHandler):
             firing = [a for a in alerts if isinstance(a, dict) and a.get("status") == "firing"]
             record["alerts"] = len(alerts)
             record["firing"] = len(firing)
+            starts = [unix_seconds(a.get("startsAt")) for a in firing]
+            starts = [x for x in starts if x is not None]
+            record["starts"] = min(starts) if starts else None
             record["n"] = [
                 str(a["labels"]["n"])
                 for a in firing
