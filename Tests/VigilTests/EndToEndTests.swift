@@ -274,6 +274,20 @@ struct EndToEndTests {
         #expect(out.stdout.contains("collect_interval: 15s"))
         #expect(!out.stdout.contains("TopSecret"))
         #expect(out.stdout.contains("password=<secret>"))
+
+        let alerting = dir.appendingPathComponent("alerting.yml")
+        try """
+            alerting:
+              route: {receiver: pager}
+              receivers:
+                - name: pager
+                  pagerduty_configs: [{routing_key: "TopSecret3RoutingKey000000000000"}]
+                  slack_configs: [{api_url: "https://hooks.slack.com/services/T0/B0/TopSecret4"}]
+            """.write(to: alerting, atomically: true, encoding: .utf8)
+        let shown = try Subprocess.run(bin, ["check-config", alerting.path])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("kind: slack, url: \"https://hooks.slack.com\""))
+        #expect(!shown.stdout.contains("TopSecret"))
     }
 
     @Test("a real Prometheus scrapes Vigil with up == 1")
