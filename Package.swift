@@ -69,6 +69,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Benchmark of the rule engine for scripts/bench-rules; not a shipped product.
+        .executableTarget(
+            name: "VigilBenchRules",
+            dependencies: ["Rules", "VigilCore"],
+            path: "Benchmarks/VigilBenchRules",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(

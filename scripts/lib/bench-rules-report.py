@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Prints scripts/bench-rules' Markdown table from the two sides' JSON reports.
+
+    bench-rules-report.py VIGIL.json PROMETHEUS.json EXPECTED.json COMMAND
+
+Cycles before `steady_from` (the 5-minute ranges are still filling) are left out of the
+timings. A Prometheus cycle is the sum of its groups' durations in that evaluation round (the
+time one core spends; Prometheus runs its groups in parallel goroutines, Vigil's benchmark runs
+them one after the other). Exits 1 when the firing alerts of the two sides differ.
+"""
+
+import json
+import statistics
+import sys
+
+
+def quantile(values, q):
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    i = q * (len(s) - 1)
+    lo = int(i)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (i - lo)
+
+
+def mib(b):
+    return "%.0f MiB" % (b / 1048576)
+
+
+def ratio(p, v):
+    return "%.2f" % (p / v) if v else ""
+
+
+def alert_set(labels_list):
+    return {tuple(sorted(l.items())) for l in labels_list}
+
+
+def show(labels):
+    d = dict(labels)
+    name = d.pop("alertname", "?")
+    return name + "{" + ",".join('%s="%s"' % kv for kv in sorted(d.items())) + "}"
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    with open(sys.argv[1]) as f:
+        vigil = json.load(f)
+    with open(sys.argv[2]) as f:
+        prom = json.load(f)
+    with open(sys.argv[3]) as f:
+        expected = json.load(f)
+    command = sys.argv[4]
+
+    cycles, steady = vigil["cycles"], vigil["steady_from"]
+    v_eval = vigil["eval_ms"][steady:cycles]
+    groups = prom["groups"].values()
+    p_rounds = [[g[i] * 1000 for g in groups] for i in range(steady, cycles)]
+    p_eval = [sum(r) for r in p_rounds]
+    p_slowest = [max(r) for r in p_rounds]
+    v_med, p_med = statistics.median(v_eval), statistics.median(p_eval)
+    v_p90, p_p90 = quantile(v_eval, 0.9), quantile(p_eval, 0.9)
+    per_rule_v, per_rule_p = v_med / 1000 * 1000, p_med / 1000 * 1000  # µs per rule (1,000 rules)
+
+    vf, pf, ef = alert_set(vigil["firing"]), alert_set(prom["firing"]), alert_set(expected["firing"])
+    span = "cycles %d–%d of %d" % (steady, cycles - 1, cycles)
+    rows = [
+        ("evaluation per cycle, 1,000 rules, median (%s)" % span, "%.1f ms" % v_med, "%.1f ms" % p_med, ratio(p_med, v_med)),
+        ("evaluation per cycle, p90", "%.1f ms" % v_p90, "%.1f ms" % p_p90, ratio(p_p90, v_p90)),
+        ("per rule (median cycle / 1,000)", "%.0f µs" % per_rule_v, "%.0f µs" % per_rule_p, ratio(per_rule_p, per_rule_v)),
+        ("slowest group of 100 rules, median", "", "%.1f ms" % statistics.median(p_slowest), ""),
+        ("ingest of one collection (100,000 series), median", "%.1f ms" % statistics.median(vigil["ingest_ms"][steady:cycles]), "", ""),
+        ("history: Vigil `SeriesHistory.memoryBytes`; Prometheus TSDB head", mib(vigil["history_bytes"]),
+         "%d series, %d chunks" % (prom["head_series"], prom["head_chunks"]), ""),
+        ("resident memory at the end", mib(vigil["rss_end_bytes"]), mib(prom["rss_end_bytes"]),
+         ratio(prom["rss_end_bytes"], vigil["rss_end_bytes"])),
+        ("resident memory, peak", mib(vigil["rss_peak_bytes"]), mib(prom["rss_peak_bytes"]),
+         ratio(prom["rss_peak_bytes"], vigil["rss_peak_bytes"])),
+        ("Prometheus Go heap in use", "", mib(prom["go_heap_inuse_bytes"]), ""),
+        ("rule evaluation failures", "%d" % vigil["rule_failures"], "%d" % prom["rule_failures"], ""),
+        ("firing alerts after %d cycles (generator expects %d)" % (cycles, len(ef)), "%d" % len(vf), "%d" % len(pf), ""),
+        ("pending alerts after %d cycles" % cycles, "%d" % vigil["pending"], "%d" % prom["pending"], ""),
+    ]
+    print("| measure | Vigil (`Rules`) | Prometheus 2.42 | Prometheus / Vigil |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print("| %s |" % " | ".join(r))
+    print()
+    print("Per cycle (ms, %s): Vigil %s; Prometheus %s." % (
+        span, " / ".join("%.0f" % x for x in v_eval), " / ".join("%.0f" % x for x in p_eval)))
+    print("Vigil: %d series and %d samples in the history (retention %d s), RSS %s after parsing the exposition."
+          % (vigil["history_series"], vigil["history_samples"], vigil["retention_seconds"], mib(vigil["rss_parsed_bytes"])))
+    print("Prometheus: missed iterations %d." % prom["missed_iterations"])
+    same = vf == pf
+    print("Firing alerts: Vigil and Prometheus %s; Vigil %s the generator's expectation; Prometheus %s it." % (
+        "identical (%d alerts, same label sets)" % len(vf) if same else "DIFFER",
+        "matches" if vf == ef else "does not match", "matches" if pf == ef else "does not match"))
+    for title, diff in (("only Vigil", vf - pf), ("only Prometheus", pf - vf)):
+        if diff:
+            print("  %s (%d): %s" % (title, len(diff), "; ".join(show(x) for x in sorted(diff)[:5])))
+    print()
+    print("Command: `%s`" % command)
+    sys.exit(0 if same else 1)
+
+
+if __name__ == "__main__":
+    main()
