@@ -79,7 +79,8 @@ def main():
             seen = evaluations.setdefault(g, [])
             if not seen or seen[-1][0] != ts:
                 seen.append((ts, durations[g]))
-        done = min((len(e) for e in evaluations.values()), default=0)
+        # Every group is listed from the start (with a zero timestamp until its first evaluation).
+        done = min((len(evaluations.get(g, [])) for g in stamps), default=0)
         if done > reported:
             reported = done
             last = [e[done - 1][1] for e in evaluations.values() if len(e) >= done]
@@ -93,6 +94,7 @@ def main():
     report = {
         "cycles": cycles,
         "groups": {g: [d for _, d in e[:cycles]] for g, e in evaluations.items()},
+        "starts": {g: [t for t, _ in e[:cycles]] for g, e in evaluations.items()},
         "rss_end_bytes": total(ms, "process_resident_memory_bytes"),
         "rss_peak_bytes": peak_rss(pid),
         "go_heap_inuse_bytes": total(ms, "go_memstats_heap_inuse_bytes"),
