@@ -82,12 +82,19 @@ def main():
 
     vf, pf, ef = alert_set(vigil["firing"]), alert_set(prom["firing"]), alert_set(expected["firing"])
     span = "cycles %d–%d of %d" % (steady, cycles - 1, cycles)
+    # Whole-process CPU per cycle over the steady cycles: Prometheus' scrape + TSDB append +
+    # evaluation + everything else it does; Vigil's ingest + evaluation (one thread).
+    cpu = dict((n, c) for n, c in prom["cpu_seconds_at_round"])
+    p_cpu = (cpu[cycles] - cpu[steady]) / (cycles - steady) * 1000 if steady in cpu and cycles in cpu else float("nan")
+    v_cpu = statistics.mean(a + b for a, b in zip(vigil["ingest_ms"][steady:cycles], v_eval))
     rows = [
         ("evaluation per cycle, 1,000 rules, median (%s)" % span, "%.1f ms" % v_med, "%.1f ms" % p_med, ratio(p_med, v_med)),
         ("evaluation per cycle, p90", "%.1f ms" % v_p90, "%.1f ms" % p_p90, ratio(p_p90, v_p90)),
         ("per rule (median cycle / 1,000)", "%.0f µs" % per_rule_v, "%.0f µs" % per_rule_p, ratio(per_rule_p, per_rule_v)),
         ("slowest group of 100 rules, median", "", "%.1f ms" % statistics.median(p_slowest), ""),
         ("ingest of one collection (100,000 series), median", "%.1f ms" % statistics.median(vigil["ingest_ms"][steady:cycles]), "", ""),
+        ("CPU per cycle, whole process, mean (Vigil: ingest + evaluation; Prometheus: process CPU)",
+         "%.0f ms" % v_cpu, "%.0f ms" % p_cpu, ratio(p_cpu, v_cpu)),
         ("history: Vigil `SeriesHistory.memoryBytes`; Prometheus TSDB head", mib(vigil["history_bytes"]),
          "%d series, %d chunks" % (prom["head_series"], prom["head_chunks"]), ""),
         ("resident memory at the end", mib(vigil["rss_end_bytes"]), mib(prom["rss_end_bytes"]),

@@ -7,7 +7,8 @@ Polls URL/metrics every second and records every evaluation of every rule group 
 prometheus_rule_group_last_evaluation_timestamp_seconds / _last_duration_seconds changes once
 per evaluation) until each group has been evaluated CYCLES times, or TIMEOUT_S passes (an
 error). Then reads memory (process_resident_memory_bytes, VmHWM of PID, Go heap, TSDB head),
-rule failures and missed iterations from /metrics and the alerts from /api/v1/alerts, and
+rule failures and missed iterations from /metrics, the process CPU time at the end of
+each evaluation round and the alerts from /api/v1/alerts, and
 writes them as JSON to OUT.json.
 """
 
@@ -61,6 +62,7 @@ def main():
     evaluations = {}  # group -> [(timestamp, duration seconds)]
     deadline = time.time() + timeout
     reported = 0
+    cpu = []  # (evaluation rounds complete, process CPU seconds) when a round completes
     while True:
         if time.time() > deadline:
             counts = {g: len(e) for g, e in evaluations.items()}
@@ -83,6 +85,7 @@ def main():
         done = min((len(evaluations.get(g, [])) for g in stamps), default=0)
         if done > reported:
             reported = done
+            cpu.append((done, total(ms, "process_cpu_seconds_total")))
             last = [e[done - 1][1] for e in evaluations.values() if len(e) >= done]
             print("prometheus cycle %2d: %d groups, sum %.1f ms" % (done - 1, len(last), sum(last) * 1000), file=sys.stderr)
         if evaluations and done >= cycles:
@@ -94,6 +97,7 @@ def main():
     report = {
         "cycles": cycles,
         "groups": {g: [d for _, d in e[:cycles]] for g, e in evaluations.items()},
+        "cpu_seconds_at_round": cpu,
         "starts": {g: [t for t, _ in e[:cycles]] for g, e in evaluations.items()},
         "rss_end_bytes": total(ms, "process_resident_memory_bytes"),
         "rss_peak_bytes": peak_rss(pid),
