@@ -84,8 +84,8 @@ def main():
         # Every group is listed from the start (with a zero timestamp until its first evaluation).
         done = min((len(evaluations.get(g, [])) for g in stamps), default=0)
         if done > reported:
+            cpu += [(n, total(ms, "process_cpu_seconds_total")) for n in range(reported + 1, done + 1)]
             reported = done
-            cpu.append((done, total(ms, "process_cpu_seconds_total")))
             last = [e[done - 1][1] for e in evaluations.values() if len(e) >= done]
             print("prometheus cycle %2d: %d groups, sum %.1f ms" % (done - 1, len(last), sum(last) * 1000), file=sys.stderr)
         if evaluations and done >= cycles:
