@@ -127,7 +127,7 @@ def key_of(labels):
     return tuple(sorted(labels.items()))
 
 
-def threshold(values, firing, rng, relative):
+def threshold(values, firing, relative):
     """A threshold T such that about `firing` of `values` are > T, with a margin on both sides."""
     distinct = sorted(set(values))
     if not distinct:
@@ -172,14 +172,14 @@ class RuleMaker:
             m = rng.choice(self.gauges)
             sel, series = self.selector(m)
             vals = {key_of(l): v for l, v in series}
-            t = threshold(list(vals.values()), self.firing_count(len(vals)), rng, False)
+            t = threshold(list(vals.values()), self.firing_count(len(vals)), False)
             return "%s%s > %s" % (m.name, sel, fmt(t)), {k: v for k, v in vals.items() if v > t}
         if shape in ("rate", "increase"):
             m = rng.choice(self.counters)
             sel, series = self.selector(m)
             scale = 1 if shape == "rate" else INCREASE_S
             vals = {key_of(l): v / GROWTH * scale for l, v in series}
-            t = threshold(list(vals.values()), self.firing_count(len(vals)), rng, True)
+            t = threshold(list(vals.values()), self.firing_count(len(vals)), True)
             rng_ = RANGE if shape == "rate" else INCREASE_RANGE
             return "%s(%s%s[%s]) > %s" % (shape, m.name, sel, rng_, fmt(t)), {k: v for k, v in vals.items() if v > t}
         if shape == "sum_by":
@@ -188,7 +188,7 @@ class RuleMaker:
             for l, v in m.series:
                 k = (("server", l["server"]),)
                 sums[k] = sums.get(k, 0.0) + v / GROWTH
-            t = threshold(list(sums.values()), rng.choice([0, 1, 1, 2]), rng, True)
+            t = threshold(list(sums.values()), rng.choice([0, 1, 1, 2]), True)
             return "sum by (server) (rate(%s[%s])) > %s" % (m.name, RANGE, fmt(t)), {k: v for k, v in sums.items() if v > t}
         if shape == "ratio":
             fam = rng.choice(list(FAMILIES))
@@ -197,7 +197,7 @@ class RuleMaker:
             key = ma.key
             bv = {key_of(l): v for l, v in mb.series}
             vals = {k: v / GROWTH / (v / GROWTH + bv[k] / GROWTH) for k, v in ((key_of(l), v) for l, v in ma.series)}
-            t = threshold(list(vals.values()), self.firing_count(len(vals)), rng, True)
+            t = threshold(list(vals.values()), self.firing_count(len(vals)), True)
             expr = "rate(%s[%s]) / on(server, %s) (rate(%s[%s]) + rate(%s[%s])) > %s" % (
                 a, RANGE, key, a, RANGE, b, RANGE, fmt(t))
             return expr, {k: v for k, v in vals.items() if v > t}
@@ -207,7 +207,7 @@ class RuleMaker:
             ma, mb = rng.sample(pool, 2)
             bv = {key_of(l): v for l, v in mb.series}
             vals = {key_of(l): v / bv[key_of(l)] for l, v in ma.series}
-            t = threshold(list(vals.values()), self.firing_count(len(vals)), rng, True)
+            t = threshold(list(vals.values()), self.firing_count(len(vals)), True)
             expr = "%s / on(server, %s) %s > %s" % (ma.name, ma.key, mb.name, fmt(t))
             return expr, {k: v for k, v in vals.items() if v > t}
         if shape == "over_time":
@@ -215,14 +215,14 @@ class RuleMaker:
             sel, series = self.selector(m)
             fn = rng.choice(["avg_over_time", "max_over_time", "min_over_time", "quantile_over_time"])
             vals = {key_of(l): v for l, v in series}
-            t = threshold(list(vals.values()), self.firing_count(len(vals)), rng, False)
+            t = threshold(list(vals.values()), self.firing_count(len(vals)), False)
             arg = "0.9, " if fn == "quantile_over_time" else ""
             return "%s(%s%s%s[%s]) > %s" % (fn, arg, m.name, sel, RANGE, fmt(t)), {k: v for k, v in vals.items() if v > t}
         if shape == "predict":
             m = rng.choice(self.gauges)
             sel, series = self.selector(m)
             vals = {key_of(l): v for l, v in series}
-            t = threshold(list(vals.values()), self.firing_count(len(vals)), rng, False)
+            t = threshold(list(vals.values()), self.firing_count(len(vals)), False)
             return "predict_linear(%s%s[%s], 3600) > %s" % (m.name, sel, RANGE, fmt(t)), {k: v for k, v in vals.items() if v > t}
         if shape == "absent":
             m = rng.choice(self.gauges + self.counters)
@@ -234,13 +234,13 @@ class RuleMaker:
         if shape == "count_by":
             m = rng.choice(self.gauges)
             vals = [v for _, v in m.series]
-            inner = threshold(vals, len(vals) // 20, rng, False)
+            inner = threshold(vals, len(vals) // 20, False)
             counts = {}
             for l, v in m.series:
                 if v > inner:
                     k = (("server", l["server"]),)
                     counts[k] = counts.get(k, 0) + 1
-            t = threshold(list(counts.values()), rng.choice([0, 1, 2]), rng, False)
+            t = threshold(list(counts.values()), rng.choice([0, 1, 2]), False)
             return "count by (server) (%s > %s) > %s" % (m.name, fmt(inner), fmt(t)), {k: v for k, v in counts.items() if v > t}
         raise ValueError(shape)
 
