@@ -72,6 +72,13 @@ let package = Package(
 
         // Test helpers shared by the test targets (environment, subprocesses, silent listeners, HTTP client).
         .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: strict),
+        // Benchmark of the rule engine for scripts/bench-rules; not a shipped product.
+        .executableTarget(
+            name: "VigilBenchRules",
+            dependencies: ["Rules", "VigilCore"],
+            path: "Benchmarks/VigilBenchRules",
+            swiftSettings: strict
+        ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
