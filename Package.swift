@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "Notify",
-            dependencies: ["VigilCore", "HTTPServer", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Rules", "VigilCore", "HTTPServer", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -11,12 +11,12 @@ struct DiscordPayload: Encodable {
     var content: String
     var embeds: [Embed]
 
-    init(_ c: NotificationContent) {
-        let title = DefaultText.title(c)
+    init(_ c: NotificationContent, _ i: Integration) {
+        let title = NotificationTemplate.render(i.titleTemplate, c, fallback: DefaultText.title(c))
         content = DefaultText.truncate(title, 2000)
         embeds = [Embed(
             title: DefaultText.truncate(title, 256),
-            description: DefaultText.truncate(DefaultText.body(c, .markdown), 4096),
+            description: DefaultText.truncate(NotificationTemplate.render(i.textTemplate, c, fallback: DefaultText.body(c, .markdown)), 4096),
             color: c.status == .firing ? 0x992D22 : 0x2ECC71,
             url: c.externalURL.isEmpty ? nil : c.externalURL
         )]

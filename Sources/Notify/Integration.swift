@@ -1,3 +1,4 @@
+public import Rules
 /// One delivery target of a receiver: a service kind, its endpoint and its options. The URL
 /// and keys are secrets: they appear in no log, metric or error (see `redactedHost`).
 public struct Integration: Sendable, Hashable {
@@ -26,6 +27,11 @@ public struct Integration: Sendable, Hashable {
     /// pagerduty: `client` and `client_url` shown in PagerDuty.
     public var client: String?
     public var clientURL: String?
+    /// slack, discord, msteams: title and text overrides; pagerduty: `description` (the summary).
+    /// Templates in the rule engine's language over Alertmanager's notification data
+    /// (`.Status`, `.Alerts`, `.CommonLabels`, …). nil: Vigil's default texts.
+    public var titleTemplate: Template?
+    public var textTemplate: Template?
 
     public init(kind: Kind, index: Int = 0, url: String, sendResolved: Bool = true, http: HTTPSettings = HTTPSettings(),
                 maxAlerts: Int = 0, channel: String? = nil, username: String? = nil, iconEmoji: String? = nil,

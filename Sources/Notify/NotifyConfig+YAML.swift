@@ -1,5 +1,6 @@
 public import Foundation
 public import Yams
+import Rules
 
 extension NotifyConfig {
     /// Parses a YAML document whose top level is the notification section (the keys of
@@ -152,6 +153,16 @@ extension NotifyConfig {
         return Receiver(name: name, integrations: integrations)
     }
 
+    /// A text override, parsed now so a bad template fails the configuration, not a page.
+    private static func template(_ c: YAMLNodeReader, _ key: String) throws(NotifyConfigError) -> Template? {
+        guard let text = try c.string(key) else { return nil }
+        do {
+            return try Template(text)
+        } catch {
+            throw c.error(key, "invalid template: \(error)")
+        }
+    }
+
     private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int) throws(NotifyConfigError) -> Integration {
         let urlKey: String
         switch kind {
@@ -169,6 +180,15 @@ extension NotifyConfig {
         }
         var integration = Integration(kind: kind, index: index, url: url)
         integration.sendResolved = try c.bool("send_resolved") ?? true
+        switch kind {
+        case .slack, .discord, .msteams:
+            integration.titleTemplate = try template(c, "title")
+            integration.textTemplate = try template(c, "text")
+        case .pagerduty:
+            integration.textTemplate = try template(c, "description")
+        case .webhook, .alertmanager:
+            break
+        }
         switch kind {
         case .webhook:
             integration.maxAlerts = try c.int("max_alerts", range: 0...100_000) ?? 0

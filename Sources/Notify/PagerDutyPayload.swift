@@ -39,7 +39,8 @@ struct PagerDutyPayload: Encodable {
         let labels = c.commonLabels
         let first = firing.first?.alert
         payload = Payload(
-            summary: DefaultText.truncate(DefaultText.title(c) + (first?.annotations["summary"].map { ": \($0)" } ?? ""), 1024),
+            summary: DefaultText.truncate(NotificationTemplate.render(
+                i.textTemplate, c, fallback: DefaultText.title(c) + (first?.annotations["summary"].map { ": \($0)" } ?? "")), 1024),
             source: labels["instance"] ?? labels["server"] ?? labels["job"] ?? (c.externalURL.isEmpty ? "vigil" : Integration.redactedHost(c.externalURL)),
             severity: Self.severity(labels["severity"] ?? first?.labels["severity"]),
             timestamp: RFC3339.format(firing.map(\.alert.startsAt).min() ?? c.at),

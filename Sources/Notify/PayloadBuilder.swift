@@ -11,8 +11,8 @@ public enum PayloadBuilder {
         case .webhook: return try encoder.encode(WebhookPayload(content))
         case .slack: return try encoder.encode(SlackPayload(content, integration))
         case .pagerduty: return try encoder.encode(PagerDutyPayload(content, integration))
-        case .discord: return try encoder.encode(DiscordPayload(content))
-        case .msteams: return try encoder.encode(TeamsPayload(content))
+        case .discord: return try encoder.encode(DiscordPayload(content, integration))
+        case .msteams: return try encoder.encode(TeamsPayload(content, integration))
         case .alertmanager: return try encoder.encode(AlertmanagerPayload(content, validFor: validFor))
         }
     }

@@ -18,7 +18,7 @@ struct SlackPayload: Encodable {
     var attachments: [Attachment]
 
     init(_ c: NotificationContent, _ i: Integration) {
-        let title = DefaultText.title(c)
+        let title = NotificationTemplate.render(i.titleTemplate, c, fallback: DefaultText.title(c))
         text = title
         channel = i.channel
         username = i.username
@@ -28,7 +28,7 @@ struct SlackPayload: Encodable {
             color: c.status == .firing ? "danger" : "good",
             title: title,
             title_link: c.externalURL.isEmpty ? nil : c.externalURL,
-            text: DefaultText.body(c, .slack),
+            text: NotificationTemplate.render(i.textTemplate, c, fallback: DefaultText.body(c, .slack)),
             fallback: title,
             mrkdwn_in: ["text", "title"]
         )]

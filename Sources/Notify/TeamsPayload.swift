@@ -51,11 +51,16 @@ struct TeamsPayload: Encodable {
     var type = "message"
     var attachments: [Attachment]
 
-    init(_ c: NotificationContent) {
-        var body: [Element] = [Element(type: "TextBlock", text: DefaultText.title(c), wrap: true, weight: "Bolder", size: "Large",
+    init(_ c: NotificationContent, _ i: Integration) {
+        let title = NotificationTemplate.render(i.titleTemplate, c, fallback: DefaultText.title(c))
+        var body: [Element] = [Element(type: "TextBlock", text: title, wrap: true, weight: "Bolder", size: "Large",
                                        color: c.status == .firing ? "Attention" : "Good")]
-        for item in c.items {
-            body.append(Element(type: "TextBlock", text: DefaultText.alert(item, .markdown), wrap: true))
+        if let text = i.textTemplate {
+            body.append(Element(type: "TextBlock", text: NotificationTemplate.render(text, c, fallback: ""), wrap: true))
+        } else {
+            for item in c.items {
+                body.append(Element(type: "TextBlock", text: DefaultText.alert(item, .markdown), wrap: true))
+            }
         }
         if c.truncatedAlerts > 0 { body.append(Element(type: "TextBlock", text: "… and \(c.truncatedAlerts) more", wrap: true)) }
         let facts = c.commonLabels.sorted { $0.key < $1.key }.map { Fact(title: $0.key, value: $0.value) }

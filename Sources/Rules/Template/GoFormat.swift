@@ -150,6 +150,7 @@ enum GoFormat {
         case .map: "map[string]string"
         case .list: "template.queryResult"
         case .sample: "*template.sample"
+        case .object: "struct"
         case .null: "<nil>"
         }
     }

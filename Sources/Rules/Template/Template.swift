@@ -68,6 +68,18 @@ public struct Template: Sendable, Hashable {
         let data: Data
         var vars: [String: TemplateValue]
         var dot: TemplateValue?
+        /// When set, `.` and `$` at the top level are this value instead of Prometheus' alert data.
+        var rootValue: TemplateValue? = nil
+    }
+
+    /// Expands the template over arbitrary data (`.Field` and `$` resolve into `root`), as
+    /// Alertmanager expands notification templates over its notification data.
+    public func execute(root: [String: TemplateValue]) throws(TemplateError) -> String {
+        let value = TemplateValue.object(root)
+        var scope = Scope(data: Data(labels: [:], value: 0), vars: [:], dot: value, rootValue: value)
+        var out = ""
+        try run(nodes, &scope, &out)
+        return out
     }
 
     public func execute(_ data: Data) throws(TemplateError) -> String {
@@ -96,6 +108,7 @@ public struct Template: Sendable, Hashable {
                 switch v {
                 case .list(let l): items = l.enumerated().map { (.number(Double($0.offset)), $0.element) }
                 case .map(let m): items = m.keys.sorted().map { (.string($0), .string(m[$0] ?? "")) }
+                case .object(let o): items = o.keys.sorted().map { (.string($0), o[$0] ?? .null) }
                 case .null: break
                 default: throw TemplateError(message: "range can't iterate over \(v.rendered)")
                 }
@@ -156,7 +169,10 @@ public struct Template: Sendable, Hashable {
         case .sub(let p): return try eval(p, &scope)
         case .function(let name): return try TemplateFunctions.call(name, [])
         case .variable(let name, let fields):
-            if name == "$" { return try root(scope.data, fields) }
+            if name == "$" {
+                if let rootValue = scope.rootValue { return try field(rootValue, fields) }
+                return try root(scope.data, fields)
+            }
             guard let v = scope.vars[name] else { throw TemplateError(message: "undefined variable \"$\(name)\"") }
             return try field(v, fields)
         case .dot(let fields):
@@ -203,6 +219,17 @@ public struct Template: Sendable, Hashable {
                 case "Value": cur = .number(value)
                 default: throw TemplateError(message: "can't evaluate field \(f) in type *template.sample")
                 }
+                continue
+            }
+            if case .object(let o) = cur {
+                guard let v = o[f] else { throw TemplateError(message: "can't evaluate field \(f)") }
+                cur = v
+                continue
+            }
+            if case .list(let items) = cur, f == "Firing" || f == "Resolved" {
+                // Alertmanager's Alerts.Firing / Alerts.Resolved.
+                let wanted = f.lowercased()
+                cur = .list(items.filter { if case .object(let o) = $0, case .string(let s)? = o["Status"] { return s == wanted } else { return false } })
                 continue
             }
             guard case .map(let m) = cur else { throw TemplateError(message: "can't evaluate field \(f) in type \(cur)") }

@@ -100,6 +100,7 @@ enum TemplateFunctions {
             switch try arg(0) {
             case .map(let m): return .number(Double(m.count))
             case .list(let l): return .number(Double(l.count))
+            case .object(let o): return .number(Double(o.count))
             case .string(let s): return .number(Double(s.utf8.count))
             default: throw err("len of unsupported type")
             }

@@ -8,6 +8,9 @@ public enum TemplateValue: Sendable, Hashable {
     case list([TemplateValue])
     /// One sample of a query result: `.Labels`, `.Value`.
     case sample(labels: [String: String], value: Double)
+    /// A struct-like value with fields of any kind (Alertmanager's notification data:
+    /// `.Alerts`, `.CommonLabels`, each alert's `.Labels`, `.StartsAt`, …).
+    case object([String: TemplateValue])
     case null
 
     /// Go's `%v`/print rendering.
@@ -19,6 +22,7 @@ public enum TemplateValue: Sendable, Hashable {
         case .map(let m): "map[" + m.keys.sorted().map { "\($0):\(m[$0] ?? "")" }.joined(separator: " ") + "]"
         case .list(let l): "[" + l.map(\.rendered).joined(separator: " ") + "]"
         case .sample(let labels, let value): "{" + TemplateValue.map(labels).rendered + " " + GoFormat.float(value) + "}"
+        case .object(let o): "{" + o.keys.sorted().map { o[$0]?.rendered ?? "" }.joined(separator: " ") + "}"
         case .null: "<no value>"
         }
     }
@@ -31,6 +35,7 @@ public enum TemplateValue: Sendable, Hashable {
         case .map(let m): !m.isEmpty
         case .list(let l): !l.isEmpty
         case .sample: true
+        case .object(let o): !o.isEmpty
         case .null: false
         }
     }
