@@ -1,4 +1,5 @@
 import Foundation
+import Rules
 
 /// One label matcher in Alertmanager's syntax: `name="value"`, `name!="value"`,
 /// `name=~"regex"`, `name!~"regex"`. Regexes are anchored at both ends, as in Alertmanager.
@@ -42,20 +43,8 @@ public struct Matcher: Sendable, Hashable, CustomStringConvertible {
     public static func == (a: Matcher, b: Matcher) -> Bool { a.name == b.name && a.kind == b.kind && a.value == b.value }
     public func hash(into h: inout Hasher) { h.combine(name); h.combine(kind); h.combine(value) }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out + "\""
-    }
+    /// Alertmanager prints matcher values with Go's `%q`, as PromQL strings are quoted.
+    static func quote(_ s: String) -> String { PromQLString.quote(s) }
 
     /// True when every matcher matches.
     public static func all(_ matchers: [Matcher], match labels: [String: String]) -> Bool {

@@ -108,7 +108,7 @@ final class PostgresSession: DatabaseConnector {
             Locks(), Roles(), StatActivity(), Settings(), StatBGWriter(), StatCheckpointer(), StatArchiver(),
             Wal(), Replication(), StatReplication(), ReplicationSlot(), ReplicationSlots(),
             UserTables(options: options), StatProgressVacuum(),
-            StatStatements(options: options), DatabaseWraparound(), IdleInTransaction(), BlockedSessions(),
+            StatStatements(options: options), DatabaseWraparound(), SessionsPerDatabase.idleInTransaction(), SessionsPerDatabase.blocked(),
             StatWal(), Extensions(), CustomQueriesCollector(options: options, logger: logger),
         ]
         return list
