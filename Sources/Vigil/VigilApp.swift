@@ -17,6 +17,8 @@ final class VigilApp: Sendable {
     private let current = Mutex<Running?>(nil)
     private let reloads = ReloadCounters()
     private let signalQueue = DispatchQueue(label: "vigil.signals")
+    /// Reloads are applied one at a time, in order.
+    private let reloadQueue = DispatchQueue(label: "vigil.reload")
     private let signals = Mutex<SignalWatcher?>(nil)
     private let rules = Mutex<RuleService?>(nil)
     private let notify: NotifyService
@@ -115,11 +117,18 @@ final class VigilApp: Sendable {
             logger.warning("web.listen_address changed; it takes effect after a restart")
         }
         reloads.record(success: true)
-        // Stopping waits for busy collectors, so the swap happens off the caller's thread.
-        external.withLock { $0 = (newConfig.global.externalLabels, newConfig.global.externalURL) }
-        Task { [self] in await notify.apply(newConfig) }
-        DispatchQueue.global().async { [self] in
-            _ = old?.scheduler.stop(timeout: 5)
+        // Stopping waits for busy collectors, so the swap happens off the caller's thread, on one
+        // serial queue: two quick reloads swap one after the other, never both from the same
+        // running scheduler (which would leave two schedulers collecting).
+        reloadQueue.async { [self] in
+            external.withLock { $0 = (newConfig.global.externalLabels, newConfig.global.externalURL) }
+            let finished = DispatchSemaphore(value: 0)
+            Task { [self] in
+                await notify.apply(newConfig)
+                finished.signal()
+            }
+            finished.wait()
+            _ = current.withLock { $0 }?.scheduler.stop(timeout: 5)
             rules.withLock { $0 }?.reload(newConfig)
             start(newConfig)
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])

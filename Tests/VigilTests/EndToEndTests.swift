@@ -206,6 +206,26 @@ struct EndToEndTests {
         _ = vigil.terminate()
     }
 
+    @Test("rapid reloads apply one after the other: one scheduler, one connection per target, afterwards")
+    func rapidReloads() throws {
+        guard let bin = TestEnvironment.vigilBinary, let redis = TestEnvironment.redisURL,
+              let cli = TestEnvironment.tool("redis-cli") else { return }
+        let name = "vigil-reload-\(UInt32.random(in: 0...UInt32.max))"
+        let vigil = try VigilProcess(binary: bin, config: Self.config(pg: nil, redis: redis, extraRedis: "      client_name: \(name)\n"))
+        #expect(vigil.waitReady())
+        // Each POST queues a swap at once (signals would coalesce); five land back to back.
+        for _ in 0..<5 { #expect(try vigil.get("/-/reload", method: "POST").status == 200) }
+        func connections() -> Int {
+            let out = (try? Subprocess.run(cli, ["-u", redis, "CLIENT", "LIST"]))?.stdout ?? ""
+            return out.split(separator: "\n").filter { $0.contains(" name=\(name) ") }.count
+        }
+        #expect(eventually(15) { vigil.log.components(separatedBy: "configuration reloaded").count - 1 == 5 }, "\(vigil.log)")
+        Thread.sleep(forTimeInterval: 2.5)  // two more collection cycles
+        #expect(connections() == 1, "Redis sees \(connections()) connections named \(name)")
+        #expect(vigil.value("redis_up") == 1)
+        _ = vigil.terminate()
+    }
+
     @Test("SIGTERM stops gracefully within 5 seconds with exit status 0, even with a target hanging")
     func gracefulStop() throws {
         guard let bin = TestEnvironment.vigilBinary else { return }
