@@ -56,6 +56,33 @@ struct PostgresExporterComparisonTests {
         return nil
     }
 
+    /// Runs Debian's postgres_exporter against `dsn` on a free loopback port and returns its
+    /// /metrics body once it reports `pg_up 1` (or whatever it served last, after ~10 s).
+    static func scrapeExporter(_ exporter: String, dsn: String) async throws -> String {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: exporter)
+        process.arguments = ["--web.listen-address=127.0.0.1:\(port)"]
+        var env = ProcessInfo.processInfo.environment
+        env["DATA_SOURCE_NAME"] = dsn.contains("sslmode") ? dsn : dsn + (dsn.contains("://") ? (dsn.contains("?") ? "&" : "?") + "sslmode=disable" : " sslmode=disable")
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { stopChild(process) }
+        var body = ""
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))
+        for _ in 0..<50 {
+            if let (data, response) = try? await URLSession.shared.data(from: url),
+               (response as? HTTPURLResponse)?.statusCode == 200 {
+                body = String(decoding: data, as: UTF8.self)
+                if body.contains("pg_up 1") { break }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return body
+    }
+
     static func freePort() throws -> UInt16 {
         UInt16(try SilentListener.freePort())
     }
@@ -75,31 +102,7 @@ struct PostgresExporterComparisonTests {
             "SELECT pg_create_physical_replication_slot('vigil_compare_slot') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = 'vigil_compare_slot')",
         ])
 
-        let port = try Self.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exporter)
-        process.arguments = ["--web.listen-address=127.0.0.1:\(port)"]
-        var env = ProcessInfo.processInfo.environment
-        env["DATA_SOURCE_NAME"] = dsn.contains("sslmode") ? dsn : dsn + (dsn.contains("://") ? (dsn.contains("?") ? "&" : "?") + "sslmode=disable" : " sslmode=disable")
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-
-        var body = ""
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))
-        for _ in 0..<50 {
-            if let (data, response) = try? await URLSession.shared.data(from: url),
-               (response as? HTTPURLResponse)?.statusCode == 200 {
-                body = String(decoding: data, as: UTF8.self)
-                if body.contains("pg_up 1") { break }
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let body = try await Self.scrapeExporter(exporter, dsn: dsn)
         #expect(body.contains("pg_up 1"), "postgres_exporter did not reach the server")
         let theirs = try ExpositionParser.parse(body)
 

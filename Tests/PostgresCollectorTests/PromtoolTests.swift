@@ -51,26 +51,7 @@ struct PromtoolTests {
         let ours = String(decoding: ExpositionRenderer.render(try collectOnce(c), format: .text), as: UTF8.self)
         let mine = try Self.check(promtool, ours)
 
-        let port = try PostgresExporterComparisonTests.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: exporter)
-        process.arguments = ["--web.listen-address=127.0.0.1:\(port)"]
-        var env = ProcessInfo.processInfo.environment
-        env["DATA_SOURCE_NAME"] = dsn.contains("sslmode") ? dsn : dsn + (dsn.contains("://") ? (dsn.contains("?") ? "&" : "?") + "sslmode=disable" : " sslmode=disable")
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        var body = ""
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/metrics"))
-        for _ in 0..<50 {
-            if let (data, _) = try? await URLSession.shared.data(from: url) {
-                body = String(decoding: data, as: UTF8.self)
-                if body.contains("pg_up 1") { break }
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let body = try await PostgresExporterComparisonTests.scrapeExporter(exporter, dsn: dsn)
         let theirs = try Self.check(promtool, body)
         let theirKinds = Set(theirs.map { Self.kind($0.problem) })
         let theirFamilies = Set(theirs.map(\.family))
