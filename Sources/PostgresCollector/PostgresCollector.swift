@@ -11,8 +11,10 @@ public final class PostgresCollector: Collector {
     public let upMetric: String? = "pg_up"
 
     private let session: Mutex<PostgresSession>
+    private let options: PostgresCollectorOptions
 
     public init(options: PostgresCollectorOptions, logger: Logger = Logger(label: "vigil.postgres")) {
+        self.options = options
         session = Mutex(PostgresSession(options: options, logger: logger))
     }
 
@@ -31,6 +33,13 @@ public final class PostgresCollector: Collector {
 
     public func collect(_ context: CollectContext) throws -> [MetricFamily] {
         try session.withLock { s in try s.collect(context) }
+    }
+
+    /// The DSN's `connect_timeout` when it is shorter than the option's.
+    public var connectTimeout: Double { PostgresSession.connectTimeout(options: options) }
+
+    public func connect(deadline: ContinuousClock.Instant) throws {
+        try session.withLock { s in try s.connect(deadline: deadline) }
     }
 
     public func close() {

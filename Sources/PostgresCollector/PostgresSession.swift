@@ -226,6 +226,11 @@ final class PostgresSession: DatabaseConnector {
 
     // MARK: - Connections
 
+    /// Sets up the main connection ahead of a cycle (nothing when it is healthy).
+    func connect(deadline: ContinuousClock.Instant) throws {
+        _ = try connectMain(deadline: deadline)
+    }
+
     private func connectMain(deadline: ContinuousClock.Instant) throws -> LibPQConnection {
         if let main, main.isHealthy { return main }
         dropMain()

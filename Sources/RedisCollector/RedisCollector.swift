@@ -92,21 +92,38 @@ public final class RedisCollector: Collector {
                 s.lastError = nil
                 return families
             } catch let e as RedisConnectionError {
-                s.connection?.close()
-                s.connection = nil
-                s.backoff.failed(at: Monotonic.now)
-                s.planner.resetPasses(now: Monotonic.now)
-                s.lastError = e.message
-                throw CollectorError(e.message)
+                throw connectionFailed(&s, e)
             }
         }
     }
 
+    public var connectTimeout: Double { options.connectTimeout }
+
+    public func connect(deadline: ContinuousClock.Instant) throws {
+        try state.withLock { s throws in
+            do {
+                _ = try connect(&s, deadline: deadline)
+            } catch let e as RedisConnectionError {
+                throw connectionFailed(&s, e)
+            }
+        }
+    }
+
+    /// Drops the broken connection and backs off; the error to throw.
+    private func connectionFailed(_ s: inout State, _ e: RedisConnectionError) -> CollectorError {
+        s.connection?.close()
+        s.connection = nil
+        s.backoff.failed(at: Monotonic.now)
+        s.planner.resetPasses(now: Monotonic.now)
+        s.lastError = e.message
+        return CollectorError(e.message)
+    }
+
     // MARK: - One cycle
 
-    private func connect(_ s: inout State, _ context: CollectContext) throws -> HiredisConnection {
+    private func connect(_ s: inout State, deadline: ContinuousClock.Instant) throws -> HiredisConnection {
         if let c = s.connection, c.isConnected {
-            c.deadline = context.deadline
+            c.deadline = deadline
             return c
         }
         let now = Monotonic.now
@@ -127,7 +144,7 @@ public final class RedisCollector: Collector {
         let started = ContinuousClock.now
         let c = try HiredisConnection(.init(endpoint: endpoint, password: password, connectTimeout: options.connectTimeout,
                                             commandTimeout: options.commandTimeout, clientName: options.clientName),
-                                      deadline: context.deadline)
+                                      deadline: deadline)
         s.lastConnectSeconds = Self.seconds(ContinuousClock.now - started)
         s.backoff.succeeded()
         for w in c.setupWarnings { noteFailure(&s, command: "CLIENT SETNAME", message: w) }
@@ -137,7 +154,7 @@ public final class RedisCollector: Collector {
     }
 
     private func scrape(_ s: inout State, _ context: CollectContext, start: ContinuousClock.Instant) throws -> [MetricFamily] {
-        let c = try connect(&s, context)
+        let c = try connect(&s, deadline: context.deadline)
         var b = FamilyBuilder()
 
         // PING round trip: the seed's health check and redis_exporter's ping time.

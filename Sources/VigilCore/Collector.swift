@@ -31,11 +31,21 @@ public protocol Collector: Sendable {
     /// Collects one cycle. Throwing means the target is down: its old values are dropped
     /// and `upMetric` reads 0.
     func collect(_ context: CollectContext) throws -> [MetricFamily]
+    /// Seconds that setting up the collector's connection may take before a cycle, on top of
+    /// the cycle's own timeout (0: the collector sets up nothing ahead of its cycles).
+    var connectTimeout: Double { get }
+    /// Sets up the connection when there is none (the first cycle, after a loss); returns at
+    /// once when connected. Runs on the target's thread right before `collect`, bounded by
+    /// `deadline` (now + `connectTimeout`), so a slow first connection does not eat the cycle's
+    /// timeout and read a healthy server as down. Throwing means the target is down.
+    func connect(deadline: ContinuousClock.Instant) throws
     /// Releases connections. Called once, from the target's thread, when the target stops.
     func close()
 }
 
 extension Collector {
+    public var connectTimeout: Double { 0 }
+    public func connect(deadline: ContinuousClock.Instant) throws {}
     public func close() {}
 }
 

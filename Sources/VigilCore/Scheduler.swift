@@ -148,16 +148,23 @@ final class TargetRunner: Sendable {
             guard sleep(until: next) else { break }
             let startedAt = Date()
             let startInstant = clock.now
-            let generation = state.withLock { s -> UInt64 in
-                s.generation &+= 1
-                s.running = true
-                s.timedOut = false
-                return s.generation
+            // Phase 1, only when the collector sets up a connection ahead of its cycles: bounded
+            // by its own connect timeout. Phase 2, the cycle itself: bounded by the timeout,
+            // counted from the moment the connection is there.
+            state.withLock { $0.timedOut = false }
+            var result: Result<[MetricFamily], any Error>
+            let connectBudget = spec.collector.connectTimeout
+            if connectBudget > 0 {
+                beginPhase(watchdogAfter: connectBudget, reason: "connecting timed out", seconds: connectBudget)
+                result = Result { try spec.collector.connect(deadline: clock.now + .seconds(connectBudget)) }.map { [] }
+            } else {
+                result = .success([])
             }
-            armWatchdog(generation: generation, startedAt: startedAt)
-
-            let context = CollectContext(startedAt: startedAt, deadline: startInstant + .milliseconds(Int64(spec.timeout * 1000)))
-            let result = Result { try spec.collector.collect(context) }
+            if case .success = result, !phaseTimedOut {
+                beginPhase(watchdogAfter: spec.timeout, reason: "collection timed out", seconds: spec.timeout)
+                let context = CollectContext(startedAt: startedAt, deadline: clock.now + .seconds(spec.timeout))
+                result = Result { try spec.collector.collect(context) }
+            }
             let elapsed = clock.now - startInstant
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let finishedAt = Date()
@@ -196,17 +203,26 @@ final class TargetRunner: Sendable {
         spec.collector.close()
     }
 
-    /// Publishes the target as down at its timeout when the cycle is still running then.
-    private func armWatchdog(generation: UInt64, startedAt: Date) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + spec.timeout) { [self] in
+    private var phaseTimedOut: Bool { state.withLock { $0.timedOut } }
+
+    /// Starts a phase of the cycle (connecting, collecting) and arms its watchdog: when the
+    /// phase is still running `watchdogAfter` seconds later, the target is published as down
+    /// at that instant and whatever the phase returns later is discarded.
+    private func beginPhase(watchdogAfter limit: Double, reason: String, seconds: Double) {
+        let generation = state.withLock { s -> UInt64 in
+            s.generation &+= 1
+            s.running = true
+            return s.generation
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit) { [self] in
             let fire = state.withLock { s -> Bool in
-                guard s.running, s.generation == generation else { return false }
+                guard s.running, s.generation == generation, !s.timedOut else { return false }
                 s.timedOut = true
-                s.lastDuration = spec.timeout
+                s.lastDuration = seconds
                 return true
             }
             if fire {
-                logger.warning("collection timed out", metadata: ["timeout_seconds": "\(spec.timeout)"])
+                logger.warning("\(reason)", metadata: ["timeout_seconds": "\(seconds)"])
                 emit(families: [], up: false, at: Date())
             }
         }

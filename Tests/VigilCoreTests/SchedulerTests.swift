@@ -99,3 +99,107 @@ struct SchedulerTests {
         #expect(waitFor(1.5) { fast.count >= 5 })
     }
 }
+
+/// A collector that sets up a connection ahead of its cycles, taking `connectSeconds` when it
+/// has none; `drop()` loses the connection.
+final class ConnectingCollector: Collector {
+    let kind = "connecting"
+    let upMetric: String? = "connecting_up"
+    let connectTimeout: Double
+    private let connectSeconds: Double
+    private let state = Mutex((connected: false, connects: 0, cyclesWithoutConnection: 0))
+
+    init(connectSeconds: Double, connectTimeout: Double) {
+        self.connectSeconds = connectSeconds
+        self.connectTimeout = connectTimeout
+    }
+
+    var connects: Int { state.withLock { $0.connects } }
+    var cyclesWithoutConnection: Int { state.withLock { $0.cyclesWithoutConnection } }
+    func drop() { state.withLock { $0.connected = false } }
+
+    func connect(deadline: ContinuousClock.Instant) throws {
+        guard !state.withLock({ $0.connected }) else { return }
+        let finish = ContinuousClock.now + .seconds(connectSeconds)
+        // Honours its deadline, as libpq and hiredis calls do.
+        if finish > deadline {
+            Thread.sleep(until: Date().addingTimeInterval(Self.seconds(deadline - ContinuousClock.now)))
+            throw CollectorError("connect timed out")
+        }
+        Thread.sleep(forTimeInterval: connectSeconds)
+        state.withLock { $0.connected = true; $0.connects += 1 }
+    }
+
+    func collect(_ context: CollectContext) throws -> [MetricFamily] {
+        let connected = state.withLock { s -> Bool in
+            if !s.connected { s.cyclesWithoutConnection += 1 }
+            return s.connected
+        }
+        guard connected else { throw CollectorError("not connected") }
+        return [.gauge("connecting_value", "V.", value: 7)]
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        max(0, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}
+
+@Suite("Scheduler connection set-up", .serialized)
+struct SchedulerConnectTests {
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+    private func text(_ store: SnapshotStore) -> String { String(decoding: store.body(.text, gzip: false), as: UTF8.self) }
+
+    @Test("a first cycle whose connection takes longer than the cycle timeout, but within connect_timeout, reads the server as up")
+    func slowFirstConnectionIsUp() {
+        let store = SnapshotStore()
+        // Connecting takes 0.8 s; a cycle may take 0.2 s; connecting may take 3 s.
+        let c = ConnectingCollector(connectSeconds: 0.8, connectTimeout: 3)
+        let s = Scheduler(targets: [TargetSpec(name: "t", interval: 10, timeout: 0.2, collector: c)], store: store, logger: logger)
+        s.start()
+        defer { s.stop() }
+        let end = Date().addingTimeInterval(10)
+        while !store.isReady, Date() < end { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(store.isReady)
+        // The first published state is the healthy one: nothing read it as down meanwhile.
+        #expect(text(store).contains("connecting_up 1"), "\(text(store))")
+        #expect(text(store).contains("connecting_value 7"))
+        #expect(c.connects == 1)
+    }
+
+    @Test("a connection that does not come up within connect_timeout reads the target as down, and the cycle is not run")
+    func connectTimeoutBoundsTheSetUp() {
+        let store = SnapshotStore()
+        let c = ConnectingCollector(connectSeconds: 5, connectTimeout: 0.3)
+        let started = Date()
+        let s = Scheduler(targets: [TargetSpec(name: "t", interval: 10, timeout: 0.2, collector: c)], store: store, logger: logger)
+        s.start()
+        defer { s.stop() }
+        let end = Date().addingTimeInterval(10)
+        while !store.isReady, Date() < end { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(store.isReady)
+        #expect(text(store).contains("connecting_up 0"))
+        // Bounded by connect_timeout, not by the 5 s the connection would have taken.
+        #expect(Date().timeIntervalSince(started) < 4)
+        #expect(c.cyclesWithoutConnection == 0)
+    }
+
+    @Test("a connection lost between cycles is set up again before the next cycle, within its own budget")
+    func reconnectsAheadOfTheCycle() {
+        let store = SnapshotStore()
+        let c = ConnectingCollector(connectSeconds: 0.4, connectTimeout: 3)
+        let s = Scheduler(targets: [TargetSpec(name: "t", interval: 0.5, timeout: 0.2, collector: c)], store: store, logger: logger)
+        s.start()
+        defer { s.stop() }
+        let first = Date().addingTimeInterval(10)
+        while c.connects < 1, Date() < first { Thread.sleep(forTimeInterval: 0.01) }
+        c.drop()
+        let second = Date().addingTimeInterval(10)
+        while c.connects < 2, Date() < second { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(c.connects == 2)
+        #expect(c.cyclesWithoutConnection == 0)
+        let settle = Date().addingTimeInterval(5)
+        while !text(store).contains("connecting_up 1"), Date() < settle { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(text(store).contains("connecting_up 1"))
+    }
+}
