@@ -32,6 +32,9 @@ public final class Notifier: Sendable {
         var log: NotificationLog
         var alerts: [Fingerprint: Alert] = [:]
         var deliveries: [String: Task<Void, Never>] = [:]
+        /// Integration + group keys with an attempt on the wire: one at a time per key, so an
+        /// older notification of a group never lands after a newer one.
+        var sending: Set<String> = []
         var ticker: Task<Void, Never>?
         var started = false
         var stopped = false
@@ -103,10 +106,13 @@ public final class Notifier: Sendable {
             s.ticker = Task { [self] in await self.runTicker() }
             return outbox.entries
         }
-        if !pending.isEmpty {
-            logger.info("re-sending notifications left in the outbox", metadata: ["count": "\(pending.count)"])
+        // A previous run may have left several notifications of one group: the newest goes.
+        for e in pending { _ = supersedeOlder(than: e) }
+        let current = pending.filter { outbox.entry(id: $0.id) != nil }
+        if !current.isEmpty {
+            logger.info("re-sending notifications left in the outbox", metadata: ["count": "\(current.count)"])
         }
-        for e in pending { startDelivery(e.id) }
+        for e in current { startDelivery(e.id) }
     }
 
     /// Stops the loop and every delivery task; undelivered entries stay in the outbox.
@@ -229,6 +235,7 @@ public final class Notifier: Sendable {
                     continue
                 }
                 out.append(entry)
+                _ = supersedeOlder(than: entry)
             }
             if integration.kind != .alertmanager {
                 log.record(integration: id, groupKey: flush.groupKey, firing: firing, resolved: resolved, at: now)
@@ -250,6 +257,45 @@ public final class Notifier: Sendable {
 
     // MARK: delivery
 
+    /// Removes the pending entries that `entry` supersedes (older, same integration and group:
+    /// the latest state wins, as in Alertmanager) and counts them. True when any was removed.
+    private func supersedeOlder(than entry: OutboxEntry) -> Bool {
+        let stale = outbox.superseded(by: entry)
+        for old in stale {
+            do { try outbox.remove(id: old.id) } catch {
+                logger.error("cannot remove a superseded outbox entry", metadata: ["error": "\(error)"])
+                continue
+            }
+            metrics.superseded(Self.target(of: old))
+            logger.info("undelivered notification superseded by a newer one of its group",
+                        metadata: ["receiver": "\(old.receiver)", "group": "\(old.groupKey)", "attempts": "\(old.attempts)"])
+        }
+        return !stale.isEmpty
+    }
+
+    private static func target(of entry: OutboxEntry) -> NotifyMetrics.Target {
+        let kind = entry.integration.split(separator: "/").dropFirst().first.map(String.init) ?? "unknown"
+        return NotifyMetrics.Target(receiver: entry.receiver, integration: kind)
+    }
+
+    private static func sendKey(_ entry: OutboxEntry) -> String { entry.integration + "\n" + entry.groupKey }
+
+    /// Waits until no other attempt for the entry's integration and group is on the wire and
+    /// claims the slot. False when the task is cancelled or the entry was superseded meanwhile.
+    private func claimSendSlot(_ entry: OutboxEntry) async -> Bool {
+        let key = Self.sendKey(entry)
+        while !Task.isCancelled {
+            guard outbox.entry(id: entry.id) != nil else { return false }
+            if state.withLock({ $0.sending.insert(key).inserted }) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    private func releaseSendSlot(_ entry: OutboxEntry) {
+        _ = state.withLock { $0.sending.remove(Self.sendKey(entry)) }
+    }
+
     private func integration(for entry: OutboxEntry) -> Integration? {
         guard let r = config.receiver(named: entry.receiver) else { return nil }
         return r.integrations.first { Self.integrationID(r.name, $0) == entry.integration }
@@ -268,8 +314,8 @@ public final class Notifier: Sendable {
     /// Sends one outbox entry until it is delivered, given up, or the task is cancelled.
     private func deliver(_ id: String) async {
         while !Task.isCancelled, var entry = outbox.entry(id: id) {
-            let kind = entry.integration.split(separator: "/").dropFirst().first.map(String.init) ?? "unknown"
-            let target = NotifyMetrics.Target(receiver: entry.receiver, integration: kind)
+            let target = Self.target(of: entry)
+            let kind = target.integration
             guard let integration = integration(for: entry), let limiter = limiters[entry.integration] else {
                 giveUp(entry, target: target, reason: "unknown_integration", detail: "integration no longer configured", host: "-")
                 return
@@ -278,10 +324,15 @@ public final class Notifier: Sendable {
             if wait > 0 {
                 do { try await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up)))) } catch { return }
             }
-            guard await limiter.acquire() else { return }
+            guard await claimSendSlot(entry) else { return }
+            guard await limiter.acquire() else {
+                releaseSendSlot(entry)
+                return
+            }
             let request = Self.request(for: entry, integration: integration)
             let result = await transport.send(request)
             limiter.release()
+            releaseSendSlot(entry)
 
             entry.attempts += 1
             let now = clock()
@@ -314,7 +365,10 @@ public final class Notifier: Sendable {
                 metrics.retried(target)
                 logger.warning("notification attempt failed; will retry", metadata: meta.merging(
                     ["error": "\(entry.lastError ?? "-")", "retry_in": "\(PromDuration.format(at.timeIntervalSince(now)))"]) { a, _ in a })
-                do { try outbox.put(entry) } catch {
+                do {
+                    // Superseded while this attempt was on the wire: the newer one goes instead.
+                    guard try outbox.update(entry) else { return }
+                } catch {
                     logger.error("cannot update outbox entry", metadata: ["error": "\(error)"])
                 }
             case .giveUp(let reason):

@@ -35,6 +35,11 @@ public final class NotifyMetrics: Sendable {
         }
     }
 
+    /// An undelivered notification replaced by a newer one for the same group and integration.
+    func superseded(_ t: Target) {
+        state.withLock { $0.outcomes[Outcome(target: t, outcome: "superseded"), default: 0] += 1 }
+    }
+
     func retried(_ t: Target) { state.withLock { $0.retries[t, default: 0] += 1 } }
 
     func gaveUp(_ t: Target, reason: String) {
@@ -58,7 +63,7 @@ public final class NotifyMetrics: Sendable {
         let outcomes = s.outcomes.sorted { ($0.key.target.receiver, $0.key.target.integration, $0.key.outcome) < ($1.key.target.receiver, $1.key.target.integration, $1.key.outcome) }
         let targets = { (d: [Target: Double]) in d.sorted { ($0.key.receiver, $0.key.integration) < ($1.key.receiver, $1.key.integration) } }
         return [
-            .counter("vigil_notifications_total", "Notifications by receiver, integration and final outcome (delivered or given_up).",
+            .counter("vigil_notifications_total", "Notifications by receiver, integration and final outcome (delivered, given_up, or superseded by a newer notification of the same group).",
                      outcomes.map { Sample(labels($0.key.target).appending("outcome", $0.key.outcome), $0.value) }),
             .counter("vigil_notification_retries_total", "Failed delivery attempts that were scheduled for a retry.",
                      targets(s.retries).map { Sample(labels($0.key), $0.value) }),

@@ -61,19 +61,59 @@ public final class Outbox: Sendable {
 
     /// Writes (or replaces) an entry durably.
     public func put(_ entry: OutboxEntry) throws(StateFileError) {
+        try DurableFile.write(try Self.encode(entry, directory: directory), to: path(of: entry.id))
+        index.withLock { $0[entry.id] = entry }
+    }
+
+    private static func encode(_ entry: OutboxEntry, directory: String) throws(StateFileError) -> Data {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = [.sortedKeys]
-        let data: Data
-        do { data = try encoder.encode(entry) } catch { throw StateFileError(path: directory, message: "cannot encode entry") }
-        try DurableFile.write(data, to: path(of: entry.id))
-        index.withLock { $0[entry.id] = entry }
+        do { return try encoder.encode(entry) } catch { throw StateFileError(path: directory, message: "cannot encode entry") }
+    }
+
+    /// Writes an updated entry durably only while it is still in the outbox (a delivery that
+    /// failed must not bring back an entry superseded meanwhile). True when written.
+    public func update(_ entry: OutboxEntry) throws(StateFileError) -> Bool {
+        let data = try Self.encode(entry, directory: directory)
+        let path = path(of: entry.id)
+        let outcome: Result<Bool, StateFileError> = index.withLock { entries in
+            guard entries[entry.id] != nil else { return .success(false) }
+            do throws(StateFileError) {
+                try DurableFile.write(data, to: path)
+            } catch {
+                return .failure(error)
+            }
+            entries[entry.id] = entry
+            return .success(true)
+        }
+        return try outcome.get()
     }
 
     /// Removes an entry durably; removing an unknown id is not an error.
     public func remove(id: String) throws(StateFileError) {
-        index.withLock { _ = $0.removeValue(forKey: id) }
-        try DurableFile.remove(path(of: id))
+        let path = path(of: id)
+        let outcome: Result<Void, StateFileError> = index.withLock { entries in
+            entries.removeValue(forKey: id)
+            do throws(StateFileError) {
+                try DurableFile.remove(path)
+            } catch {
+                return .failure(error)
+            }
+            return .success(())
+        }
+        try outcome.get()
+    }
+
+    /// Pending entries older than `entry` for the same integration and group: the newer
+    /// notification carries the group's whole current state, so these must not be sent after it.
+    public func superseded(by entry: OutboxEntry) -> [OutboxEntry] {
+        index.withLock { entries in
+            entries.values.filter {
+                $0.id != entry.id && $0.integration == entry.integration && $0.groupKey == entry.groupKey
+                    && ($0.createdAt, $0.id) < (entry.createdAt, entry.id)
+            }
+        }
     }
 
     public func entry(id: String) -> OutboxEntry? { index.withLock { $0[id] } }
