@@ -21,7 +21,7 @@ WORKDIR /src
 # tests included, even when building a single product.
 COPY . .
 # --static-swift-stdlib links the Swift runtime and Foundation into the binary;
-# FoundationNetworking still needs the system's libcurl at run time.
+# HTTPClient links the system's libcurl.
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --static-swift-stdlib --product vigil \
  && install -D -m 755 "$(swift build -c release --show-bin-path)/vigil" /out/vigil

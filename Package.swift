@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(
             name: "VigilCore",
@@ -50,6 +51,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HTTPClient",
+            dependencies: ["CCurl"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Rules",
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
@@ -71,7 +77,7 @@ let package = Package(
         ),
 
         // Test helpers shared by the test targets (environment, subprocesses, silent listeners, HTTP client).
-        .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: strict),
+        .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", resources: [.copy("Resources")], swiftSettings: strict),
         // Benchmark of the rule engine for scripts/bench-rules; not a shipped product.
         .executableTarget(
             name: "VigilBenchRules",
@@ -88,6 +94,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore", "HTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
