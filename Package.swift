@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "HTTPClient",
-            dependencies: ["CCurl"],
+            dependencies: ["CCurl", "VigilCore"],
             swiftSettings: strict
         ),
         .target(
@@ -62,13 +62,13 @@ let package = Package(
         ),
         .target(
             name: "Notify",
-            dependencies: ["Rules", "VigilCore", "HTTPServer", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Rules", "VigilCore", "HTTPServer", "HTTPClient", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "Vigil",
             dependencies: [
-                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "Rules", "Notify",
+                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilTestSupport"], swiftSettings: strict),
-        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore", "HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore", "HTTPServer", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
             dependencies: ["Rules", "VigilCore"],

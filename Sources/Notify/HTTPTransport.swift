@@ -1,4 +1,5 @@
 public import Foundation
+public import HTTPClient
 
 /// One HTTP request of a delivery attempt.
 public struct OutgoingRequest: Sendable {
@@ -11,9 +12,15 @@ public struct OutgoingRequest: Sendable {
     /// Requests with different pool keys share no connections (one pool per integration, so a
     /// receiver holding connections cannot starve another on the same host).
     public var poolKey: String
+    public var tls: TLSOptions
+    /// nil: proxies from the environment.
+    public var proxyURL: String?
 
-    public init(url: String, method: String = "POST", headers: [HTTPHeader], body: Data, timeout: Double, poolKey: String = "") {
+    public init(url: String, method: String = "POST", headers: [HTTPHeader], body: Data, timeout: Double, poolKey: String = "",
+                tls: TLSOptions = TLSOptions(), proxyURL: String? = nil) {
         self.url = url
+        self.tls = tls
+        self.proxyURL = proxyURL
         self.poolKey = poolKey
         self.method = method
         self.headers = headers
@@ -29,8 +36,7 @@ public enum TransportResult: Sendable, Hashable {
     case failure(String)
 }
 
-/// Sends one request. The URLSession implementation is `URLSessionTransport`; tests may use
-/// their own.
+/// Sends one request. The libcurl implementation is `CurlTransport`; tests may use their own.
 public protocol HTTPTransport: Sendable {
     func send(_ request: OutgoingRequest) async -> TransportResult
 }

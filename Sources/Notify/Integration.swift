@@ -1,3 +1,4 @@
+public import HTTPClient
 public import Rules
 /// One delivery target of a receiver: a service kind, its endpoint and its options. The URL
 /// and keys are secrets: they appear in no log, metric or error (see `redactedHost`).
@@ -79,9 +80,16 @@ public struct HTTPSettings: Sendable, Hashable {
     /// When set, the body's HMAC-SHA256 (hex) is sent in `signatureHeader`.
     public var signatureSecret: String?
     public var signatureHeader: String
+    /// `tls_config`: CA, client certificate, server name, minimum version.
+    public var tls: TLSOptions
+    /// `proxy_url`; nil takes proxies from the environment.
+    public var proxyURL: String?
 
     public init(headers: [HTTPHeader] = [], authorization: Authorization = .none, timeout: Double = 10,
-                signatureSecret: String? = nil, signatureHeader: String = "X-Vigil-Signature") {
+                signatureSecret: String? = nil, signatureHeader: String = "X-Vigil-Signature",
+                tls: TLSOptions = TLSOptions(), proxyURL: String? = nil) {
+        self.tls = tls
+        self.proxyURL = proxyURL
         self.headers = headers
         self.authorization = authorization
         self.timeout = timeout

@@ -50,7 +50,7 @@ public final class Notifier: Sendable {
         config: NotifyConfig,
         stateDirectory: String,
         externalURL: String = "",
-        transport: any HTTPTransport = URLSessionTransport(),
+        transport: any HTTPTransport = CurlTransport(),
         logger: Logger = Logger(label: "vigil.notify"),
         clock: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
@@ -415,7 +415,7 @@ public final class Notifier: Sendable {
             headers.append(HTTPHeader(integration.http.signatureHeader, "sha256=" + SHA256.hex(mac)))
         }
         return OutgoingRequest(url: PayloadBuilder.endpoint(for: integration), headers: headers, body: entry.payload, timeout: integration.http.timeout,
-                               poolKey: entry.integration)
+                               poolKey: entry.integration, tls: integration.http.tls, proxyURL: integration.http.proxyURL)
     }
 
     /// Self-metrics at `now`.

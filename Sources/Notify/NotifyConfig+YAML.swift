@@ -1,3 +1,4 @@
+import HTTPClient
 public import Foundation
 public import Yams
 import Rules
@@ -246,13 +247,8 @@ extension NotifyConfig {
             guard !reserved.contains(name.lowercased()) else { throw h.error("headers", "header \(name) is set by Vigil") }
             http.headers.append(HTTPHeader(name, value))
         }
-        if h.value("tls_config") != nil {
-            throw h.error("tls_config", "not supported: URLSession on Linux verifies with the system CA store only "
-                + "(a process-wide CA bundle can be set with the URLSessionCertificateAuthorityInfoFile environment variable)")
-        }
-        if h.value("proxy_url") != nil {
-            throw h.error("proxy_url", "not supported: proxies come from the environment (http_proxy, https_proxy, no_proxy)")
-        }
+        http.tls = try h.tlsConfig("tls_config") ?? http.tls
+        http.proxyURL = try h.proxyURL("proxy_url")
         if let s = try h.mapping("signature") {
             guard let secret = try s.secret("secret"), !secret.isEmpty else { throw s.error("secret", "secret (or secret_file) is required") }
             http.signatureSecret = secret

@@ -1,8 +1,6 @@
+import HTTPClient
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Notify
 import VigilCore
 
@@ -102,18 +100,19 @@ struct SilenceCommand: AsyncParsableCommand {
     /// One request to the running Vigil; a non-2xx answer becomes an error with its body.
     static func request(_ base: String, _ method: String, _ path: String, body: Data?) async throws -> Data {
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
-        guard let url = URL(string: trimmed + path) else { throw ValidationError("invalid --url \(base)") }
-        var request = URLRequest(url: url, timeoutInterval: 10)
-        request.httpMethod = method
+        var request = HTTPClientRequest(method: method, url: trimmed + path, timeout: 10, maxResponseBytes: 16 << 20)
         if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = Array(body)
+            request.headers.append(HTTPClientHeader("Content-Type", "application/json"))
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200...299).contains(status) else {
-            throw ValidationError("\(method) \(path) answered \(status): \(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+        let response: HTTPClientResponse
+        switch await HTTPClient.send(request) {
+        case .success(let r): response = r
+        case .failure(let e): throw ValidationError("\(method) \(path) failed: \(e.message)")
         }
-        return data
+        guard (200...299).contains(response.status) else {
+            throw ValidationError("\(method) \(path) answered \(response.status): \(String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return Data(response.body)
     }
 }

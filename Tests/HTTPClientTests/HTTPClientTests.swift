@@ -116,6 +116,17 @@ struct HTTPClientTests {
         #expect(raw.body.prefix(2) == [0x1f, 0x8b])
     }
 
+    @Test("proxy_url sends the request through the proxy, even to a host that cannot be reached directly")
+    func proxy() throws {
+        let proxy = try HTTPTestServer()
+        defer { proxy.stop() }
+        // The test server answers absolute-form requests as a forward proxy would.
+        let r = try HTTPClient.perform(HTTPClientRequest(url: "http://unreachable.invalid:9/echo", proxyURL: proxy.url("")),
+                                       deadline: Self.deadline())
+        #expect(r.status == 200)
+        #expect(Self.json(r)["path"] as? String == "http://unreachable.invalid:9/echo")
+    }
+
     @Test("HTTPS verifies the server against the given CA, refuses an unknown CA with a TLS error, and honours server_name")
     func tlsServerVerification() throws {
         let certs = try TestCertificates.make()

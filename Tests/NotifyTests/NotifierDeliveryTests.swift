@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Notify
 
-/// The notifier against real HTTP receivers on 127.0.0.1 through URLSession.
+/// The notifier against real HTTP receivers on 127.0.0.1 through libcurl (CurlTransport).
 @Suite("Notifier delivery over HTTP", .serialized)
 struct NotifierDeliveryTests {
     static func alert(_ name: String, _ extra: [String: String] = [:], at: Date = Date(), endsAt: Date? = nil) -> Alert {
