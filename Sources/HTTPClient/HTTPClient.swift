@@ -6,6 +6,7 @@ import Darwin
 import CCurl
 import Foundation
 import Synchronization
+import VigilCore
 
 /// HTTP(S) on libcurl, the only importer of CCurl. `perform` blocks the calling thread and is
 /// meant for collector threads (never the Swift concurrency pool); `send` is the async face,
@@ -42,7 +43,7 @@ public enum HTTPClient {
 
     static func perform(_ request: HTTPClientRequest, deadline: ContinuousClock.Instant, cancel: CancelFlag?) throws(HTTPClientError) -> HTTPClientResponse {
         _ = globalInit
-        let left = min(milliseconds(request.timeout), milliseconds(seconds(deadline - ContinuousClock.now)))
+        let left = min(milliseconds(request.timeout), milliseconds((deadline - ContinuousClock.now).seconds))
         guard left > 0 else { throw HTTPClientError(.timeout, "timed out before the request was sent") }
         guard request.maxResponseBytes >= 0 else { throw HTTPClientError(.invalidRequest, "negative response size limit") }
         guard let handle = curl_easy_init() else { throw HTTPClientError(.other, "libcurl could not create a handle") }
@@ -213,10 +214,6 @@ public enum HTTPClient {
     static func milliseconds(_ seconds: Double) -> Int {
         guard seconds.isFinite, seconds > 0 else { return 0 }
         return seconds >= 86_400_000 ? 86_400_000_000 : Int((seconds * 1000).rounded(.up))
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     static func isHeaderSafe(_ s: String) -> Bool {

@@ -15,11 +15,11 @@ struct ColumnSpec {
     }
 }
 
-extension FamilySet {
+extension FamilyBuilder {
     /// Adds one sample per spec from `row` (NULL reads as `null`, 0 unless told).
     mutating func add(_ specs: [ColumnSpec], from row: Row, labels: Labels, null: Double = 0) {
         for s in specs {
-            add(s.name, s.type, s.help, labels, row.double(s.column) ?? null)
+            add(s.name, s.type, row.double(s.column) ?? null, labels, help: s.help)
         }
     }
 }

@@ -174,7 +174,7 @@ struct CustomQueries: Sendable {
                 throw MappingError(query: q.namespace, message: "histogram \(c.name) needs column \(part) in the result")
             }
         }
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in rows {
             var labels = Labels()
             for l in q.labelColumns { labels.set(l, row.label(l)) }
@@ -182,20 +182,20 @@ struct CustomQueries: Sendable {
                 let name = q.namespace + "_" + column
                 guard let spec = byName[column] else {
                     guard let v = row[column].flatMap(Row.number) else { continue }
-                    set.add(name, .untyped, "Unknown metric from \(q.namespace)", labels, v)
+                    set.add(name, .untyped, v, labels, help: "Unknown metric from \(q.namespace)")
                     continue
                 }
                 switch spec.usage {
                 case .label, .discard:
                     continue
                 case .gauge:
-                    set.gauge(name, spec.description, labels, row.double(column) ?? .nan)
+                    set.gauge(name, row.double(column) ?? .nan, labels, help: spec.description)
                 case .counter:
-                    set.counter(name, spec.description, labels, row.double(column) ?? .nan)
+                    set.counter(name, row.double(column) ?? .nan, labels, help: spec.description)
                 case .mappedMetric:
-                    set.gauge(name, spec.description, labels, row[column].flatMap { spec.mapping[$0] } ?? .nan)
+                    set.gauge(name, row[column].flatMap { spec.mapping[$0] } ?? .nan, labels, help: spec.description)
                 case .duration:
-                    set.gauge(name + "_milliseconds", spec.description, labels, row[column].flatMap(durationMilliseconds) ?? .nan)
+                    set.gauge(name + "_milliseconds", row[column].flatMap(durationMilliseconds) ?? .nan, labels, help: spec.description)
                 case .histogram:
                     let bounds = row[column].flatMap(parseArray) ?? []
                     let counts = row[column + "_bucket"].flatMap(parseArray) ?? []

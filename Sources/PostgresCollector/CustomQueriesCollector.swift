@@ -34,7 +34,7 @@ final class CustomQueriesCollector: StatCollector {
         case .success(let q): queries = q
         case .failure(let e): throw CollectorUnavailable(reason: "\(e)")
         }
-        var set = FamilySet()
+        var set = FamilyBuilder()
         var failures: [String] = []
         let now = ContinuousClock.now
         for q in queries.queries {

@@ -22,14 +22,14 @@ final class DatabaseSize: StatCollector {
     }
 
     static func families(_ rows: [Row], exclude: Set<String>) -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in rows {
             guard let datname = row["datname"], !exclude.contains(datname) else { continue }
-            set.gauge("pg_database_connection_limit", "Connection limit set for the database", ["datname": datname], row.value("datconnlimit"))
+            set.gauge("pg_database_connection_limit", row.value("datconnlimit"), ["datname": datname], help: "Connection limit set for the database")
         }
         for row in rows {
             guard let datname = row["datname"], !exclude.contains(datname) else { continue }
-            set.gauge("pg_database_size_bytes", "Disk space used by the database", ["datname": datname], row.value("size"))
+            set.gauge("pg_database_size_bytes", row.value("size"), ["datname": datname], help: "Disk space used by the database")
         }
         return set.families
     }

@@ -7,11 +7,10 @@ final class Extensions: StatCollector {
     static let query = "SELECT current_database() AS datname, extname, extversion FROM pg_extension ORDER BY extname"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         let (perDatabase, failures) = try server.connector.each(main: sql) { try $0.rows(Self.query) }
         for row in perDatabase.flatMap({ $0 }) {
-            set.gauge("pg_extension_info", "Installed extensions, value 1.",
-                      ["datname": row.label("datname"), "extname": row.label("extname"), "extversion": row.label("extversion")], 1)
+            set.gauge("pg_extension_info", 1, ["datname": row.label("datname"), "extname": row.label("extname"), "extversion": row.label("extversion")], help: "Installed extensions, value 1.")
         }
         if !failures.isEmpty { throw PartialFailure(families: set.families, message: failures.joined(separator: "; ")) }
         return set.families

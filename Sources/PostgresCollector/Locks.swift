@@ -18,10 +18,10 @@ final class Locks: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
             guard let d = row["datname"], let m = row["mode"] else { continue }
-            set.gauge("pg_locks_count", "Number of locks", ["datname": d, "mode": m], row.value("count"))
+            set.gauge("pg_locks_count", row.value("count"), ["datname": d, "mode": m], help: "Number of locks")
         }
         return set.families
     }

@@ -98,7 +98,7 @@ final class PostgresSession: DatabaseConnector {
         var l = logger
         l[metadataKey: "dsn"] = "\(Redaction.conninfo(options.dsn))"
         self.logger = l
-        backoff = ReconnectBackoff(base: 1, maximum: options.reconnectBackoffMax)
+        backoff = ReconnectBackoff(initial: 1, maximum: options.reconnectBackoffMax)
         collectors = PostgresSession.makeCollectors(options: options, logger: l)
     }
 
@@ -114,7 +114,7 @@ final class PostgresSession: DatabaseConnector {
         return list
     }
 
-    private func now() -> Double { seconds(ContinuousClock.now - epoch) }
+    private func now() -> Double { (ContinuousClock.now - epoch).seconds }
 
     /// The last warning logged per collector: the same failure is logged once, not every cycle.
     private var lastWarning: [String: String] = [:]
@@ -146,7 +146,7 @@ final class PostgresSession: DatabaseConnector {
         var conn = try connectMain(deadline: context.deadline)
         var runner = ConnectionRunner(conn, database: mainDatabase, deadline: context.deadline, counter: cycleCounter)
 
-        var set = FamilySet()
+        var set = FamilyBuilder()
         var probeStart = ContinuousClock.now
         let info: Row
         do {
@@ -162,8 +162,7 @@ final class PostgresSession: DatabaseConnector {
                 probeStart = ContinuousClock.now
                 _ = try runner.query("SELECT 1")
             }
-            set.gauge("pg_probe_duration_seconds", "Round-trip time of the probe statement (SELECT 1), in seconds.",
-                      Labels(), seconds(ContinuousClock.now - probeStart))
+            set.gauge("pg_probe_duration_seconds", (ContinuousClock.now - probeStart).seconds, Labels(), help: "Round-trip time of the probe statement (SELECT 1), in seconds.")
             guard let row = try runner.rows("SELECT current_setting('server_version_num') AS num, pg_is_in_recovery() AS replica, version() AS version, current_database() AS db").first else {
                 throw PostgresError(.query, "the server returned no version row")
             }
@@ -210,17 +209,14 @@ final class PostgresSession: DatabaseConnector {
                 logger.info("collector recovered", metadata: ["collector": "\(c.name)"])
             }
             let labels: Labels = ["collector": c.name]
-            set.gauge("pg_scrape_collector_duration_seconds", "postgres_exporter: Duration of a collector scrape.", labels, seconds(ContinuousClock.now - t))
-            set.gauge("pg_scrape_collector_success", "postgres_exporter: Whether a collector succeeded.", labels, success)
+            set.gauge("pg_scrape_collector_duration_seconds", (ContinuousClock.now - t).seconds, labels, help: "postgres_exporter: Duration of a collector scrape.")
+            set.gauge("pg_scrape_collector_success", success, labels, help: "postgres_exporter: Whether a collector succeeded.")
         }
 
-        set.gauge("pg_exporter_last_scrape_duration_seconds", "Duration of the last scrape of metrics from PostgreSQL.",
-                  Labels(), seconds(ContinuousClock.now - started))
-        set.counter("pg_exporter_scrapes_total", "Total number of times PostgreSQL was scraped for metrics.", Labels(), scrapes)
-        set.gauge("pg_exporter_last_scrape_error", "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
-                  Labels(), anyFailed ? 1 : 0)
-        set.gauge("vigil_postgres_collection_statements", "Statements the last collection sent to the server.",
-                  Labels(), Double(cycleCounter.count))
+        set.gauge("pg_exporter_last_scrape_duration_seconds", (ContinuousClock.now - started).seconds, Labels(), help: "Duration of the last scrape of metrics from PostgreSQL.")
+        set.counter("pg_exporter_scrapes_total", scrapes, Labels(), help: "Total number of times PostgreSQL was scraped for metrics.")
+        set.gauge("pg_exporter_last_scrape_error", anyFailed ? 1 : 0, Labels(), help: "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).")
+        set.gauge("vigil_postgres_collection_statements", Double(cycleCounter.count), Labels(), help: "Statements the last collection sent to the server.")
         return set.families
     }
 
@@ -303,7 +299,7 @@ final class PostgresSession: DatabaseConnector {
         if let c = others[database], c.isHealthy { return c }
         others[database]?.close()
         others[database] = nil
-        var b = otherBackoff[database] ?? ReconnectBackoff(base: 1, maximum: max(options.reconnectBackoffMax, 30))
+        var b = otherBackoff[database] ?? ReconnectBackoff(initial: 1, maximum: max(options.reconnectBackoffMax, 30))
         let t = now()
         guard b.mayAttempt(at: t) else {
             throw PostgresError(.connect, "database \(database): waiting \(String(format: "%.1f", b.wait(at: t))) s before reconnecting")
@@ -335,7 +331,3 @@ final class PostgresSession: DatabaseConnector {
     }
 }
 
-/// Seconds in a duration, as a Double.
-func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}

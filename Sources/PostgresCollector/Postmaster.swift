@@ -6,9 +6,9 @@ final class Postmaster: StatCollector {
     static let query = "SELECT extract(epoch FROM pg_postmaster_start_time())::float8 AS start_time_seconds"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
-            set.gauge("pg_postmaster_start_time_seconds", "Time at which postmaster started", Labels(), row.value("start_time_seconds"))
+            set.gauge("pg_postmaster_start_time_seconds", row.value("start_time_seconds"), Labels(), help: "Time at which postmaster started")
         }
         return set.families
     }

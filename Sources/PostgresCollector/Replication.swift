@@ -15,11 +15,11 @@ final class Replication: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
-            set.gauge("pg_replication_lag_seconds", "Replication lag behind master in seconds", Labels(), row.value("lag"))
-            set.gauge("pg_replication_is_replica", "Indicates if the server is a replica", Labels(), row.value("is_replica"))
-            set.gauge("pg_replication_last_replay_seconds", "Age of last replay in seconds", Labels(), row.value("last_replay"))
+            set.gauge("pg_replication_lag_seconds", row.value("lag"), Labels(), help: "Replication lag behind master in seconds")
+            set.gauge("pg_replication_is_replica", row.value("is_replica"), Labels(), help: "Indicates if the server is a replica")
+            set.gauge("pg_replication_last_replay_seconds", row.value("last_replay"), Labels(), help: "Age of last replay in seconds")
         }
         return set.families
     }

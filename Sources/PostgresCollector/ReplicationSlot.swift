@@ -25,25 +25,25 @@ final class ReplicationSlot: StatCollector {
     }
 
     static func families(_ rows: [Row]) -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in rows {
             let slot = row["slot_name"] ?? "unknown"
             let type = row["slot_type"] ?? "unknown"
             let labels: Labels = ["slot_name": slot, "slot_type": type]
             let active = row.value("active") == 1
-            set.gauge("pg_replication_slot_slot_current_wal_lsn", "current wal lsn value", labels, row.value("current_wal_lsn"))
+            set.gauge("pg_replication_slot_slot_current_wal_lsn", row.value("current_wal_lsn"), labels, help: "current wal lsn value")
             if active {
-                set.gauge("pg_replication_slot_slot_confirmed_flush_lsn", "last lsn confirmed flushed to the replication slot", labels, row.value("confirmed_flush_lsn"))
+                set.gauge("pg_replication_slot_slot_confirmed_flush_lsn", row.value("confirmed_flush_lsn"), labels, help: "last lsn confirmed flushed to the replication slot")
             }
-            set.gauge("pg_replication_slot_slot_is_active", "whether the replication slot is active or not", labels, active ? 1 : 0)
+            set.gauge("pg_replication_slot_slot_is_active", active ? 1 : 0, labels, help: "whether the replication slot is active or not")
             if let retained = row.double("retained_wal") {
-                set.gauge("pg_replication_slot_retained_wal_bytes", "WAL the slot keeps on disk (from its restart_lsn to the current WAL position), in bytes.", labels, retained)
+                set.gauge("pg_replication_slot_retained_wal_bytes", retained, labels, help: "WAL the slot keeps on disk (from its restart_lsn to the current WAL position), in bytes.")
             }
             if let safe = row.double("safe_wal_size") {
-                set.gauge("pg_replication_slot_safe_wal_size_bytes", "number of bytes that can be written to WAL such that this slot is not in danger of getting in state lost", labels, safe)
+                set.gauge("pg_replication_slot_safe_wal_size_bytes", safe, labels, help: "number of bytes that can be written to WAL such that this slot is not in danger of getting in state lost")
             }
             if let status = row["wal_status"] {
-                set.gauge("pg_replication_slot_wal_status", "availability of WAL files claimed by this slot", ["slot_name": slot, "slot_type": type, "wal_status": status], 1)
+                set.gauge("pg_replication_slot_wal_status", 1, ["slot_name": slot, "slot_type": type, "wal_status": status], help: "availability of WAL files claimed by this slot")
             }
         }
         return set.families

@@ -13,14 +13,14 @@ final class ReplicationSlots: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
             let labels: Labels = ["slot_name": row.label("slot_name"), "database": row.label("database")]
             if let a = row.double("active") {
-                set.gauge("pg_replication_slots_active", "Flag indicating if the slot is active", labels, a)
+                set.gauge("pg_replication_slots_active", a, labels, help: "Flag indicating if the slot is active")
             }
             if let d = row.double("pg_wal_lsn_diff") {
-                set.gauge("pg_replication_slots_pg_wal_lsn_diff", "Replication lag in bytes", labels, d)
+                set.gauge("pg_replication_slots_pg_wal_lsn_diff", d, labels, help: "Replication lag in bytes")
             }
         }
         return set.families

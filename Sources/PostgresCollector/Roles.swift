@@ -6,10 +6,10 @@ final class Roles: StatCollector {
     static let query = "SELECT rolname, rolconnlimit FROM pg_roles"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
             guard let r = row["rolname"], let limit = row.double("rolconnlimit") else { continue }
-            set.gauge("pg_roles_connection_limit", "Connection limit set for the role", ["rolname": r], limit)
+            set.gauge("pg_roles_connection_limit", limit, ["rolname": r], help: "Connection limit set for the role")
         }
         return set.families
     }

@@ -45,11 +45,11 @@ final class SessionsPerDatabase: StatCollector {
     }
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(query) {
             let labels: Labels = ["datname": row.label("datname")]
-            set.gauge(count.name, count.help, labels, row.value("sessions"))
-            set.gauge(oldest.name, oldest.help, labels, row.value("oldest_seconds"))
+            set.gauge(count.name, row.value("sessions"), labels, help: count.help)
+            set.gauge(oldest.name, row.value("oldest_seconds"), labels, help: oldest.help)
         }
         return set.families
     }

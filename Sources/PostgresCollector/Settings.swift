@@ -8,11 +8,11 @@ final class Settings: StatCollector {
     static let query = "SELECT name, setting, COALESCE(unit, '') AS unit, short_desc, vartype FROM pg_settings WHERE vartype IN ('bool', 'integer', 'real')"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
             guard let m = Self.metric(name: row.label("name"), setting: row.label("setting"), unit: row.label("unit"),
                                       shortDesc: row.label("short_desc"), vartype: row.label("vartype")) else { continue }
-            set.gauge(m.name, m.help, Labels(), m.value)
+            set.gauge(m.name, m.value, Labels(), help: m.help)
         }
         return set.families
     }

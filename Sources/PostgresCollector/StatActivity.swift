@@ -31,7 +31,7 @@ final class StatActivity: StatCollector {
     }
 
     static func families(_ rows: [Row]) -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         var seen = Set<Labels>()
         for row in rows {
             let labels: Labels = [
@@ -41,8 +41,8 @@ final class StatActivity: StatCollector {
             ]
             // NULL and "" label values coincide; keep the first series of each label set.
             guard seen.insert(labels).inserted else { continue }
-            set.gauge("pg_stat_activity_count", "number of connections in this state", labels, row.value("count"))
-            set.gauge("pg_stat_activity_max_tx_duration", "max duration in seconds any active transaction has been running", labels, row.value("max_tx_duration"))
+            set.gauge("pg_stat_activity_count", row.value("count"), labels, help: "number of connections in this state")
+            set.gauge("pg_stat_activity_max_tx_duration", row.value("max_tx_duration"), labels, help: "max duration in seconds any active transaction has been running")
         }
         return set.families
     }

@@ -7,11 +7,11 @@ final class StatArchiver: StatCollector {
     static let query = "SELECT archived_count, failed_count, extract(epoch FROM now() - last_archived_time)::float8 AS last_archive_age FROM pg_stat_archiver"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
-            set.counter("pg_stat_archiver_archived_count", "Number of WAL files that have been successfully archived", Labels(), row.value("archived_count"))
-            set.counter("pg_stat_archiver_failed_count", "Number of failed attempts for archiving WAL files", Labels(), row.value("failed_count"))
-            set.gauge("pg_stat_archiver_last_archive_age", "Time in seconds since last WAL segment was successfully archived", Labels(), row.double("last_archive_age") ?? .nan)
+            set.counter("pg_stat_archiver_archived_count", row.value("archived_count"), Labels(), help: "Number of WAL files that have been successfully archived")
+            set.counter("pg_stat_archiver_failed_count", row.value("failed_count"), Labels(), help: "Number of failed attempts for archiving WAL files")
+            set.gauge("pg_stat_archiver_last_archive_age", row.double("last_archive_age") ?? .nan, Labels(), help: "Time in seconds since last WAL segment was successfully archived")
         }
         return set.families
     }

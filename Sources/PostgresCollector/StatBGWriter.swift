@@ -26,7 +26,7 @@ final class StatBGWriter: StatCollector {
     }
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         let specs = server.version.atLeast(17) ? Self.from17 : Self.before17
         for row in try sql.rows(Self.query(server.version)) {
             set.add(specs, from: row, labels: Labels())

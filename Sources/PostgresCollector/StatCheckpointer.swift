@@ -20,7 +20,7 @@ final class StatCheckpointer: StatCollector {
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
         guard server.version.atLeast(17) else { return [] }
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) { set.add(Self.specs, from: row, labels: Labels()) }
         return set.families
     }

@@ -36,7 +36,7 @@ final class StatDatabase: StatCollector {
     }
 
     static func families(_ rows: [Row], version: ServerVersion) -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         let specs = version.atLeast(14) ? Self.specs + [activeTime] : Self.specs
         // The row for shared objects has no datname: postgres_exporter skips it.
         for row in rows where row["datid"] != nil && row["datname"] != nil {

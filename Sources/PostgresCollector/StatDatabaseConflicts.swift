@@ -15,7 +15,7 @@ final class StatDatabaseConflicts: StatCollector {
     static let query = "SELECT datid, datname, confl_tablespace, confl_lock, confl_snapshot, confl_bufferpin, confl_deadlock FROM pg_stat_database_conflicts"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) where row["datname"] != nil {
             set.add(Self.specs, from: row, labels: ["datid": row.label("datid"), "datname": row.label("datname")])
         }

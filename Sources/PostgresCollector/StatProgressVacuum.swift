@@ -22,20 +22,19 @@ final class StatProgressVacuum: StatCollector {
     }
 
     static func families(_ rows: [Row]) -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in rows {
             let labels: Labels = ["datname": row["datname"] ?? "unknown", "relname": row["relname"] ?? "unknown"]
             let phase = row.double("phase")
             for (i, p) in phases.enumerated() {
-                set.gauge("pg_stat_progress_vacuum_phase", "Current vacuum phase (1 = active, 0 = inactive). Label 'phase' is human-readable.",
-                          labels.appending("phase", p), phase == Double(i) ? 1 : 0)
+                set.gauge("pg_stat_progress_vacuum_phase", phase == Double(i) ? 1 : 0, labels.appending("phase", p), help: "Current vacuum phase (1 = active, 0 = inactive). Label 'phase' is human-readable.")
             }
-            set.gauge("pg_stat_progress_vacuum_heap_blks", "Total number of heap blocks in the table being vacuumed.", labels, row.value("heap_blks_total"))
-            set.gauge("pg_stat_progress_vacuum_heap_blks_scanned", "Number of heap blocks scanned so far.", labels, row.value("heap_blks_scanned"))
-            set.gauge("pg_stat_progress_vacuum_heap_blks_vacuumed", "Number of heap blocks vacuumed so far.", labels, row.value("heap_blks_vacuumed"))
-            set.gauge("pg_stat_progress_vacuum_index_vacuums", "Number of completed index vacuum cycles.", labels, row.value("index_vacuum_count"))
-            set.gauge("pg_stat_progress_vacuum_max_dead_tuples", "Maximum number of dead tuples that can be stored before cleanup is performed.", labels, row.value("max_dead_tuples"))
-            set.gauge("pg_stat_progress_vacuum_num_dead_tuples", "Current number of dead tuples found so far.", labels, row.value("num_dead_tuples"))
+            set.gauge("pg_stat_progress_vacuum_heap_blks", row.value("heap_blks_total"), labels, help: "Total number of heap blocks in the table being vacuumed.")
+            set.gauge("pg_stat_progress_vacuum_heap_blks_scanned", row.value("heap_blks_scanned"), labels, help: "Number of heap blocks scanned so far.")
+            set.gauge("pg_stat_progress_vacuum_heap_blks_vacuumed", row.value("heap_blks_vacuumed"), labels, help: "Number of heap blocks vacuumed so far.")
+            set.gauge("pg_stat_progress_vacuum_index_vacuums", row.value("index_vacuum_count"), labels, help: "Number of completed index vacuum cycles.")
+            set.gauge("pg_stat_progress_vacuum_max_dead_tuples", row.value("max_dead_tuples"), labels, help: "Maximum number of dead tuples that can be stored before cleanup is performed.")
+            set.gauge("pg_stat_progress_vacuum_num_dead_tuples", row.value("num_dead_tuples"), labels, help: "Current number of dead tuples found so far.")
         }
         return set.families
     }

@@ -19,18 +19,18 @@ final class StatReplication: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
             let labels: Labels = ["application_name": row.label("application_name"), "client_addr": row.label("client_addr"),
                                   "state": row.label("state"), "slot_name": row.label("slot_name")]
-            set.gauge("pg_stat_replication_pg_current_wal_lsn_bytes", "WAL position in bytes", labels, row.double("pg_current_wal_lsn_bytes") ?? .nan)
-            set.gauge("pg_stat_replication_pg_wal_lsn_diff", "Lag in bytes between master and slave", labels, row.double("pg_wal_lsn_diff") ?? .nan)
+            set.gauge("pg_stat_replication_pg_current_wal_lsn_bytes", row.double("pg_current_wal_lsn_bytes") ?? .nan, labels, help: "WAL position in bytes")
+            set.gauge("pg_stat_replication_pg_wal_lsn_diff", row.double("pg_wal_lsn_diff") ?? .nan, labels, help: "Lag in bytes between master and slave")
             // postgres_exporter exports this column of its `SELECT *` untyped, as Unix seconds.
-            set.add("pg_stat_replication_reply_time", .untyped, "Unknown metric from pg_stat_replication", labels, row.double("reply_time") ?? .nan)
+            set.add("pg_stat_replication_reply_time", .untyped, row.double("reply_time") ?? .nan, labels, help: "Unknown metric from pg_stat_replication")
             // Vigil's additions: the standby's lag as the primary measures it (0 when idle and caught up).
-            set.gauge("pg_stat_replication_write_lag_seconds", "Time between flushing WAL locally and the standby reporting it written, in seconds.", labels, row.value("write_lag"))
-            set.gauge("pg_stat_replication_flush_lag_seconds", "Time between flushing WAL locally and the standby reporting it flushed, in seconds.", labels, row.value("flush_lag"))
-            set.gauge("pg_stat_replication_replay_lag_seconds", "Time between flushing WAL locally and the standby reporting it replayed, in seconds.", labels, row.value("replay_lag"))
+            set.gauge("pg_stat_replication_write_lag_seconds", row.value("write_lag"), labels, help: "Time between flushing WAL locally and the standby reporting it written, in seconds.")
+            set.gauge("pg_stat_replication_flush_lag_seconds", row.value("flush_lag"), labels, help: "Time between flushing WAL locally and the standby reporting it flushed, in seconds.")
+            set.gauge("pg_stat_replication_replay_lag_seconds", row.value("replay_lag"), labels, help: "Time between flushing WAL locally and the standby reporting it replayed, in seconds.")
         }
         return set.families
     }

@@ -53,13 +53,13 @@ final class StatStatements: StatCollector {
     /// Maps one snapshot to families, advancing the latency state. Pure.
     static func families(latency: inout StatementLatency, snapshot: [StatementLatency.Key: StatementLatency.Totals]) -> [MetricFamily] {
         let top = latency.observe(snapshot)
-        var set = FamilySet()
+        var set = FamilyBuilder()
         func add(_ labels: Labels, _ t: StatementLatency.Totals) {
-            set.counter("pg_stat_statements_calls_total", "Number of times executed", labels, t.calls)
-            set.counter("pg_stat_statements_seconds_total", "Total time spent in the statement, in seconds", labels, t.seconds)
-            set.counter("pg_stat_statements_rows_total", "Total number of rows retrieved or affected by the statement", labels, t.rows)
-            set.counter("pg_stat_statements_block_read_seconds_total", "Total time the statement spent reading blocks, in seconds", labels, t.readSeconds)
-            set.counter("pg_stat_statements_block_write_seconds_total", "Total time the statement spent writing blocks, in seconds", labels, t.writeSeconds)
+            set.counter("pg_stat_statements_calls_total", t.calls, labels, help: "Number of times executed")
+            set.counter("pg_stat_statements_seconds_total", t.seconds, labels, help: "Total time spent in the statement, in seconds")
+            set.counter("pg_stat_statements_rows_total", t.rows, labels, help: "Total number of rows retrieved or affected by the statement")
+            set.counter("pg_stat_statements_block_read_seconds_total", t.readSeconds, labels, help: "Total time the statement spent reading blocks, in seconds")
+            set.counter("pg_stat_statements_block_write_seconds_total", t.writeSeconds, labels, help: "Total time the statement spent writing blocks, in seconds")
         }
         for key in top {
             guard let t = snapshot[key] else { continue }

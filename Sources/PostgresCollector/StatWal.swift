@@ -30,7 +30,7 @@ final class StatWal: StatCollector {
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
         guard server.version.atLeast(14) else { return [] }
-        var set = FamilySet()
+        var set = FamilyBuilder()
         let specs = Self.hasIO(server.version) ? Self.common + Self.io : Self.common
         for row in try sql.rows(Self.query(server.version)) { set.add(specs, from: row, labels: Labels()) }
         return set.families

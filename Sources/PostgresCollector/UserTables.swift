@@ -79,11 +79,11 @@ final class UserTables: StatCollector {
         var specs: [ColumnSpec] = []
         if stat { specs += StatUserTables.specs }
         if statio { specs += StatioUserTables.specs }
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for t in kept {
             let labels: Labels = ["datname": t.datname, "schemaname": t.schemaname, "relname": t.relname]
             for s in specs {
-                set.add(s.name, s.type, s.help, labels, t.values[s.column] ?? 0)
+                set.add(s.name, s.type, t.values[s.column] ?? 0, labels, help: s.help)
             }
         }
         return set.families

@@ -6,10 +6,10 @@ final class Wal: StatCollector {
     static let query = "SELECT count(*) AS segments, COALESCE(sum(size), 0) AS size FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilySet()
+        var set = FamilyBuilder()
         for row in try sql.rows(Self.query) {
-            set.gauge("pg_wal_segments", "Number of WAL segments", Labels(), row.value("segments"))
-            set.gauge("pg_wal_size_bytes", "Total size of WAL segments", Labels(), row.value("size"))
+            set.gauge("pg_wal_segments", row.value("segments"), Labels(), help: "Number of WAL segments")
+            set.gauge("pg_wal_size_bytes", row.value("size"), Labels(), help: "Total size of WAL segments")
         }
         return set.families
     }

@@ -152,7 +152,7 @@ final class HiredisConnection {
         var t = timeout
         if let deadline {
             let d = deadline - ContinuousClock.now
-            let left = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            let left = d.seconds
             if left <= 0.001 {
                 throw RedisConnectionError(.timeout, "deadline reached before talking to \(setup.endpoint.redactedDescription)")
             }

@@ -145,7 +145,7 @@ public final class RedisCollector: Collector {
         let c = try HiredisConnection(.init(endpoint: endpoint, password: password, connectTimeout: options.connectTimeout,
                                             commandTimeout: options.commandTimeout, clientName: options.clientName),
                                       deadline: deadline)
-        s.lastConnectSeconds = Self.seconds(ContinuousClock.now - started)
+        s.lastConnectSeconds = (ContinuousClock.now - started).seconds
         s.backoff.succeeded()
         for w in c.setupWarnings { noteFailure(&s, command: "CLIENT SETNAME", message: w) }
         logger.info("connected to Redis", metadata: ["redis": "\(endpoint.redactedDescription)"])
@@ -155,7 +155,7 @@ public final class RedisCollector: Collector {
 
     private func scrape(_ s: inout State, _ context: CollectContext, start: ContinuousClock.Instant) throws -> [MetricFamily] {
         let c = try connect(&s, deadline: context.deadline)
-        var b = FamilyBuilder()
+        var b = FamilyBuilder(namespace: "redis")
 
         // PING round trip: the seed's health check and redis_exporter's ping time.
         let pingStart = ContinuousClock.now
@@ -163,7 +163,7 @@ public final class RedisCollector: Collector {
         if let e = pong.errorMessage {
             noteFailure(&s, command: "PING", message: e)
         } else {
-            b.gauge("exporter_last_scrape_ping_time_seconds", Self.seconds(ContinuousClock.now - pingStart),
+            b.gauge("exporter_last_scrape_ping_time_seconds", (ContinuousClock.now - pingStart).seconds,
                     help: "Round-trip time of PING at the start of the last collection, in seconds.")
         }
 
@@ -233,7 +233,7 @@ public final class RedisCollector: Collector {
         try addBullMQ(&s, c, to: &b)
 
         // Self-metrics with redis_exporter's names.
-        let duration = Self.seconds(ContinuousClock.now - start)
+        let duration = (ContinuousClock.now - start).seconds
         s.scrapeDurationSum += duration
         s.scrapeDurationCount += 1
         b.gauge("exporter_last_scrape_connect_time_seconds", s.lastConnectSeconds,
@@ -254,7 +254,7 @@ public final class RedisCollector: Collector {
             b.add("vigil_redis_command_failures_total", .counter, n, ["command": cmd],
                   help: "Optional Redis commands refused by the server (managed Redis may disable CONFIG, LATENCY, SLOWLOG …).")
         }
-        return b.result
+        return b.families
     }
 
     // MARK: - Key patterns and BullMQ
@@ -371,9 +371,5 @@ public final class RedisCollector: Collector {
         var text = try String(contentsOfFile: path, encoding: .utf8)
         while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
         return text
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -156,7 +156,7 @@ final class RuleService: @unchecked Sendable {
             let start = clock.now
             let result = engine.evaluate(group, at: t, history: &history)
             let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             stats.record(result, group: group, at: t, duration: seconds)
             if seconds > interval(of: group) {
                 stats.recordMissed(group, count: Int(seconds / interval(of: group)))

@@ -24,7 +24,7 @@ struct PostgresBenchmark {
         for _ in 0..<n {
             let start = ContinuousClock.now
             let f = try collectOnce(c, timeout: 30)
-            walls.append(seconds(ContinuousClock.now - start))
+            walls.append((ContinuousClock.now - start).seconds)
             statements += family(f, "vigil_postgres_collection_statements")?.samples.first?.value ?? 0
             #expect(family(f, "pg_exporter_last_scrape_error")?.samples.first?.value == 0)
         }

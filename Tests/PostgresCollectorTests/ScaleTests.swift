@@ -34,7 +34,7 @@ struct ScaleTests {
         for _ in 0..<3 {
             let start = ContinuousClock.now
             last = try collectOnce(c, timeout: 30)
-            durations.append(seconds(ContinuousClock.now - start))
+            durations.append((ContinuousClock.now - start).seconds)
         }
         let tables = Set(family(last, "pg_stat_user_tables_seq_scan")?.samples.map { "\($0.labels["datname"] ?? "")/\($0.labels["relname"] ?? "")" } ?? [])
         #expect(tables.count == Self.databases.count * Self.tablesPerDatabase)

@@ -60,13 +60,13 @@ struct CommandFamiliesTests {
 
     @Test("CONFIG GET gives config_maxmemory, config_maxclients, buffer limits and the database count")
     func config() {
-        var b = FamilyBuilder()
+        var b = FamilyBuilder(namespace: "redis")
         let reply = RedisReply.array([Self.s("maxmemory"), Self.s("104857600"), Self.s("maxclients"), Self.s("10000"),
                                       Self.s("databases"), Self.s("16"), Self.s("io-threads"), Self.s("1"),
                                       Self.s("client-output-buffer-limit"), Self.s("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
                                       Self.s("requirepass"), Self.s("secret")])
         #expect(CommandFamilies.config(reply, to: &b) == 16)
-        let f = b.result
+        let f = b.families
         #expect(f.value("redis_config_maxmemory") == 104_857_600)
         #expect(f.value("redis_config_maxclients") == 10000)
         #expect(f.value("redis_config_io_threads") == 1)
@@ -77,12 +77,12 @@ struct CommandFamiliesTests {
 
     @Test("LATENCY LATEST spikes and SLOWLOG length, last id and duration")
     func latencyAndSlowlog() {
-        var b = FamilyBuilder()
+        var b = FamilyBuilder(namespace: "redis")
         CommandFamilies.latencyLatest(.array([.array([Self.s("command"), .integer(1_700_000_000), .integer(250), .integer(900)])]), to: &b)
         CommandFamilies.slowlog(length: .integer(3),
                                 last: .array([.array([.integer(41), .integer(1_700_000_000), .integer(15000), .array([Self.s("KEYS"), Self.s("*")])])]),
                                 to: &b)
-        let f = b.result
+        let f = b.families
         #expect(f.value("redis_latency_spike_last", ["event_name": "command"]) == 1_700_000_000)
         #expect(f.value("redis_latency_spike_duration_seconds", ["event_name": "command"]) == 0.25)
         #expect(f.value("redis_slowlog_length") == 3)
@@ -92,11 +92,11 @@ struct CommandFamiliesTests {
 
     @Test("LATENCY HISTOGRAM becomes a cumulative histogram with commandstats' usec as sum")
     func histogram() {
-        var b = FamilyBuilder()
+        var b = FamilyBuilder(namespace: "redis")
         let reply = RedisReply.array([Self.s("set"), .array([Self.s("calls"), .integer(10), Self.s("histogram_usec"),
                                                              .array([.integer(1), .integer(6), .integer(4), .integer(9), .integer(16), .integer(10)])])])
         CommandFamilies.latencyHistogram(reply, usecByCommand: ["set": 55], to: &b)
-        let f = b.result
+        let f = b.families
         #expect(f["redis_commands_latencies_usec"]?.type == .histogram)
         #expect(f.value("redis_commands_latencies_usec", ["cmd": "set", "le": "4"], suffix: "_bucket") == 9)
         #expect(f.value("redis_commands_latencies_usec", ["cmd": "set", "le": "+Inf"], suffix: "_bucket") == 10)

@@ -5,9 +5,9 @@ import VigilCore
 @Suite("INFO parsing and redis_exporter's field mapping")
 struct InfoFamiliesTests {
     static func families(_ text: String, databases: Int = 16, now: Double = 1_800_000_000) -> [MetricFamily] {
-        var b = FamilyBuilder()
+        var b = FamilyBuilder(namespace: "redis")
         InfoFamilies.add(RedisInfo(parsing: text), to: &b, databases: databases, includeEmptyDatabases: true, now: now)
-        return b.result
+        return b.families
     }
 
     @Test("the parser splits sections and key:value lines, CRLF or LF, keeping colons in values")

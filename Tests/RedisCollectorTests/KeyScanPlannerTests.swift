@@ -90,23 +90,3 @@ struct KeyScanPlannerTests {
         #expect(p.jobs[0].lastCount == nil)
     }
 }
-
-@Suite("Reconnect backoff")
-struct ReconnectBackoffTests {
-    @Test("delays double per failure up to the maximum and reset on success")
-    func doubling() {
-        var b = ReconnectBackoff(initial: 1, maximum: 8)
-        #expect(b.mayAttempt(at: 0))
-        b.failed(at: 0)
-        #expect(!b.mayAttempt(at: 0.5) && b.mayAttempt(at: 1))
-        b.failed(at: 1)
-        #expect(b.wait(at: 1) == 2)
-        b.failed(at: 3)
-        #expect(b.wait(at: 3) == 4)
-        b.failed(at: 7)
-        b.failed(at: 15)
-        #expect(b.wait(at: 15) == 8)
-        b.succeeded()
-        #expect(b.mayAttempt(at: 15) && b.failures == 0)
-    }
-}

@@ -14,9 +14,7 @@ public struct CollectContext: Sendable {
 
     /// Seconds left before the deadline (never negative).
     public var remaining: Double {
-        let d = deadline - ContinuousClock.now
-        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        return max(0, s)
+        max(0, (deadline - ContinuousClock.now).seconds)
     }
 }
 

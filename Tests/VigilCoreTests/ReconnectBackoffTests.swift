@@ -1,11 +1,11 @@
 import Testing
-@testable import PostgresCollector
+import VigilCore
 
-@Suite("ReconnectBackoff")
+@Suite("Reconnect backoff")
 struct ReconnectBackoffTests {
-    @Test("retries at once after the first failure, then doubles up to the maximum")
+    @Test("retries at once after the first failure, then waits initial, doubling up to the maximum, and resets on success")
     func schedule() {
-        var b = ReconnectBackoff(base: 1, maximum: 5)
+        var b = ReconnectBackoff(initial: 1, maximum: 5)
         #expect(b.mayAttempt(at: 0))
         b.failed(at: 10)
         #expect(b.mayAttempt(at: 10))
@@ -24,5 +24,17 @@ struct ReconnectBackoffTests {
         b.succeeded()
         #expect(b.failures == 0)
         #expect(b.mayAttempt(at: 0))
+    }
+
+    @Test("non-finite or negative settings cannot produce a negative or infinite wait")
+    func hostileSettings() {
+        var b = ReconnectBackoff(initial: -.infinity, maximum: .nan)
+        b.failed(at: 0)
+        b.failed(at: 0)
+        #expect(b.wait(at: 0) == 0)
+        var c = ReconnectBackoff(initial: 2, maximum: 1)
+        c.failed(at: 0)
+        c.failed(at: 0)
+        #expect(c.wait(at: 0) == 2)
     }
 }

@@ -166,7 +166,7 @@ final class TargetRunner: Sendable {
                 result = Result { try spec.collector.collect(context) }
             }
             let elapsed = clock.now - startInstant
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             let finishedAt = Date()
 
             let timedOut = state.withLock { s -> Bool in
