@@ -25,16 +25,17 @@ public final class Notifier: Sendable {
     private let policy: RetryPolicy
     private let inhibitor: Inhibitor
     private let logPath: String
-    private let limiters: [String: ConcurrencyLimiter]
+    private let limiters: [String: AsyncSemaphore]
 
     struct State {
         var dispatcher: Dispatcher
         var log: NotificationLog
         var alerts: [Fingerprint: Alert] = [:]
         var deliveries: [String: Task<Void, Never>] = [:]
-        /// Integration + group keys with an attempt on the wire: one at a time per key, so an
-        /// older notification of a group never lands after a newer one.
-        var sending: Set<String> = []
+        /// One attempt at a time per integration + group, so an older notification of a group
+        /// never lands after a newer one; with the number of deliveries using each gate (a gate
+        /// goes when none does).
+        var sendGates: [String: (gate: AsyncSemaphore, users: Int)] = [:]
         var ticker: Task<Void, Never>?
         var started = false
         var stopped = false
@@ -83,9 +84,9 @@ public final class Notifier: Sendable {
                                metadata: ["file": "\(logPath)"])
             }
         }
-        var limiters: [String: ConcurrencyLimiter] = [:]
+        var limiters: [String: AsyncSemaphore] = [:]
         for r in config.receivers {
-            for i in r.integrations { limiters[Self.integrationID(r.name, i)] = ConcurrencyLimiter(limit: config.delivery.concurrency) }
+            for i in r.integrations { limiters[Self.integrationID(r.name, i)] = AsyncSemaphore(limit: config.delivery.concurrency) }
         }
         self.limiters = limiters
         self.state = Mutex(State(dispatcher: Dispatcher(root: config.route), log: log))
@@ -281,19 +282,34 @@ public final class Notifier: Sendable {
     private static func sendKey(_ entry: OutboxEntry) -> String { entry.integration + "\n" + entry.groupKey }
 
     /// Waits until no other attempt for the entry's integration and group is on the wire and
-    /// claims the slot. False when the task is cancelled or the entry was superseded meanwhile.
+    /// claims the slot. False when the task is cancelled or the entry was superseded meanwhile
+    /// (no slot is then held).
     private func claimSendSlot(_ entry: OutboxEntry) async -> Bool {
         let key = Self.sendKey(entry)
-        while !Task.isCancelled {
-            guard outbox.entry(id: entry.id) != nil else { return false }
-            if state.withLock({ $0.sending.insert(key).inserted }) { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+        let gate = state.withLock { s -> AsyncSemaphore in
+            let current = s.sendGates[key] ?? (AsyncSemaphore(limit: 1), 0)
+            s.sendGates[key] = (current.gate, current.users + 1)
+            return current.gate
         }
+        if await gate.acquire() {
+            if outbox.entry(id: entry.id) != nil { return true }
+            gate.release()
+        }
+        leaveSendGate(key)
         return false
     }
 
     private func releaseSendSlot(_ entry: OutboxEntry) {
-        _ = state.withLock { $0.sending.remove(Self.sendKey(entry)) }
+        let key = Self.sendKey(entry)
+        state.withLock { $0.sendGates[key]?.gate }?.release()
+        leaveSendGate(key)
+    }
+
+    private func leaveSendGate(_ key: String) {
+        state.withLock { s in
+            guard let current = s.sendGates[key] else { return }
+            if current.users <= 1 { s.sendGates[key] = nil } else { s.sendGates[key] = (current.gate, current.users - 1) }
+        }
     }
 
     private func integration(for entry: OutboxEntry) -> Integration? {
