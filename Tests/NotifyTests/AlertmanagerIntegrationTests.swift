@@ -6,6 +6,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import VigilTestSupport
 @testable import Notify
 
 /// A real Alertmanager (Debian's `prometheus-alertmanager`) on a free loopback port with a
@@ -14,30 +15,7 @@ import Testing
 /// oracle for the field set of ours.
 @Suite("Real Alertmanager", .serialized)
 struct AlertmanagerIntegrationTests {
-    static var required: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return env["VIGIL_TEST_REQUIRE_SERVERS"] == "1" || env["CI"] == "true"
-    }
 
-    static func binary() -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let p = "\(dir)/prometheus-alertmanager"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr)
-        _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: a.sin_port))
-    }
 
     static func get(_ url: String) async -> (Int, Data)? {
         guard let u = URL(string: url) else { return nil }
@@ -50,14 +28,11 @@ struct AlertmanagerIntegrationTests {
 
     @Test("alerts pushed by Vigil show up in Alertmanager's API; Alertmanager's own webhook has our field set")
     func pushAndCompare() async throws {
-        guard let bin = Self.binary() else {
-            if Self.required { Issue.record("prometheus-alertmanager not found on PATH") }
-            return
-        }
+        guard let bin = TestEnvironment.tool("prometheus-alertmanager") else { return }
         let hook = try TestReceiver()
         defer { hook.stop() }
         let dir = TestState.directory()
-        let port = Self.freePort()
+        let port = try SilentListener.freePort()
         try """
         route: {receiver: hook, group_by: [alertname], group_wait: 100ms, group_interval: 1s}
         receivers: [{name: hook, webhook_configs: [{url: '\(hook.url)/am-webhook'}]}]

@@ -47,15 +47,6 @@ struct PostgresExporterComparisonTests {
     /// collectors do not, and Vigil adds `server` only when several targets are configured.
     static let legacyConstantLabels: Set<String> = ["server"]
 
-    static func exporterPath() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/bin"] {
-            let p = "\(dir)/prometheus-postgres-exporter"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
-
     /// Runs Debian's postgres_exporter against `dsn` on a free loopback port and returns its
     /// /metrics body once it reports `pg_up 1` (or whatever it served last, after ~10 s).
     static func scrapeExporter(_ exporter: String, dsn: String) async throws -> String {
@@ -91,10 +82,7 @@ struct PostgresExporterComparisonTests {
           .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(1)))
     func compare() async throws {
         let dsn = try #require(TestEnvironment.pgDSN())
-        guard let exporter = Self.exporterPath() else {
-            if TestEnvironment.required { Issue.record("prometheus-postgres-exporter is not installed") }
-            return
-        }
+        guard let exporter = TestEnvironment.tool("prometheus-postgres-exporter") else { return }
         // A table, a replication slot and an index so the optional families have rows.
         try runSQL(dsn, [
             "CREATE TABLE IF NOT EXISTS vigil_compare_t (id int PRIMARY KEY, v text)",

@@ -11,15 +11,6 @@ import VigilTestSupport
 /// postgres_exporter's own output (historical names kept for compatibility), nothing more.
 @Suite("promtool on the PostgreSQL families")
 struct PromtoolTests {
-    static func tool(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/bin"] {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
-
     /// promtool's complaints, one per line (`metric_name problem`), with the family name.
     static func check(_ promtool: String, _ body: String) throws -> [(family: String, problem: String)] {
         return (try Promtool.checkMetrics(body) ?? []).compactMap { line in
@@ -42,10 +33,7 @@ struct PromtoolTests {
           .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(1)))
     func sameComplaints() async throws {
         let dsn = try #require(TestEnvironment.pgDSN())
-        guard let promtool = Self.tool("promtool"), let exporter = PostgresExporterComparisonTests.exporterPath() else {
-            if TestEnvironment.required { Issue.record("promtool or prometheus-postgres-exporter is not installed") }
-            return
-        }
+        guard let promtool = TestEnvironment.tool("promtool"), let exporter = TestEnvironment.tool("prometheus-postgres-exporter") else { return }
         let c = PostgresCollector(options: PostgresCollectorOptions(dsn: dsn))
         defer { c.close() }
         let ours = String(decoding: ExpositionRenderer.render(try collectOnce(c), format: .text), as: UTF8.self)

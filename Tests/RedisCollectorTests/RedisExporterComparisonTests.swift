@@ -21,21 +21,9 @@ struct RedisExporterComparisonTests {
         "redis_instance_info": ["master_replid"],
     ]
 
-    static func executable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
-
     /// Starts the exporter on a free loopback port and returns its parsed families.
     static func scrapeExporter(redisURL: String, countKeys: String) throws -> String? {
-        guard let exe = executable("prometheus-redis-exporter") else {
-            if TestEnvironment.required { Issue.record("prometheus-redis-exporter is not on PATH") }
-            return nil
-        }
+        guard let exe = TestEnvironment.tool("prometheus-redis-exporter") else { return nil }
         let port = try SilentListener.freePort()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
@@ -57,7 +45,7 @@ struct RedisExporterComparisonTests {
 
     static func curl(_ url: String) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable("curl") ?? "/usr/bin/curl")
+        p.executableURL = URL(fileURLWithPath: TestEnvironment.executable("curl") ?? "/usr/bin/curl")
         p.arguments = ["-sf", "--max-time", "5", url]
         let out = Pipe()
         p.standardOutput = out

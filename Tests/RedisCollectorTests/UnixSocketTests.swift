@@ -9,10 +9,7 @@ import VigilTestSupport
 struct UnixSocketTests {
     @Test("unix:///path?db=N connects, selects the database and collects")
     func unixSocket() throws {
-        guard let exe = RedisExporterComparisonTests.executable("redis-server") else {
-            if TestEnvironment.required { Issue.record("redis-server is not on PATH") }
-            return
-        }
+        guard let exe = TestEnvironment.tool("redis-server") else { return }
         let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("vigil-sock-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -44,10 +41,7 @@ struct UnixSocketTests {
 struct ClusterModeTests {
     @Test("a cluster-enabled server adds CLUSTER INFO's cluster_* families and has one database")
     func clusterInfo() throws {
-        guard let exe = RedisExporterComparisonTests.executable("redis-server") else {
-            if TestEnvironment.required { Issue.record("redis-server is not on PATH") }
-            return
-        }
+        guard let exe = TestEnvironment.tool("redis-server") else { return }
         let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("vigil-cluster-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

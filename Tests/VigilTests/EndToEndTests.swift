@@ -245,7 +245,7 @@ struct EndToEndTests {
     @Test("JSON logs are one JSON object per line and never hold the DSN password")
     func jsonLogs() throws {
         guard let bin = TestEnvironment.vigilBinary else { return }
-        let port = TestEnvironment.freePort()   // nothing listens here
+        let port = try SilentListener.freePort()   // nothing listens here
         let vigil = try VigilProcess(binary: bin, config: """
             global: {collect_interval: 1s}
             postgres:
@@ -316,7 +316,7 @@ struct EndToEndTests {
               let prometheus = TestEnvironment.tool("prometheus") else { return }
         let vigil = try VigilProcess(binary: bin, config: Self.config(pg: nil, redis: redis))
         #expect(vigil.waitReady())
-        let promPort = TestEnvironment.freePort()
+        let promPort = try SilentListener.freePort()
         let dir = vigil.directory
         try """
             global: {scrape_interval: 1s, evaluation_interval: 1s}

@@ -13,7 +13,7 @@ final class VigilProcess {
 
     /// `config` is YAML without the `web` section; `listen_address` is added.
     init(binary: String, config: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        port = TestEnvironment.freePort()
+        port = try SilentListener.freePort()
         directory = try TestEnvironment.temporaryDirectory()
         configFile = directory.appendingPathComponent("vigil.yml")
         logFile = directory.appendingPathComponent("vigil.log")
