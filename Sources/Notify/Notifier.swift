@@ -36,6 +36,8 @@ public final class Notifier: Sendable {
         /// never lands after a newer one; with the number of deliveries using each gate (a gate
         /// goes when none does).
         var sendGates: [String: (gate: AsyncSemaphore, users: Int)] = [:]
+        /// Outbox entries whose attempt is on the wire right now.
+        var onTheWire: Set<String> = []
         var ticker: Task<Void, Never>?
         var started = false
         var stopped = false
@@ -116,17 +118,28 @@ public final class Notifier: Sendable {
         for e in current { startDelivery(e.id) }
     }
 
-    /// Stops the loop and every delivery task; undelivered entries stay in the outbox.
-    public func shutdown() async {
-        let tasks = state.withLock { s -> [Task<Void, Never>] in
+    /// Stops the loop and every delivery task; undelivered entries stay in the outbox. Attempts
+    /// already on the wire get up to `grace` seconds to finish (so a notification the receiver
+    /// has taken is not sent again after a restart); then they are aborted too.
+    public func shutdown(grace: Double = 2) async {
+        let (waiting, sending, ticker) = state.withLock { s -> ([Task<Void, Never>], [Task<Void, Never>], Task<Void, Never>?) in
             s.stopped = true
-            let all = Array(s.deliveries.values) + (s.ticker.map { [$0] } ?? [])
+            let sending = s.deliveries.filter { s.onTheWire.contains($0.key) }.map(\.value)
+            let waiting = s.deliveries.filter { !s.onTheWire.contains($0.key) }.map(\.value)
+            let ticker = s.ticker
             s.deliveries = [:]
             s.ticker = nil
-            return all
+            return (waiting, sending, ticker)
         }
-        for t in tasks { t.cancel() }
-        for t in tasks { await t.value }
+        ticker?.cancel()
+        for t in waiting { t.cancel() }
+        let end = ContinuousClock.now + .milliseconds(Int64(max(0, min(grace, 60)) * 1000))
+        while ContinuousClock.now < end, state.withLock({ !$0.onTheWire.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for t in sending { t.cancel() }
+        for t in waiting + sending { await t.value }
+        if let ticker { await ticker.value }
     }
 
     private func runTicker() async {
@@ -329,7 +342,7 @@ public final class Notifier: Sendable {
 
     /// Sends one outbox entry until it is delivered, given up, or the task is cancelled.
     private func deliver(_ id: String) async {
-        while !Task.isCancelled, var entry = outbox.entry(id: id) {
+        while !Task.isCancelled, !state.withLock({ $0.stopped }), var entry = outbox.entry(id: id) {
             let target = Self.target(of: entry)
             let kind = target.integration
             guard let integration = integration(for: entry), let limiter = limiters[entry.integration] else {
@@ -346,7 +359,9 @@ public final class Notifier: Sendable {
                 return
             }
             let request = Self.request(for: entry, integration: integration)
+            state.withLock { _ = $0.onTheWire.insert(id) }
             let result = await transport.send(request)
+            state.withLock { _ = $0.onTheWire.remove(id) }
             limiter.release()
             releaseSendSlot(entry)
 

@@ -222,9 +222,38 @@ final class PostgresSession: DatabaseConnector {
 
     // MARK: - Connections
 
-    /// Sets up the main connection ahead of a cycle (nothing when it is healthy).
+    /// Sets up the connections a cycle will use ahead of it, within the connect budget: the
+    /// main one (throws when that fails: the server is down) and, when per-database statistics
+    /// visit other databases, one to each of them (a database that cannot be reached is left
+    /// to its own backoff and reported by the cycle).
     func connect(deadline: ContinuousClock.Instant) throws {
-        _ = try connectMain(deadline: deadline)
+        let conn = try connectMain(deadline: deadline)
+        guard options.allDatabases else { return }
+        var runner = ConnectionRunner(conn, database: mainDatabase, deadline: deadline, counter: StatementCounter())
+        let names: [String]
+        do {
+            if mainDatabase.isEmpty, let db = try runner.rows("SELECT current_database() AS db").first?.label("db") {
+                mainDatabase = db
+                runner = ConnectionRunner(conn, database: db, deadline: deadline, counter: StatementCounter())
+            }
+            names = try databaseNames(runner)
+        } catch let e as PostgresError {
+            if e.connectionUnusable { dropMain() }
+            return
+        }
+        for name in names where name != mainDatabase && !(others[name]?.isHealthy ?? false) {
+            guard ContinuousClock.now < deadline else { return }
+            _ = try? connection(to: name, deadline: deadline)
+        }
+    }
+
+    private func databaseNames(_ runner: ConnectionRunner) throws -> [String] {
+        var names: [String] = [mainDatabase]
+        if options.allDatabases {
+            names = try runner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND has_database_privilege(datname, 'CONNECT') ORDER BY datname")
+                .map { $0.label("datname") }
+        }
+        return names.filter { options.includes(database: $0) }
     }
 
     private func connectMain(deadline: ContinuousClock.Instant) throws -> LibPQConnection {
@@ -259,12 +288,7 @@ final class PostgresSession: DatabaseConnector {
         if let cycleDatabases { return cycleDatabases }
         guard let main, main.isHealthy else { throw PostgresError(.connectionLost, "not connected") }
         let mainRunner = ConnectionRunner(main, database: mainDatabase, deadline: cycleDeadline, counter: cycleCounter)
-        var names: [String] = [mainDatabase]
-        if options.allDatabases {
-            names = try mainRunner.rows("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate AND has_database_privilege(datname, 'CONNECT') ORDER BY datname")
-                .map { $0.label("datname") }
-        }
-        names = names.filter { options.includes(database: $0) }
+        let names = try databaseNames(mainRunner)
         var handles: [DatabaseHandle] = []
         for name in names {
             if name == mainDatabase {
@@ -272,7 +296,7 @@ final class PostgresSession: DatabaseConnector {
                 continue
             }
             do {
-                let c = try connection(to: name)
+                let c = try connection(to: name, deadline: cycleDeadline)
                 handles.append(DatabaseHandle(name: name, runner: .success(ConnectionRunner(c, database: name, deadline: cycleDeadline, counter: cycleCounter))))
             } catch let e as PostgresError {
                 handles.append(DatabaseHandle(name: name, runner: .failure(e)))
@@ -291,11 +315,11 @@ final class PostgresSession: DatabaseConnector {
     func reconnect(database: String) throws -> any SQLRunner {
         others[database]?.close()
         others[database] = nil
-        let c = try connection(to: database)
+        let c = try connection(to: database, deadline: cycleDeadline)
         return ConnectionRunner(c, database: database, deadline: cycleDeadline, counter: cycleCounter)
     }
 
-    private func connection(to database: String) throws -> LibPQConnection {
+    private func connection(to database: String, deadline limit: ContinuousClock.Instant) throws -> LibPQConnection {
         if let c = others[database], c.isHealthy { return c }
         others[database]?.close()
         others[database] = nil
@@ -304,7 +328,7 @@ final class PostgresSession: DatabaseConnector {
         guard b.mayAttempt(at: t) else {
             throw PostgresError(.connect, "database \(database): waiting \(String(format: "%.1f", b.wait(at: t))) s before reconnecting")
         }
-        let deadline = min(cycleDeadline, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
+        let deadline = min(limit, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
             let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
                                         statementTimeout: options.statementTimeout,

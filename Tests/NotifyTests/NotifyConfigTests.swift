@@ -153,7 +153,7 @@ struct OutgoingRequestTests {
         #expect(am.headers.contains(HTTPHeader("Authorization", "Bearer t2")))
 
         for (yaml, path) in [
-            ("{tls_config: {ca_file: /x}}", "tls_config"), ("{proxy_url: 'http://p:3128'}", "proxy_url"),
+            ("{tls_config: {ca_file: /nonexistent/x}}", "tls_config.ca_file"), ("{proxy_url: 'ftp://p:3128'}", "proxy_url"),
             ("{headers: {Authorization: x}}", "headers"), ("{bearer_token: a, basic_auth: {username: u}}", "basic_auth"),
         ] {
             #expect(throws: NotifyConfigError.self) {

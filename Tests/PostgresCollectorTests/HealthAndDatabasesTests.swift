@@ -156,3 +156,36 @@ final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
+
+@Suite("Connection set-up ahead of the cycle", .serialized)
+struct PostgresConnectPhaseTests {
+    @Test("connect(deadline:) opens the main connection and one to every database the cycle will visit, before the cycle's clock starts",
+          .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(1)))
+    func connectsEveryDatabaseAhead() throws {
+        let dsn = try #require(TestEnvironment.pgDSN())
+        for db in ["vigil_connect_a", "vigil_connect_b"] { try ensureDatabase(dsn, db) }
+        var o = PostgresCollectorOptions(dsn: dsn)
+        o.applicationName = "vigil-connect-phase-\(UInt32.random(in: 0...UInt32.max))"
+        o.includeDatabases = ["postgres", "vigil_connect_a", "vigil_connect_b"]
+        let c = PostgresCollector(options: o)
+        defer { c.close() }
+        #expect(c.connectTimeout > 0)
+        try c.connect(deadline: .after(seconds: 20))
+        let check = try LibPQConnection(dsn: dsn, statementTimeout: 0, deadline: .after(seconds: 10))
+        defer { check.close() }
+        let rows = try check.query("SELECT datname FROM pg_stat_activity WHERE application_name = $1 ORDER BY datname",
+                                   [o.applicationName], deadline: .after(seconds: 10)).rows
+        let databases = rows.compactMap { $0[0] }
+        #expect(Set(databases) == Set(o.includeDatabases), "\(databases)")
+        #expect(databases.count == 3)
+        // A second call connects nothing new.
+        try c.connect(deadline: .after(seconds: 20))
+        let again = try check.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                                    [o.applicationName], deadline: .after(seconds: 10)).rows
+        #expect(again.first?[0] == "3")
+        // The cycle then uses those connections.
+        let families = try collectOnce(c)
+        #expect(family(families, "pg_up") == nil)
+        #expect(family(families, "pg_exporter_last_scrape_error")?.samples.first?.value == 0)
+    }
+}

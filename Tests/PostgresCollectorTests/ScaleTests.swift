@@ -9,7 +9,7 @@ struct ScaleTests {
     static let databases = ["vigil_scale_1", "vigil_scale_2", "vigil_scale_3", "vigil_scale_4"]
     static let tablesPerDatabase = 500
 
-    @Test("a collection finishes within 1 s", .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(3)))
+    @Test("2,000 tables over 4 databases are collected in one cycle of a few dozen statements, never one per table", .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(3)))
     func twoThousandTables() throws {
         let dsn = try #require(TestEnvironment.pgDSN())
         for db in Self.databases {
@@ -40,7 +40,11 @@ struct ScaleTests {
         #expect(tables.count == Self.databases.count * Self.tablesPerDatabase)
         let statements = family(last, "vigil_postgres_collection_statements")?.samples.first?.value ?? 0
         print("2,000 tables: collection seconds \(durations.map { String(format: "%.3f", $0) }), statements \(Int(statements))")
-        #expect(durations.sorted()[1] < 1.0, "durations \(durations)")
+        // A bound for pathologies (a query per table would take tens of seconds), not a
+        // benchmark: on a quiet machine the median is ≈0.2 s (scripts/bench-postgres measures
+        // it beside postgres_exporter); a loaded 2-core CI machine may take several times that.
+        #expect(durations.sorted()[1] < 5.0, "durations \(durations)")
+        #expect(statements > 0 && statements < 100, "statements \(statements)")
         #expect(family(last, "pg_exporter_last_scrape_error")?.samples.first?.value == 0)
     }
 }
