@@ -79,10 +79,11 @@ extension Evaluator {
         }
         if c.function.argTypes.first == .matrix {
             let m = try matrixArg(c, 0, t)
-            let (range, offset) = Self.rangeAndOffset(c.args[0])
+            // The range ends at the `@` time (if any) minus the offset: extrapolation uses it.
+            let (range, rangeEnd) = rangeAndEnd(c.args[0], t)
             var out: [VectorSample] = []
             for s in m {
-                guard let v = Self.rangeFunction(name, s.points, t: t, range: range, offset: offset) else { continue }
+                guard let v = Self.rangeFunction(name, s.points, t: rangeEnd, range: range, offset: 0) else { continue }
                 let labels = name == "last_over_time" ? s.labels : s.labels.droppingName
                 out.append(VectorSample(labels: labels, value: v))
             }
@@ -123,12 +124,14 @@ extension Evaluator {
         }
     }
 
-    static func rangeAndOffset(_ e: Expr) -> (Int64, Int64) {
+    /// The range of a matrix argument and the time its range ends: the `@` time (or `t`)
+    /// minus the offset, as Prometheus' extrapolatedRate sees it.
+    func rangeAndEnd(_ e: Expr, _ t: Int64) -> (range: Int64, end: Int64) {
         switch e {
-        case .matrixSelector(let s, let r): (r, s.offset)
-        case .subquery(let s): (s.range, s.offset)
-        case .paren(let x): rangeAndOffset(x)
-        default: (0, 0)
+        case .matrixSelector(let s, let r): (r, resolve(s.at, t) - s.offset)
+        case .subquery(let s): (s.range, resolve(s.at, t) - s.offset)
+        case .paren(let x): rangeAndEnd(x, t)
+        default: (0, t)
         }
     }
 
@@ -361,11 +364,13 @@ extension Evaluator {
         var groups: [LabelSet: [(upper: Double, count: Double)]] = [:]
         for s in vec {
             guard let le = s.labels["le"], let upper = Self.parseLe(le) else { continue }
-            let key = s.labels.removing(["le", "__name__"])
+            // Buckets of different metric names are different histograms (Prometheus keys
+            // them by all labels but `le`); their results then collide and are rejected.
+            let key = s.labels.removing(["le"])
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append((upper, s.value))
         }
-        return order.map { VectorSample(labels: $0, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
+        return order.map { VectorSample(labels: $0.droppingName, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
     }
 
     static func parseLe(_ s: String) -> Double? {
@@ -395,7 +400,8 @@ extension Evaluator {
         guard seconds.isFinite else { return .nan }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC") ?? cal.timeZone
-        let d = Date(timeIntervalSince1970: seconds.rounded(.down))
+        // Go's time.Unix(int64(v), 0): the conversion truncates toward zero.
+        let d = Date(timeIntervalSince1970: seconds.rounded(.towardZero))
         let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: d)
         switch name {
         case "day_of_month": return Double(c.day ?? 0)
