@@ -246,8 +246,8 @@ extension Evaluator {
         let src = try stringArg(c, 3, t)
         let pattern = try stringArg(c, 4, t)
         let regex: AnchoredRegex
-        do { regex = try AnchoredRegex(Self.goRegexSyntax(pattern)) } catch {
-            throw EvalError("invalid regular expression in label_replace(): \(pattern)")
+        do { regex = try AnchoredRegex(pattern) } catch {
+            throw EvalError("invalid regular expression in label_replace(): \(pattern): \(error.reason)")
         }
         guard Parser.isValidLabelName(dst) else { throw EvalError("invalid destination label name in label_replace(): \(dst)") }
         let groupNames = Self.groupNames(pattern)
@@ -283,7 +283,7 @@ extension Evaluator {
         return out
     }
 
-    /// Go's `(?P<name>…)` group syntax in ICU's spelling.
+    /// Go's `(?P<name>…)` group syntax in ICU's spelling (templates' NSRegularExpression).
     static func goRegexSyntax(_ p: String) -> String { p.replacingOccurrences(of: "(?P<", with: "(?<") }
 
     /// Names of capture groups in order of their opening parenthesis ("" for unnamed ones).
