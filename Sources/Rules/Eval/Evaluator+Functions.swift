@@ -397,21 +397,36 @@ extension Evaluator {
     ]
 
     static func dateFunction(_ name: String, _ seconds: Double) -> Double {
-        guard seconds.isFinite else { return .nan }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC") ?? cal.timeZone
-        // Go's time.Unix(int64(v), 0): the conversion truncates toward zero.
-        let d = Date(timeIntervalSince1970: seconds.rounded(.towardZero))
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: d)
+        // Go's int64(v) of NaN, ±Inf or |v| ≥ 2^63 is platform-defined; Vigil answers NaN.
+        guard seconds.isFinite, abs(seconds) < 0x1p63 else { return .nan }
+        // Go's time.Unix(int64(v), 0).UTC(): the conversion truncates toward zero; the proleptic
+        // Gregorian calendar in integer arithmetic covers every int64 second (years far beyond
+        // what Foundation's Calendar handles).
+        let secs = Int64(seconds.rounded(.towardZero))
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 { rem += 86_400; days -= 1 }
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let marchDay = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * marchDay + 2) / 153
+        let day = marchDay - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         switch name {
-        case "day_of_month": return Double(c.day ?? 0)
-        case "day_of_week": return Double((c.weekday ?? 1) - 1)
-        case "day_of_year": return Double(cal.ordinality(of: .day, in: .year, for: d) ?? 0)
-        case "days_in_month": return Double(cal.range(of: .day, in: .month, for: d)?.count ?? 0)
-        case "hour": return Double(c.hour ?? 0)
-        case "minute": return Double(c.minute ?? 0)
-        case "month": return Double(c.month ?? 0)
-        case "year": return Double(c.year ?? 0)
+        case "day_of_month": return Double(day)
+        case "day_of_week": return Double(((days + 4) % 7 + 7) % 7)
+        case "day_of_year": return Double(monthDays.prefix(Int(month - 1)).reduce(0, +) + day)
+        case "days_in_month": return Double(monthDays[Int(month - 1)])
+        case "hour": return Double(rem / 3_600)
+        case "minute": return Double(rem % 3_600 / 60)
+        case "month": return Double(month)
+        case "year": return Double(year)
         default: return .nan
         }
     }
