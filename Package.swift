@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // RE2 (Go's regexp syntax, linear time) behind a C interface; imported only by Rules' AnchoredRegex.
+        .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
 
         .target(
             name: "VigilCore",
@@ -57,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "Rules",
-            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["VigilCore", "CRE2", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -108,5 +110,6 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -2,7 +2,8 @@ import Foundation
 import Rules
 
 /// One label matcher in Alertmanager's syntax: `name="value"`, `name!="value"`,
-/// `name=~"regex"`, `name!~"regex"`. Regexes are anchored at both ends, as in Alertmanager.
+/// `name=~"regex"`, `name!~"regex"`. Regexes are RE2 (Go's syntax, as in Alertmanager),
+/// anchored at both ends, with `.` matching newlines as in PromQL matchers.
 /// A missing label matches as the empty string.
 public struct Matcher: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -22,8 +23,9 @@ public struct Matcher: Sendable, Hashable, CustomStringConvertible {
         switch kind {
         case .equal, .notEqual: regex = nil
         case .regex, .notRegex:
-            guard let r = AnchoredRegex(value) else { throw MatcherError(text: value, message: "invalid regular expression") }
-            regex = r
+            do { regex = try AnchoredRegex(value) } catch {
+                throw MatcherError(text: value, message: "invalid regular expression (\(error.reason))")
+            }
         }
     }
 
@@ -60,25 +62,6 @@ public struct Matcher: Sendable, Hashable, CustomStringConvertible {
         }
         return "{" + sorted.map(\.description).joined(separator: ",") + "}"
     }
-}
-
-/// A compiled regex anchored as `^(?:re)$`. NSRegularExpression is immutable and thread safe.
-struct AnchoredRegex: @unchecked Sendable, Hashable {
-    let source: String
-    let compiled: NSRegularExpression
-
-    init?(_ source: String) {
-        guard let r = try? NSRegularExpression(pattern: "^(?:\(source))$", options: [.dotMatchesLineSeparators]) else { return nil }
-        self.source = source
-        self.compiled = r
-    }
-
-    func matches(_ s: String) -> Bool {
-        compiled.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
-    }
-
-    static func == (a: AnchoredRegex, b: AnchoredRegex) -> Bool { a.source == b.source }
-    func hash(into h: inout Hasher) { h.combine(source) }
 }
 
 /// A matcher that does not parse; `message` says why, `text` is the input.

@@ -36,3 +36,25 @@ struct FingerprintTests {
         #expect(Matcher.listDescription(ms) == "{alertname=\"Disk\",env!~\"dev.*\",severity=~\"crit|warn\",team!=\"ops\"}")
     }
 }
+
+@Suite("Notify matchers use RE2")
+struct MatcherRE2Tests {
+    @Test("Alertmanager matchers accept RE2 syntax and match in linear time")
+    func re2Syntax() throws {
+        let m = try Matcher(name: "team", kind: .regex, value: "\\pL+-(?U)\\d+")
+        #expect(m.matches(["team": "δb-42"]))
+        #expect(!m.matches(["team": "4-42"]))
+        let slow = try Matcher(name: "x", kind: .notRegex, value: "(a+)+$")
+        #expect(slow.matches(["x": String(repeating: "a", count: 10_000) + "!"]))
+    }
+
+    @Test("an invalid matcher regex says why")
+    func invalidRegex() {
+        do {
+            _ = try Matcher(name: "x", kind: .regex, value: "(?<=a)")
+            Issue.record("compiled")
+        } catch {
+            #expect(error.message.hasPrefix("invalid regular expression ("), "\(error)")
+        }
+    }
+}

@@ -17,6 +17,12 @@ extension Evaluator {
         if a.op == .countValues, !Parser.isValidLabelName(label) {
             throw EvalError("invalid label name \(PromQLString.quote(label))")
         }
+        if a.op == .topk || a.op == .bottomk {
+            // Prometheus 3.x: k < 1 selects nothing; NaN and values beyond int64 are errors.
+            if param < 1 { return .vector([]) }
+            if param.isNaN { throw EvalError("Parameter value is NaN") }
+            if param >= Self.maxInt64 { throw EvalError("Scalar value \(GoFormat.float(param)) overflows int64") }
+        }
         let groupingSet = Set(a.grouping)
         func groupKey(_ ls: LabelSet) -> LabelSet {
             a.without ? ls.removing(groupingSet.union(["__name__"])) : ls.keeping(groupingSet)
@@ -24,6 +30,7 @@ extension Evaluator {
         // Groups in first-seen order.
         var order: [LabelSet] = []
         var groups: [LabelSet: [VectorSample]] = [:]
+        if a.op == .countValues { return .vector(Self.countValues(input, label: label, grouping: groupingSet, without: a.without)) }
         for s in input {
             let k = groupKey(s.labels)
             if groups[k] == nil { order.append(k) }
@@ -50,7 +57,6 @@ extension Evaluator {
             case .stddev: out.append(VectorSample(labels: k, value: PromMath.aggregationVariance(values).squareRoot()))
             case .quantile: out.append(VectorSample(labels: k, value: PromMath.quantile(param, values)))
             case .topk, .bottomk:
-                guard !param.isNaN, param >= 1 else { continue }
                 let kCount = param >= Double(members.count) ? members.count : Int(param)
                 let top = a.op == .topk
                 // NaN sorts last either way; the sort is stable so ties keep input order.
@@ -64,18 +70,28 @@ extension Evaluator {
                     out.append(VectorSample(labels: s.labels, value: s.value))
                 }
             case .countValues:
-                var counts: [String: Double] = [:]
-                var valueOrder: [String] = []
-                for v in values {
-                    let text = PromMath.formatFloat(v)
-                    if counts[text] == nil { valueOrder.append(text) }
-                    counts[text, default: 0] += 1
-                }
-                for text in valueOrder {
-                    out.append(VectorSample(labels: k.setting(label, text), value: counts[text] ?? 0))
-                }
+                continue
             }
         }
         return .vector(out)
+    }
+
+    /// Prometheus' `maxInt64` bound for topk/bottomk's k: the largest float64 below 2^63.
+    static let maxInt64: Double = 9_223_372_036_854_774_784
+
+    /// `count_values`: the value (Go's FormatFloat(v, 'f', -1, 64)) is set as the label first,
+    /// then samples are grouped, with the label added to `by` (`without` may remove it again).
+    static func countValues(_ input: [VectorSample], label: String, grouping: Set<String>, without: Bool) -> [VectorSample] {
+        let keep = grouping.union([label])
+        let drop = grouping.union(["__name__"])
+        var order: [LabelSet] = []
+        var counts: [LabelSet: Double] = [:]
+        for s in input {
+            let metric = s.labels.setting(label, PromMath.formatFloat(s.value))
+            let key = without ? metric.removing(drop) : metric.keeping(keep)
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
+        }
+        return order.map { VectorSample(labels: $0, value: counts[$0] ?? 0) }
     }
 }

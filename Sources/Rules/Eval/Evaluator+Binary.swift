@@ -93,6 +93,8 @@ extension Evaluator {
 
     private func vectorVector(_ b: BinaryExpr, _ lhsIn: [VectorSample], _ rhsIn: [VectorSample], _ m: VectorMatching) throws(EvalError) -> [VectorSample] {
         if m.cardinality == .manyToMany { throw EvalError("many-to-many only allowed for set operators") }
+        // Nothing can match: Prometheus returns nothing before checking either side's matching.
+        if lhsIn.isEmpty || rhsIn.isEmpty { return [] }
         // The "one" side goes right; group_right swaps the sides.
         let swap = m.cardinality == .oneToMany
         let (many, one) = swap ? (rhsIn, lhsIn) : (lhsIn, rhsIn)

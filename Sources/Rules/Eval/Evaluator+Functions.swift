@@ -79,10 +79,11 @@ extension Evaluator {
         }
         if c.function.argTypes.first == .matrix {
             let m = try matrixArg(c, 0, t)
-            let (range, offset) = Self.rangeAndOffset(c.args[0])
+            // The range ends at the `@` time (if any) minus the offset: extrapolation uses it.
+            let (range, rangeEnd) = rangeAndEnd(c.args[0], t)
             var out: [VectorSample] = []
             for s in m {
-                guard let v = Self.rangeFunction(name, s.points, t: t, range: range, offset: offset) else { continue }
+                guard let v = Self.rangeFunction(name, s.points, t: rangeEnd, range: range, offset: 0) else { continue }
                 let labels = name == "last_over_time" ? s.labels : s.labels.droppingName
                 out.append(VectorSample(labels: labels, value: v))
             }
@@ -123,12 +124,14 @@ extension Evaluator {
         }
     }
 
-    static func rangeAndOffset(_ e: Expr) -> (Int64, Int64) {
+    /// The range of a matrix argument and the time its range ends: the `@` time (or `t`)
+    /// minus the offset, as Prometheus' extrapolatedRate sees it.
+    func rangeAndEnd(_ e: Expr, _ t: Int64) -> (range: Int64, end: Int64) {
         switch e {
-        case .matrixSelector(let s, let r): (r, s.offset)
-        case .subquery(let s): (s.range, s.offset)
-        case .paren(let x): rangeAndOffset(x)
-        default: (0, 0)
+        case .matrixSelector(let s, let r): (r, resolve(s.at, t) - s.offset)
+        case .subquery(let s): (s.range, resolve(s.at, t) - s.offset)
+        case .paren(let x): rangeAndEnd(x, t)
+        default: (0, t)
         }
     }
 
@@ -243,8 +246,8 @@ extension Evaluator {
         let src = try stringArg(c, 3, t)
         let pattern = try stringArg(c, 4, t)
         let regex: AnchoredRegex
-        do { regex = try AnchoredRegex(Self.goRegexSyntax(pattern)) } catch {
-            throw EvalError("invalid regular expression in label_replace(): \(pattern)")
+        do { regex = try AnchoredRegex(pattern) } catch {
+            throw EvalError("invalid regular expression in label_replace(): \(pattern): \(error.reason)")
         }
         guard Parser.isValidLabelName(dst) else { throw EvalError("invalid destination label name in label_replace(): \(dst)") }
         let groupNames = Self.groupNames(pattern)
@@ -280,7 +283,7 @@ extension Evaluator {
         return out
     }
 
-    /// Go's `(?P<name>…)` group syntax in ICU's spelling.
+    /// Go's `(?P<name>…)` group syntax in ICU's spelling (templates' NSRegularExpression).
     static func goRegexSyntax(_ p: String) -> String { p.replacingOccurrences(of: "(?P<", with: "(?<") }
 
     /// Names of capture groups in order of their opening parenthesis ("" for unnamed ones).
@@ -361,11 +364,13 @@ extension Evaluator {
         var groups: [LabelSet: [(upper: Double, count: Double)]] = [:]
         for s in vec {
             guard let le = s.labels["le"], let upper = Self.parseLe(le) else { continue }
-            let key = s.labels.removing(["le", "__name__"])
+            // Buckets of different metric names are different histograms (Prometheus keys
+            // them by all labels but `le`); their results then collide and are rejected.
+            let key = s.labels.removing(["le"])
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append((upper, s.value))
         }
-        return order.map { VectorSample(labels: $0, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
+        return order.map { VectorSample(labels: $0.droppingName, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
     }
 
     static func parseLe(_ s: String) -> Double? {
@@ -392,20 +397,36 @@ extension Evaluator {
     ]
 
     static func dateFunction(_ name: String, _ seconds: Double) -> Double {
-        guard seconds.isFinite else { return .nan }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC") ?? cal.timeZone
-        let d = Date(timeIntervalSince1970: seconds.rounded(.down))
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: d)
+        // Go's int64(v) of NaN, ±Inf or |v| ≥ 2^63 is platform-defined; Vigil answers NaN.
+        guard seconds.isFinite, abs(seconds) < 0x1p63 else { return .nan }
+        // Go's time.Unix(int64(v), 0).UTC(): the conversion truncates toward zero; the proleptic
+        // Gregorian calendar in integer arithmetic covers every int64 second (years far beyond
+        // what Foundation's Calendar handles).
+        let secs = Int64(seconds.rounded(.towardZero))
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 { rem += 86_400; days -= 1 }
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let marchDay = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * marchDay + 2) / 153
+        let day = marchDay - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         switch name {
-        case "day_of_month": return Double(c.day ?? 0)
-        case "day_of_week": return Double((c.weekday ?? 1) - 1)
-        case "day_of_year": return Double(cal.ordinality(of: .day, in: .year, for: d) ?? 0)
-        case "days_in_month": return Double(cal.range(of: .day, in: .month, for: d)?.count ?? 0)
-        case "hour": return Double(c.hour ?? 0)
-        case "minute": return Double(c.minute ?? 0)
-        case "month": return Double(c.month ?? 0)
-        case "year": return Double(c.year ?? 0)
+        case "day_of_month": return Double(day)
+        case "day_of_week": return Double(((days + 4) % 7 + 7) % 7)
+        case "day_of_year": return Double(monthDays.prefix(Int(month - 1)).reduce(0, +) + day)
+        case "days_in_month": return Double(monthDays[Int(month - 1)])
+        case "hour": return Double(rem / 3_600)
+        case "minute": return Double(rem % 3_600 / 60)
+        case "month": return Double(month)
+        case "year": return Double(year)
         default: return .nan
         }
     }

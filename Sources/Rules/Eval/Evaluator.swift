@@ -69,12 +69,12 @@ public struct Evaluator: Sendable {
             switch try eval(e, t) {
             case .scalar(let v): return .scalar(-v)
             case .vector(let vec):
-                return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: -$0.value) })
+                return .vector(try Self.uniqueLabelSets(vec.map { VectorSample(labels: $0.labels.droppingName, value: -$0.value) }))
             default: throw EvalError("unary minus needs a scalar or an instant vector")
             }
-        case .binary(let b): return try evalBinary(b, t)
+        case .binary(let b): return try Self.uniqueLabelSets(evalBinary(b, t))
         case .aggregate(let a): return try evalAggregate(a, t)
-        case .call(let c): return try evalCall(c, t)
+        case .call(let c): return try Self.uniqueLabelSets(evalCall(c, t))
         }
     }
 

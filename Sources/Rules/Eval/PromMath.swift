@@ -25,11 +25,14 @@ enum PromMath {
 
     /// Mean as Prometheus 3.x computes avg/avg_over_time: compensated sum divided by count,
     /// switching to an incremental mean when the sum overflows.
+    /// The first value seeds the sum (an infinite first value gives ±Inf, not 0/0), and the
+    /// result is `sum/count + c/count`, as Prometheus computes it.
     static func mean(_ values: [Double]) -> Double {
-        var sum = 0.0, c = 0.0, mean = 0.0, cMean = 0.0
+        guard let first = values.first else { return .nan }
+        var sum = first, c = 0.0, mean = 0.0, cMean = 0.0
         var incremental = false
-        var count = 0.0
-        for v in values {
+        var count = 1.0
+        for v in values.dropFirst() {
             count += 1
             if !incremental {
                 let (newSum, newC) = kahanInc(v, sum, c)
@@ -46,7 +49,7 @@ enum PromMath {
             (mean, cMean) = kahanInc(v / count, q * mean, q * cMean)
         }
         if incremental { return mean + cMean }
-        return (sum + c) / count
+        return sum / count + c / count
     }
 
     /// Population variance with compensated Welford updates (stdvar_over_time and stdvar).
@@ -172,19 +175,7 @@ enum PromMath {
         return start + (end - start) * (rank / count)
     }
 
-    /// Go's strconv.FormatFloat(f, 'f', -1, 64)-like rendering for count_values.
-    static func formatFloat(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v == .infinity { return "+Inf" }
-        if v == -.infinity { return "-Inf" }
-        if v == v.rounded(), abs(v) < 1e21 {
-            return String(format: "%.0f", v)
-        }
-        let s = "\(v)"
-        if s.contains("e") {
-            // Expand exponent form.
-            return String(format: "%.17f", v).replacingOccurrences(of: "0+$", with: "", options: .regularExpression)
-        }
-        return s
-    }
+    /// Go's strconv.FormatFloat(f, 'f', -1, 64), the label text of count_values: shortest
+    /// round-trip digits in fixed notation (`1000000000000000000000`, `0.00000000000000000001`).
+    static func formatFloat(_ v: Double) -> String { GoFormat.fixed(v) }
 }

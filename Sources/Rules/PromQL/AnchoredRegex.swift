@@ -1,13 +1,18 @@
-import Foundation
+import CRE2
 import Synchronization
 
 /// A regular expression anchored at both ends, as Prometheus anchors label matchers
-/// (`^(?s:re)$`). Literal patterns skip the regex engine. NSRegularExpression is immutable
-/// after creation and documented as safe to share between threads.
+/// (`^(?s:re)$`), in RE2's syntax (Go's `regexp`: `\pL`, `(?U)`, `(?P<name>…)`) and with
+/// RE2's linear-time matching: no pattern makes a label value take exponential time.
+/// Literal patterns skip the regex engine. The compiled RE2 object is immutable and
+/// documented as safe to use from several threads at once; it is freed with this object.
+/// Used by PromQL label matchers, `label_replace` and Notify's matchers.
 public final class AnchoredRegex: @unchecked Sendable {
     public let pattern: String
     private let literal: String?
-    private let regex: NSRegularExpression?
+    private let compiled: OpaquePointer?
+    /// Capturing groups of the pattern (the whole match not counted).
+    public let captureCount: Int
     /// Label values repeat from one evaluation to the next: remember recent answers.
     private let cache = Mutex<[String: Bool]>([:])
     static let cacheLimit = 4096
@@ -17,23 +22,43 @@ public final class AnchoredRegex: @unchecked Sendable {
         let meta = Set("\\.+*?()|[]{}^$")
         if !pattern.contains(where: { meta.contains($0) }) {
             literal = pattern
-            regex = nil
-        } else {
-            literal = nil
-            do {
-                regex = try NSRegularExpression(pattern: "\\A(?s:\(pattern))\\z", options: [])
-            } catch {
-                throw RegexError(pattern: pattern)
+            compiled = nil
+            captureCount = 0
+            return
+        }
+        literal = nil
+        var message: UnsafeMutablePointer<CChar>?
+        var utf8 = Array(pattern.utf8)
+        utf8.append(0)
+        let re = utf8.withUnsafeBufferPointer { buf in
+            buf.baseAddress.flatMap { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buf.count) { vigil_re2_compile($0, buf.count - 1, &message) }
             }
         }
+        guard let re else {
+            var reason = "cannot compile"
+            if let message {
+                reason = String(cString: message)
+                vigil_re2_free_error(message)
+            }
+            throw RegexError(pattern: pattern, reason: reason)
+        }
+        compiled = re
+        captureCount = Int(vigil_re2_group_count(re))
+    }
+
+    deinit {
+        if let compiled { vigil_re2_free(compiled) }
     }
 
     public func matches(_ s: String) -> Bool {
         if let literal { return s == literal }
-        guard let regex else { return false }
+        guard let compiled else { return false }
         if let known = cache.withLock({ $0[s] }) { return known }
-        let ns = s as NSString
-        let result = regex.firstMatch(in: s, options: [], range: NSRange(location: 0, length: ns.length)) != nil
+        var text = s
+        let result = text.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { vigil_re2_full_match(compiled, $0.baseAddress, $0.count, nil, 0) == 1 }
+        }
         cache.withLock { c in
             if c.count >= Self.cacheLimit { c.removeAll(keepingCapacity: true) }
             c[s] = result
@@ -41,20 +66,26 @@ public final class AnchoredRegex: @unchecked Sendable {
         return result
     }
 
-    /// The capture groups of a full match (index 0 is the whole string), nil when no match.
+    /// The capture groups of a full match (index 0 is the whole string; "" for a group that
+    /// did not take part), nil when the string does not match.
     public func captures(_ s: String) -> [String]? {
         if let literal { return s == literal ? [s] : nil }
-        guard let regex else { return nil }
-        let ns = s as NSString
-        guard let m = regex.firstMatch(in: s, options: [], range: NSRange(location: 0, length: ns.length)) else {
-            return nil
-        }
-        return (0..<m.numberOfRanges).map { i in
-            let r = m.range(at: i)
-            return r.location == NSNotFound ? "" : ns.substring(with: r)
+        guard let compiled else { return nil }
+        let groups = captureCount + 1
+        var spans = [Int](repeating: -1, count: 2 * groups)
+        var text = s
+        return text.withUTF8 { buf -> [String]? in
+            let matched = buf.withMemoryRebound(to: CChar.self) { chars in
+                spans.withUnsafeMutableBufferPointer { sp in
+                    vigil_re2_full_match(compiled, chars.baseAddress, chars.count, sp.baseAddress, Int32(groups)) == 1
+                }
+            }
+            guard matched else { return nil }
+            return (0..<groups).map { i in
+                let start = spans[2 * i], end = spans[2 * i + 1]
+                guard start >= 0, end >= start, end <= buf.count else { return "" }
+                return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
+            }
         }
     }
-
-    /// Names of the named groups in order (`(?P<name>…)` is rewritten to `(?<name>…)` by callers).
-    public var captureCount: Int { regex?.numberOfCaptureGroups ?? 0 }
 }
