@@ -14,6 +14,13 @@ enum TargetFactory {
         }
         specs += CollectorWiring.postgres(config, logger: logger)
         specs += CollectorWiring.redis(config, logger: logger)
+        for t in config.targets {
+            do {
+                specs.append(try t.spec(logger: logger))
+            } catch {
+                logger.error("target not started", metadata: ["kind": "\(t.kind)", "target": "\(t.name)", "error": "\(error)"])
+            }
+        }
         return specs
     }
 

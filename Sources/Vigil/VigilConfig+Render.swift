@@ -77,6 +77,16 @@ extension VigilConfig {
             lines.append("      scan_time_per_cycle: \(PromDuration.format(o.scanTimePerCycle))")
         }
         lines.append("rule_files: [\(ruleFiles.map(quoted).joined(separator: ", "))]   # \(ruleGroups.count) groups, \(ruleGroups.reduce(0) { $0 + $1.rules.count }) rules")
+        for kind in Self.kinds {
+            let mine = targets.filter { $0.kind == kind.section }
+            lines.append(mine.isEmpty ? "\(kind.section): []" : "\(kind.section):")
+            for t in mine {
+                lines.append("  - name: \(quoted(t.name))")
+                lines.append("    interval: \(PromDuration.format(t.interval))")
+                lines.append("    timeout: \(PromDuration.format(t.timeout))")
+                lines += t.rendered.map { "    " + $0 }
+            }
+        }
         if let alerting {
             lines.append("alerting:   # receiver URLs shown as scheme://host only; keys and tokens redacted")
             lines.append("  route:")

@@ -58,6 +58,8 @@ struct VigilConfig: Sendable {
     var web = Web()
     var postgres: [PostgresTarget] = []
     var redis: [RedisTarget] = []
+    /// Targets of the kinds in `VigilConfig.kinds`, in their order, each kind's in file order.
+    var targets: [ConfiguredTarget] = []
     /// `rule_files` patterns as written, and the groups they loaded.
     var ruleFiles: [String] = []
     var ruleGroups: [RuleGroup] = []
@@ -166,6 +168,9 @@ extension VigilConfig {
             try validateRedisURL(normalized, reader: t)
             return try redisOptions(t, url: normalized)
         }.map { RedisTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
+        let defaults = TargetDefaults(collectInterval: config.global.collectInterval, collectTimeout: config.global.collectTimeout,
+                                      version: VigilVersion.current)
+        for kind in kinds { config.targets += try kind.read(top, defaults: defaults) }
         if let node = top.value("alerting") {
             config.alerting = try NotifyConfig.parse(node: node, path: "alerting", file: file,
                                                      environment: environment, baseDirectory: baseDirectory)
