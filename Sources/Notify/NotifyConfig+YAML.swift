@@ -66,10 +66,10 @@ extension NotifyConfig {
 
         var delivery = DeliverySettings()
         if let d = try top.mapping("delivery") {
-            delivery.maxAge = try d.positiveDuration("max_age") ?? delivery.maxAge
-            delivery.initialBackoff = try d.positiveDuration("initial_backoff") ?? delivery.initialBackoff
-            delivery.maxBackoff = try d.positiveDuration("max_backoff") ?? delivery.maxBackoff
-            delivery.concurrency = try d.int("concurrency", range: 1...64) ?? delivery.concurrency
+            delivery.maxAge = try d.seconds("max_age", range: NotifyLimits.maxAge) ?? delivery.maxAge
+            delivery.initialBackoff = try d.seconds("initial_backoff", range: NotifyLimits.initialBackoff) ?? delivery.initialBackoff
+            delivery.maxBackoff = try d.seconds("max_backoff", range: NotifyLimits.maxBackoff) ?? delivery.maxBackoff
+            delivery.concurrency = try d.int("concurrency", range: NotifyLimits.concurrency) ?? delivery.concurrency
             guard delivery.maxBackoff >= delivery.initialBackoff else {
                 throw d.error("max_backoff", "must not be less than initial_backoff")
             }
@@ -111,9 +111,9 @@ extension NotifyConfig {
                 groupBy = .labels(names.map(\.0))
             }
         }
-        let groupWait = try r.duration("group_wait") ?? parent?.groupWait ?? 30
-        let groupInterval = try r.positiveDuration("group_interval") ?? parent?.groupInterval ?? 300
-        let repeatInterval = try r.positiveDuration("repeat_interval") ?? parent?.repeatInterval ?? 4 * 3600
+        let groupWait = try r.seconds("group_wait", range: NotifyLimits.groupWait) ?? parent?.groupWait ?? 30
+        let groupInterval = try r.seconds("group_interval", range: NotifyLimits.groupInterval) ?? parent?.groupInterval ?? 300
+        let repeatInterval = try r.seconds("repeat_interval", range: NotifyLimits.repeatInterval) ?? parent?.repeatInterval ?? 4 * 3600
         let cont = try r.bool("continue") ?? false
         if parent == nil, cont { throw r.error("continue", "the root route must not have continue") }
         let key = (parent.map { $0.key + "/" } ?? "") + Matcher.listDescription(ms)
@@ -191,7 +191,7 @@ extension NotifyConfig {
         }
         switch kind {
         case .webhook:
-            integration.maxAlerts = try c.int("max_alerts", range: 0...100_000) ?? 0
+            integration.maxAlerts = try c.int("max_alerts", range: NotifyLimits.maxAlerts) ?? 0
         case .slack:
             integration.channel = try c.string("channel")
             integration.username = try c.string("username")
@@ -208,7 +208,7 @@ extension NotifyConfig {
             break
         }
         var http = HTTPSettings()
-        http.timeout = try c.positiveDuration("timeout") ?? 10
+        http.timeout = try c.seconds("timeout", range: NotifyLimits.timeout) ?? 10
         if let h = try c.mapping("http_config") {
             try readHTTP(h, into: &http)
         }

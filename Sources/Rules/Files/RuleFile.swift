@@ -69,13 +69,12 @@ public struct RuleFile: Sendable, Hashable {
             guard names.insert(name).inserted else {
                 throw g.error(g.value("name"), g.childPath("name"), "groupname: \(PromQLString.quote(name)) is repeated in the same file")
             }
-            let interval = try g.duration("interval")
-            if let interval, interval <= 0 {
+            let interval = try g.duration("interval", range: 0...RuleFileLimits.interval.upperBound)
+            if let interval, !RuleFileLimits.interval.contains(interval) {
                 throw g.error(g.value("interval"), g.childPath("interval"), "interval must be greater than 0")
             }
             let queryOffset = try g.duration("query_offset") ?? 0
-            let limit = try g.int("limit") ?? 0
-            if limit < 0 { throw g.error(g.value("limit"), g.childPath("limit"), "limit must not be negative") }
+            let limit = try g.int("limit", range: RuleFileLimits.limit) ?? 0
             let labels = try labelList(g, "labels", kind: "label")
             var rules: [Rule] = []
             for r in try g.sequence("rules") ?? [] {
