@@ -326,23 +326,18 @@ extension VigilConfig {
         }
     }
 
-    /// A URI DSN must parse as a URL with a postgres scheme; a key/value DSN must be key=value pairs.
+    /// A URI DSN needs a postgres scheme; then libpq's own parser and its connect-time value
+    /// checks (port, sslmode, connect_timeout, …) decide, with the password never shown.
     private static func validateDSN(_ dsn: String, reader: MappingReader) throws {
         let key = reader.has("dsn") ? "dsn" : "dsn_file"
         func fail(_ why: String) -> ConfigError {
             reader.context.error(reader.value(key), reader.childPath(key), "invalid PostgreSQL DSN: \(why)")
         }
-        if dsn.contains("://") {
-            guard dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://") else {
-                throw fail("the scheme must be postgresql:// or postgres://")
-            }
-            guard URLComponents(string: dsn) != nil else { throw fail("not a valid URL") }
-        } else if !dsn.isEmpty {
-            let redacted = Redaction.conninfo(dsn)
-            guard redacted.split(separator: " ").allSatisfy({ $0.contains("=") && !$0.hasPrefix("=") }) else {
-                throw fail("expected key=value pairs or a postgresql:// URL")
-            }
+        guard !dsn.isEmpty else { return }
+        if dsn.contains("://"), !(dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://")) {
+            throw fail("the scheme must be postgresql:// or postgres://")
         }
+        if let problem = PostgresCollector.validateDSN(dsn) { throw fail(problem) }
     }
 
     /// Validated with the collector's own parser, so config and collector agree.
