@@ -146,7 +146,7 @@ extension NotifyConfig {
             for item in try r.sequence(key) ?? [] {
                 let c = try YAMLNodeReader(item.node, path: item.path, context: r.source)
                 let index = integrations.filter { $0.kind == kind }.count
-                integrations.append(try readIntegration(c, kind: kind, index: index))
+                integrations.append(try readIntegration(c, kind: kind, index: index, receiver: name))
             }
         }
         try r.finish()
@@ -163,7 +163,8 @@ extension NotifyConfig {
         }
     }
 
-    private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int) throws(NotifyConfigError) -> Integration {
+    private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int,
+                                        receiver: String) throws(NotifyConfigError) -> Integration {
         let urlKey: String
         switch kind {
         case .webhook, .alertmanager: urlKey = "url"
@@ -174,9 +175,10 @@ extension NotifyConfig {
         var url = try c.secret(urlKey)
         if kind == .pagerduty, url == nil { url = "https://events.pagerduty.com/v2/enqueue" }
         guard let url else { throw c.error(urlKey, "\(urlKey) (or \(urlKey)_file) is required") }
-        guard isHTTPURL(url) else {
-            // The URL may be a secret: the message does not repeat it.
-            throw c.error(urlKey, "must be an absolute http:// or https:// URL with a host")
+        if let problem = urlProblem(url) {
+            // The URL may be a secret (userinfo, query tokens, and for Slack, Discord and Teams
+            // the whole path): the message names it and does not repeat it.
+            throw c.error(urlKey, "the \(urlKey) of receiver \(receiver) is not a valid URL: \(problem)")
         }
         var integration = Integration(kind: kind, index: index, url: url)
         integration.sendResolved = try c.bool("send_resolved") ?? true
@@ -262,9 +264,49 @@ extension NotifyConfig {
         try h.finish()
     }
 
-    static func isHTTPURL(_ s: String) -> Bool {
-        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = u.host, !host.isEmpty else { return false }
-        return true
+    /// Why `s` is not an absolute http(s) URL a request can be sent to, or nil. Strict: ASCII
+    /// only, no spaces or control characters, a host of URL characters, a port from 1 to 65535.
+    /// The reason never quotes any part of the URL.
+    static func urlProblem(_ s: String) -> String? {
+        guard !s.isEmpty else { return "it is empty" }
+        guard s.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+            return "it holds a space, a control character or a non-ASCII character (percent-encode them)"
+        }
+        guard let schemeEnd = s.range(of: "://") else { return "it must start with http:// or https://" }
+        let scheme = s[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else { return "the scheme must be http or https" }
+        let rest = s[schemeEnd.upperBound...]
+        var authority = rest[..<(rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex)]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var host = authority
+        var port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return "its IPv6 host has no closing ]" }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return "unexpected text after its IPv6 host" }
+                port = after.dropFirst()
+            }
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." || $0 == "%" }) else {
+                return "its IPv6 host is not valid"
+            }
+        } else {
+            if let colon = authority.lastIndex(of: ":") {
+                host = authority[..<colon]
+                port = authority[authority.index(after: colon)...]
+            }
+            guard !host.isEmpty else { return "it has no host" }
+            guard host.allSatisfy({ $0.isLetter || $0.isNumber || "-._~%".contains($0) }) else {
+                return "its host holds characters a host name cannot have"
+            }
+        }
+        if let port {
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isNumber), let n = Int(port), (1...65535).contains(n) else {
+                return "its port is not a number from 1 to 65535"
+            }
+        }
+        guard let u = URL(string: s), u.host != nil else { return "it does not parse as a URL" }
+        return nil
     }
 }
