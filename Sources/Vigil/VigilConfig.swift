@@ -103,12 +103,7 @@ extension VigilConfig {
 
     /// Loads and validates a configuration file.
     static func load(file: String, environment: [String: String]) throws -> VigilConfig {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigError(file: file, line: 0, column: 0, field: "", message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: file, line: 0, column: 0, field: "", message: "the file is not UTF-8 text")
-        }
+        let text = try StrictYAMLContext.readText(path: file)
         let base = (file as NSString).deletingLastPathComponent
         return try parse(yaml: text, file: file, environment: environment, baseDirectory: base.isEmpty ? "." : base)
     }

@@ -12,13 +12,7 @@ public struct RuleFile: Sendable, Hashable {
     public var isShorthand: Bool
 
     public static func load(path: String) throws(RuleFileError) -> RuleFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleFileError(file: path, line: 0, column: 0, field: "", message: "cannot read file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RuleFileError(file: path, line: 0, column: 0, field: "", message: "file is not UTF-8")
-        }
-        return try parse(text: text, file: path)
+        try parse(text: StrictYAMLContext.readText(path: path), file: path)
     }
 
     /// The files named by `patterns` (as listed under `rule_files:`; `*`, `?` and `[…]` in the

@@ -1,3 +1,4 @@
+import Foundation
 public import Yams
 
 /// What every reader of one YAML file shares.
@@ -29,6 +30,7 @@ public struct StrictYAMLContext: Sendable {
     /// carry libyaml's problem and position only: Yams' own text quotes the offending line,
     /// which may hold a secret.
     public func root(_ text: String) throws(PositionedError) -> Node? {
+        try Self.checkCharacters(text, file: file)
         do {
             return try Yams.compose(yaml: text)
         } catch let e as YamlError {
@@ -45,6 +47,86 @@ public struct StrictYAMLContext: Sendable {
             }
         } catch {
             throw PositionedError(file: file, line: 0, column: 0, field: "", message: "invalid YAML")
+        }
+    }
+
+    /// The largest file read as configuration, rule file or rule test file.
+    public static let maxFileBytes = 64 << 20
+
+    /// The text of the file at `path`, or an error saying what is wrong with it: no such file,
+    /// a directory, permission denied, too large, or not UTF-8 (with the line and column of the
+    /// first bad byte).
+    public static func readText(path: String) throws(PositionedError) -> String {
+        func fail(_ message: String) -> PositionedError {
+            PositionedError(file: path, line: 0, column: 0, field: "", message: message)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        guard !isDirectory.boolValue else { throw fail("is a directory, not a file") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw fail("permission denied") }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > maxFileBytes {
+            throw fail("the file is larger than \(maxFileBytes >> 20) MiB")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
+        guard data.count <= maxFileBytes else { throw fail("the file is larger than \(maxFileBytes >> 20) MiB") }
+        return try decodeUTF8(Array(data), file: path)
+    }
+
+    /// `bytes` as UTF-8 text, or an error at the line and column (1-based, in bytes) of the
+    /// first byte that is not UTF-8.
+    public static func decodeUTF8(_ bytes: [UInt8], file: String) throws(PositionedError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        // Find the first invalid sequence (RFC 3629: no overlong forms, surrogates or > U+10FFFF).
+        var line = 1
+        var column = 1
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let length: Int
+            var lowest: UInt8 = 0x80
+            var highest: UInt8 = 0xBF
+            switch b {
+            case 0..<0x80: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lowest = 0xA0
+            case 0xE1...0xEC, 0xEE, 0xEF: length = 3
+            case 0xED: length = 3; highest = 0x9F
+            case 0xF0: length = 4; lowest = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; highest = 0x8F
+            default: length = 0
+            }
+            var valid = length > 0 && i + length <= bytes.count
+            if valid, length > 1 {
+                valid = (lowest...highest).contains(bytes[i + 1])
+                for k in 2..<max(2, length) where bytes[i + k] & 0xC0 != 0x80 { valid = false }
+            }
+            guard valid else {
+                throw PositionedError(file: file, line: line, column: column, field: "",
+                                      message: "the file is not UTF-8 text (byte 0x\(String(b, radix: 16, uppercase: true)) at offset \(i))")
+            }
+            if b == 10 { line += 1; column = 1 } else { column += 1 }
+            i += length
+        }
+        throw PositionedError(file: file, line: 0, column: 0, field: "", message: "the file is not UTF-8 text")
+    }
+
+    /// Refuses the characters YAML does not allow in a stream (C0 controls but tab, line feed
+    /// and carriage return; DEL; C1 controls but NEL; U+FFFE, U+FFFF), at their line and
+    /// column: libyaml would refuse them without a position.
+    public static func checkCharacters(_ text: String, file: String) throws(PositionedError) {
+        var line = 1
+        var column = 1
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v == 10 { line += 1; column = 1; continue }
+            let bad = (v < 32 && v != 9 && v != 13) || v == 127 || (v >= 0x80 && v <= 0x9F && v != 0x85) || v == 0xFFFE || v == 0xFFFF
+            if bad {
+                let code = String(v, radix: 16, uppercase: true)
+                throw PositionedError(file: file, line: line, column: column, field: "",
+                                      message: "control character U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code) is not allowed in YAML")
+            }
+            column += 1
         }
     }
 }
