@@ -9,23 +9,11 @@ extension NotifyConfig {
         yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         baseDirectory: String = "."
     ) throws(NotifyConfigError) -> NotifyConfig {
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw NotifyConfigError(file: file, line: Self.line(of: error), column: 0, field: "", message: "invalid YAML")
-        } catch {
-            throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "invalid YAML")
-        }
+        // The shared strict composer: positioned syntax errors, control characters and
+        // expensive keys refused before Yams sees them.
+        let node = try YAMLSource(file: file, environment: environment, baseDirectory: baseDirectory).root(yaml)
         guard let node else { throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "empty document") }
         return try parse(node: node, path: "", file: file, environment: environment, baseDirectory: baseDirectory)
-    }
-
-    private static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return 0
-        }
     }
 
     /// Parses an already composed node (e.g. the `alerting:` section of Vigil's file, with

@@ -31,6 +31,7 @@ public struct StrictYAMLContext: Sendable {
     /// which may hold a secret.
     public func root(_ text: String) throws(PositionedError) -> Node? {
         try Self.checkCharacters(text, file: file)
+        try Self.checkKeys(text, file: file)
         do {
             return try Yams.compose(yaml: text)
         } catch let e as YamlError {
@@ -127,6 +128,117 @@ public struct StrictYAMLContext: Sendable {
                                       message: "control character U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code) is not allowed in YAML")
             }
             column += 1
+        }
+    }
+
+    /// Refuses, before libyaml and Yams see them, the mapping keys Vigil never accepts and that
+    /// make composing expensive: an alias as a key, a list or mapping as a key, explicit `? `
+    /// keys. Yams hashes every key of a mapping to find duplicates, and an alias key to nested
+    /// anchors ("billion laughs") would hash an exponential expansion. Aliases as values stay
+    /// allowed: composing shares the anchored node, and the strict reader walks only the keys it
+    /// asks for. Nesting is bounded here (64 flow levels, 256 columns of block indentation), far
+    /// below what Yams' recursive composer needs a large stack for. One linear lexical pass:
+    /// quoted scalars, comments and block scalars are skipped.
+    /// How deep flow collections (`[…]`, `{…}`) may nest in any file Vigil reads.
+    public static let maxFlowDepth = 64
+    /// How far a block line (or a compact `- - -` list) may indent.
+    public static let maxBlockIndent = 256
+
+    public static func checkKeys(_ text: String, file: String) throws(PositionedError) {
+        func fail(_ line: Int, _ column: Int, _ message: String) -> PositionedError {
+            PositionedError(file: file, line: line, column: column, field: "", message: message)
+        }
+        var quote: UInt8?            // the open quote of a multi-line quoted scalar
+        var blockParent: Int?        // indentation of the line that opened a block scalar
+        var lineNumber = 0
+        var flowDepth = 0
+        for lineText in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = Array(lineText)
+            var i = 0
+            while i < line.count, line[i] == UInt8(ascii: " ") { i += 1 }
+            let indent = i
+            if let parent = blockParent {
+                let blank = line[i...].allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
+                if blank || indent > parent { continue }
+                blockParent = nil
+            }
+            if quote == nil, flowDepth == 0 {
+                // Block nesting: every level indents at least one more column, and each `- `
+                // or `? ` at the start of a line may open one more.
+                var levels = indent
+                var j = indent
+                while j + 1 < line.count, line[j] == UInt8(ascii: "-"), line[j + 1] == 32 {
+                    levels += 1
+                    j += 2
+                    while j < line.count, line[j] == 32 { j += 1; levels += 1 }
+                }
+                if levels > maxBlockIndent {
+                    throw fail(lineNumber, 1, "indentation deeper than \(maxBlockIndent) columns")
+                }
+            }
+            func isSpace(_ at: Int) -> Bool { at >= line.count || line[at] == 32 || line[at] == 9 || line[at] == 13 }
+            while i < line.count {
+                let c = line[i]
+                if let q = quote {
+                    if q == UInt8(ascii: "\""), c == UInt8(ascii: "\\") { i += 2; continue }
+                    if c == q {
+                        if q == UInt8(ascii: "'"), i + 1 < line.count, line[i + 1] == q { i += 2; continue }
+                        quote = nil
+                    }
+                    i += 1
+                    continue
+                }
+                let tokenStart = i == indent || [32, 9, UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: "-")]
+                    .contains(line[i - 1]) && (line[i - 1] != UInt8(ascii: "-") || i - 1 == indent)
+                if c == UInt8(ascii: "#"), i == 0 || isSpace(i - 1) { break }
+                // Flow collections: in block context only at a token start (`rate(x[5m])` is
+                // a plain scalar); inside one, every bracket is structure.
+                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{"), tokenStart || flowDepth > 0 {
+                    flowDepth += 1
+                    if flowDepth > maxFlowDepth {
+                        throw fail(lineNumber, i + 1, "lists and mappings nest deeper than \(maxFlowDepth) levels")
+                    }
+                    i += 1
+                    continue
+                }
+                if c == UInt8(ascii: "]") || c == UInt8(ascii: "}"), flowDepth > 0 {
+                    flowDepth -= 1
+                    var j = i + 1
+                    while j < line.count, line[j] == 32 { j += 1 }
+                    if j < line.count, line[j] == UInt8(ascii: ":"), isSpace(j + 1) || ",]}".utf8.contains(line[j + 1]) {
+                        throw fail(lineNumber, i + 1, "a list or mapping cannot be a mapping key: keys are plain strings")
+                    }
+                    i += 1
+                    continue
+                }
+                guard tokenStart else { i += 1; continue }
+                switch c {
+                case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                    quote = c
+                case UInt8(ascii: "?") where isSpace(i + 1):
+                    throw fail(lineNumber, i + 1, "explicit mapping keys (\"? \") are not supported: keys are plain strings")
+                case UInt8(ascii: "*") where !isSpace(i + 1):
+                    var j = i + 1
+                    while j < line.count, !isSpace(j), !",[]{}".utf8.contains(line[j]) { j += 1 }
+                    while j < line.count, line[j] == 32 { j += 1 }
+                    if j < line.count, line[j] == UInt8(ascii: ":"), isSpace(j + 1) || ",]}".utf8.contains(line[j + 1]) {
+                        throw fail(lineNumber, i + 1, "an alias cannot be a mapping key: keys are plain strings")
+                    }
+                case UInt8(ascii: "|"), UInt8(ascii: ">"):
+                    var j = i + 1
+                    while j < line.count, "+-0123456789".utf8.contains(line[j]) { j += 1 }
+                    while j < line.count, line[j] == 32 || line[j] == 9 || line[j] == 13 { j += 1 }
+                    if j >= line.count || line[j] == UInt8(ascii: "#") {
+                        blockParent = indent
+                        i = line.count
+                        continue
+                    }
+                default:
+                    break
+                }
+                i += 1
+            }
         }
     }
 }
