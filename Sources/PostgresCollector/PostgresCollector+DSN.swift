@@ -41,6 +41,9 @@ enum DSNCheck {
     static let integers = ["connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
 
     static func problem(_ values: [String: String]) -> String? {
+        // A wrong value is shown to help, unless it is one of the secrets of the same DSN.
+        let secrets = Set(["password", "sslpassword"].compactMap { values[$0] }.filter { !$0.isEmpty })
+        func clip(_ v: String) -> String { secrets.contains(where: { v.contains($0) }) ? "…" : DSNCheck.clip(v) }
         for key in enumerated.keys.sorted() {
             guard let v = values[key], let allowed = enumerated[key], !v.isEmpty else { continue }
             if !allowed.contains(v) {
