@@ -209,10 +209,12 @@ public final class StrictYAMLReader {
             throw error(value(fileKey), childPath(fileKey), "set either \(key) or \(fileKey), not both")
         }
         let full = context.resolve(name)
-        guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
-            throw error(value(fileKey), childPath(fileKey), "cannot read file \(full)")
+        do {
+            return try StrictYAMLContext.readText(path: full).trimmingCharacters(in: .newlines)
+        } catch let problem {
+            // The reason only (no such file, not UTF-8 at 1:5, …): never the file's content.
+            throw error(value(fileKey), childPath(fileKey), "cannot read file \(full): \(problem.message)")
         }
-        return text.trimmingCharacters(in: .newlines)
     }
 
     /// Rejects keys that no accessor asked for, naming the first one and the keys allowed here.
