@@ -253,7 +253,7 @@ struct ConfigFuzzTests {
     func ruleTests() throws {
         // The test files name their rule files relative to themselves: mutate copies next to
         // copies of the shipped rules.
-        let dir = URL(fileURLWithPath: Self.emptyDirectory).appendingPathComponent("rules-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fuzz-rules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("tests"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         for (name, bytes) in Self.ruleCorpus where name.hasPrefix("rules/") {
