@@ -87,4 +87,17 @@ struct ReloadHardeningTests {
         #expect(eventually(10) { vigil.value("vigil_config_last_reload_successful") == 0 })
         _ = vigil.terminate()
     }
+
+    @Test("vigil run refuses each value that once crashed it: exit status 2 and the positioned error, never a signal",
+          arguments: ["huge-collect-interval", "huge-connect-timeout", "huge-scan-interval", "huge-group-wait",
+                      "huge-connection-timeout", "huge-max-connections", "deep-nesting", "billion-laughs-key", "huge-cache-seconds"])
+    func runRefuses(fixture: String) throws {
+        guard let bin = TestEnvironment.vigilBinary else { return }
+        let file = Fixtures.directory.appendingPathComponent("bad-configs/\(fixture).yml").path
+        let out = try Subprocess.run(bin, ["run", "--config", file, "--web.listen-address", "127.0.0.1:0"], timeout: 20)
+        #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
+        // The log line quotes the error, escaping its quotes.
+        let logged = (out.stdout + out.stderr).replacingOccurrences(of: "\\\"", with: "\"")
+        #expect(logged.contains(Fixtures.expectation(of: file)), "\(logged)")
+    }
 }
