@@ -209,6 +209,7 @@ struct ConfigFuzzTests {
             case .success: tally.valid += 1
             case .failure(let error):
                 tally.errors += 1
+                if ProcessInfo.processInfo.environment["VIGIL_FUZZ_VERBOSE"] != nil { print("\(label): \(error)") }
                 checkError(error, file: file, case: label)
             case nil: Issue.record("\(label): no outcome")
             }

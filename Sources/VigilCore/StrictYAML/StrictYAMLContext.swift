@@ -178,6 +178,14 @@ public struct StrictYAMLContext: Sendable {
                 }
             }
             func isSpace(_ at: Int) -> Bool { at >= line.count || line[at] == 32 || line[at] == 9 || line[at] == 13 }
+            // A line inside a multi-line quoted scalar that starts like a complex key is refused
+            // all the same: a quote this pass mistook for one must not hide a key from it.
+            if quote != nil, i + 1 < line.count,
+               line[i] == UInt8(ascii: "?") && isSpace(i + 1) || line[i] == UInt8(ascii: "*") && Self.aliasIsKey(line, from: i) {
+                throw fail(lineNumber, i + 1, "a line inside a quoted scalar starts like a complex mapping key; keys are plain strings")
+            }
+            var previous: Int?          // the last character that is not a space, outside quotes
+            var previousToken: Int?     // where the token holding it starts
             while i < line.count {
                 let c = line[i]
                 if let q = quote {
@@ -185,15 +193,33 @@ public struct StrictYAMLContext: Sendable {
                     if c == q {
                         if q == UInt8(ascii: "'"), i + 1 < line.count, line[i + 1] == q { i += 2; continue }
                         quote = nil
+                        previous = i
                     }
                     i += 1
                     continue
                 }
-                let tokenStart = i == indent || [32, 9, UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: "-")]
-                    .contains(line[i - 1]) && (line[i - 1] != UInt8(ascii: "-") || i - 1 == indent)
+                if c == 32 || c == 9 || c == 13 { i += 1; continue }
+                let here = i
+                defer {
+                    if previous.map({ $0 < here - 1 }) ?? true { previousToken = here }
+                    previous = here
+                }
+                // Where a YAML node may start: first on the line, after an indicator (`: `, `- `,
+                // `? `) or an anchor or tag, and in flow context after `[`, `{`, `,` or `:`. A
+                // quote or bracket anywhere else is part of a plain scalar (`it's`, `rate(x[5m])`).
+                let tokenStart: Bool = {
+                    guard let p = previous else { return true }
+                    let pc = line[p]
+                    if flowDepth > 0, "[{,:".utf8.contains(pc) { return true }
+                    guard p < i - 1 else { return false }
+                    if pc == UInt8(ascii: ":") { return true }
+                    if pc == UInt8(ascii: "-") || pc == UInt8(ascii: "?") { return p == previousToken }
+                    if let t = previousToken, line[t] == UInt8(ascii: "&") || line[t] == UInt8(ascii: "!") { return true }
+                    return false
+                }()
                 if c == UInt8(ascii: "#"), i == 0 || isSpace(i - 1) { break }
-                // Flow collections: in block context only at a token start (`rate(x[5m])` is
-                // a plain scalar); inside one, every bracket is structure.
+                // Flow collections: in block context only at a token start; inside one, every
+                // bracket is structure.
                 if c == UInt8(ascii: "[") || c == UInt8(ascii: "{"), tokenStart || flowDepth > 0 {
                     flowDepth += 1
                     if flowDepth > maxFlowDepth {
@@ -218,13 +244,8 @@ public struct StrictYAMLContext: Sendable {
                     quote = c
                 case UInt8(ascii: "?") where isSpace(i + 1):
                     throw fail(lineNumber, i + 1, "explicit mapping keys (\"? \") are not supported: keys are plain strings")
-                case UInt8(ascii: "*") where !isSpace(i + 1):
-                    var j = i + 1
-                    while j < line.count, !isSpace(j), !",[]{}".utf8.contains(line[j]) { j += 1 }
-                    while j < line.count, line[j] == 32 { j += 1 }
-                    if j < line.count, line[j] == UInt8(ascii: ":"), isSpace(j + 1) || ",]}".utf8.contains(line[j + 1]) {
-                        throw fail(lineNumber, i + 1, "an alias cannot be a mapping key: keys are plain strings")
-                    }
+                case UInt8(ascii: "*") where Self.aliasIsKey(line, from: i):
+                    throw fail(lineNumber, i + 1, "an alias cannot be a mapping key: keys are plain strings")
                 case UInt8(ascii: "|"), UInt8(ascii: ">"):
                     var j = i + 1
                     while j < line.count, "+-0123456789".utf8.contains(line[j]) { j += 1 }
@@ -240,5 +261,15 @@ public struct StrictYAMLContext: Sendable {
                 i += 1
             }
         }
+    }
+
+    /// Whether the alias at `from` (`*name`) is followed by `:` and a space or the end: a key.
+    private static func aliasIsKey(_ line: [UInt8], from: Int) -> Bool {
+        var j = from + 1
+        guard j < line.count, line[j] != 32 else { return false }
+        while j < line.count, line[j] != 32, line[j] != 9, !",[]{}".utf8.contains(line[j]) { j += 1 }
+        while j < line.count, line[j] == 32 { j += 1 }
+        guard j < line.count, line[j] == UInt8(ascii: ":") else { return false }
+        return j + 1 >= line.count || ",]} \t\r".utf8.contains(line[j + 1])
     }
 }
