@@ -47,6 +47,8 @@ struct ReloadHardeningTests {
             let before = vigil.log.components(separatedBy: "reload failed").count
             vigil.signal(SIGHUP)
             #expect(eventually(10) { vigil.log.components(separatedBy: "reload failed").count > before }, "case \(index)")
+            // The log line carries the positioned error too.
+            #expect(vigil.log.components(separatedBy: "vigil.yml:").count > 1 && vigil.log.contains(field), "case \(index)")
             failures += 1
             #expect(eventually(10) { vigil.value("vigil_config_reload_failures_total") == failures }, "case \(index)")
             #expect(vigil.isRunning, "case \(index): the process died\n\(vigil.log)")
