@@ -10,23 +10,11 @@ extension NotifyConfig {
         yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         baseDirectory: String = "."
     ) throws(NotifyConfigError) -> NotifyConfig {
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw NotifyConfigError(file: file, line: Self.line(of: error), column: 0, field: "", message: "invalid YAML")
-        } catch {
-            throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "invalid YAML")
-        }
+        // The shared strict composer: positioned syntax errors, control characters and
+        // expensive keys refused before Yams sees them.
+        let node = try YAMLSource(file: file, environment: environment, baseDirectory: baseDirectory).root(yaml)
         guard let node else { throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "empty document") }
         return try parse(node: node, path: "", file: file, environment: environment, baseDirectory: baseDirectory)
-    }
-
-    private static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return 0
-        }
     }
 
     /// Parses an already composed node (e.g. the `alerting:` section of Vigil's file, with
@@ -67,10 +55,10 @@ extension NotifyConfig {
 
         var delivery = DeliverySettings()
         if let d = try top.mapping("delivery") {
-            delivery.maxAge = try d.positiveDuration("max_age") ?? delivery.maxAge
-            delivery.initialBackoff = try d.positiveDuration("initial_backoff") ?? delivery.initialBackoff
-            delivery.maxBackoff = try d.positiveDuration("max_backoff") ?? delivery.maxBackoff
-            delivery.concurrency = try d.int("concurrency", range: 1...64) ?? delivery.concurrency
+            delivery.maxAge = try d.seconds("max_age", range: NotifyLimits.maxAge) ?? delivery.maxAge
+            delivery.initialBackoff = try d.seconds("initial_backoff", range: NotifyLimits.initialBackoff) ?? delivery.initialBackoff
+            delivery.maxBackoff = try d.seconds("max_backoff", range: NotifyLimits.maxBackoff) ?? delivery.maxBackoff
+            delivery.concurrency = try d.int("concurrency", range: NotifyLimits.concurrency) ?? delivery.concurrency
             guard delivery.maxBackoff >= delivery.initialBackoff else {
                 throw d.error("max_backoff", "must not be less than initial_backoff")
             }
@@ -112,9 +100,9 @@ extension NotifyConfig {
                 groupBy = .labels(names.map(\.0))
             }
         }
-        let groupWait = try r.duration("group_wait") ?? parent?.groupWait ?? 30
-        let groupInterval = try r.positiveDuration("group_interval") ?? parent?.groupInterval ?? 300
-        let repeatInterval = try r.positiveDuration("repeat_interval") ?? parent?.repeatInterval ?? 4 * 3600
+        let groupWait = try r.seconds("group_wait", range: NotifyLimits.groupWait) ?? parent?.groupWait ?? 30
+        let groupInterval = try r.seconds("group_interval", range: NotifyLimits.groupInterval) ?? parent?.groupInterval ?? 300
+        let repeatInterval = try r.seconds("repeat_interval", range: NotifyLimits.repeatInterval) ?? parent?.repeatInterval ?? 4 * 3600
         let cont = try r.bool("continue") ?? false
         if parent == nil, cont { throw r.error("continue", "the root route must not have continue") }
         let key = (parent.map { $0.key + "/" } ?? "") + Matcher.listDescription(ms)
@@ -147,7 +135,7 @@ extension NotifyConfig {
             for item in try r.sequence(key) ?? [] {
                 let c = try YAMLNodeReader(item.node, path: item.path, context: r.source)
                 let index = integrations.filter { $0.kind == kind }.count
-                integrations.append(try readIntegration(c, kind: kind, index: index))
+                integrations.append(try readIntegration(c, kind: kind, index: index, receiver: name))
             }
         }
         try r.finish()
@@ -164,7 +152,8 @@ extension NotifyConfig {
         }
     }
 
-    private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int) throws(NotifyConfigError) -> Integration {
+    private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int,
+                                        receiver: String) throws(NotifyConfigError) -> Integration {
         let urlKey: String
         switch kind {
         case .webhook, .alertmanager: urlKey = "url"
@@ -175,9 +164,10 @@ extension NotifyConfig {
         var url = try c.secret(urlKey)
         if kind == .pagerduty, url == nil { url = "https://events.pagerduty.com/v2/enqueue" }
         guard let url else { throw c.error(urlKey, "\(urlKey) (or \(urlKey)_file) is required") }
-        guard isHTTPURL(url) else {
-            // The URL may be a secret: the message does not repeat it.
-            throw c.error(urlKey, "must be an absolute http:// or https:// URL with a host")
+        if let problem = urlProblem(url) {
+            // The URL may be a secret (userinfo, query tokens, and for Slack, Discord and Teams
+            // the whole path): the message names it and does not repeat it.
+            throw c.error(urlKey, "the \(urlKey) of receiver \(receiver) is not a valid URL: \(problem)")
         }
         var integration = Integration(kind: kind, index: index, url: url)
         integration.sendResolved = try c.bool("send_resolved") ?? true
@@ -192,7 +182,7 @@ extension NotifyConfig {
         }
         switch kind {
         case .webhook:
-            integration.maxAlerts = try c.int("max_alerts", range: 0...100_000) ?? 0
+            integration.maxAlerts = try c.int("max_alerts", range: NotifyLimits.maxAlerts) ?? 0
         case .slack:
             integration.channel = try c.string("channel")
             integration.username = try c.string("username")
@@ -209,7 +199,7 @@ extension NotifyConfig {
             break
         }
         var http = HTTPSettings()
-        http.timeout = try c.positiveDuration("timeout") ?? 10
+        http.timeout = try c.seconds("timeout", range: NotifyLimits.timeout) ?? 10
         if let h = try c.mapping("http_config") {
             try readHTTP(h, into: &http)
         }
@@ -258,9 +248,49 @@ extension NotifyConfig {
         try h.finish()
     }
 
-    static func isHTTPURL(_ s: String) -> Bool {
-        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = u.host, !host.isEmpty else { return false }
-        return true
+    /// Why `s` is not an absolute http(s) URL a request can be sent to, or nil. Strict: ASCII
+    /// only, no spaces or control characters, a host of URL characters, a port from 1 to 65535.
+    /// The reason never quotes any part of the URL.
+    static func urlProblem(_ s: String) -> String? {
+        guard !s.isEmpty else { return "it is empty" }
+        guard s.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value < 127 }) else {
+            return "it holds a space, a control character or a non-ASCII character (percent-encode them)"
+        }
+        guard let schemeEnd = s.range(of: "://") else { return "it must start with http:// or https://" }
+        let scheme = s[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else { return "the scheme must be http or https" }
+        let rest = s[schemeEnd.upperBound...]
+        var authority = rest[..<(rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex)]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var host = authority
+        var port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return "its IPv6 host has no closing ]" }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return "unexpected text after its IPv6 host" }
+                port = after.dropFirst()
+            }
+            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." || $0 == "%" }) else {
+                return "its IPv6 host is not valid"
+            }
+        } else {
+            if let colon = authority.lastIndex(of: ":") {
+                host = authority[..<colon]
+                port = authority[authority.index(after: colon)...]
+            }
+            guard !host.isEmpty else { return "it has no host" }
+            guard host.allSatisfy({ $0.isLetter || $0.isNumber || "-._~%".contains($0) }) else {
+                return "its host holds characters a host name cannot have"
+            }
+        }
+        if let port {
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isNumber), let n = Int(port), (1...65535).contains(n) else {
+                return "its port is not a number from 1 to 65535"
+            }
+        }
+        guard let u = URL(string: s), u.host != nil else { return "it does not parse as a URL" }
+        return nil
     }
 }

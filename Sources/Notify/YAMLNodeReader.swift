@@ -10,6 +10,17 @@ extension StrictYAMLReader {
     var source: StrictYAMLContext { context }
 
     func scalar(_ node: Node, path: String) throws(PositionedError) -> String { try scalar(node, path) }
-    func duration(_ key: String) throws(PositionedError) -> Double? { try seconds(key) }
-    func positiveDuration(_ key: String) throws(PositionedError) -> Double? { try positiveSeconds(key) }
+}
+
+/// Ranges of the notifier section's durations (seconds) and numbers; README.md lists the same.
+enum NotifyLimits {
+    static let groupWait: ClosedRange<Double> = 0...86_400               // 0 … 1d
+    static let groupInterval: ClosedRange<Double> = 0.001...604_800      // 1ms … 1w
+    static let repeatInterval: ClosedRange<Double> = 0.001...31_536_000  // 1ms … 1y
+    static let maxAge: ClosedRange<Double> = 0.001...2_592_000           // 1ms … 30d
+    static let initialBackoff: ClosedRange<Double> = 0.001...3600        // 1ms … 1h
+    static let maxBackoff: ClosedRange<Double> = 0.001...86_400          // 1ms … 1d
+    static let concurrency: ClosedRange<Int> = 1...64
+    static let timeout: ClosedRange<Double> = 0.001...600                // 1ms … 10m
+    static let maxAlerts: ClosedRange<Int> = 0...100_000
 }

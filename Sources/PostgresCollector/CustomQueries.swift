@@ -102,7 +102,8 @@ struct CustomQueries: Sendable {
             }
             var cache = 0.0
             if let c = body["cache_seconds"] {
-                guard let n = c.int, n >= 0 else { throw fail("cache_seconds must be a whole number of seconds, 0 or more", c) }
+                // At most a day: the cache age is compared in Int64 milliseconds, which a huge value would overflow.
+                guard let n = c.int, (0...86_400).contains(n) else { throw fail("cache_seconds must be a whole number of seconds from 0 to 86400", c) }
                 cache = Double(n)
             }
             guard let metricsNode = body["metrics"], let metrics = metricsNode.sequence else {

@@ -67,7 +67,6 @@ enum InfoFieldMap {
         "active_defrag_misses": "defrag_misses",
         "active_defrag_key_hits": "defrag_key_hits",
         "active_defrag_key_misses": "defrag_key_misses",
-        "expired_time_cap_reached_count": "expired_time_cap_reached_total",
         // Persistence
         "loading": "loading_dump_file",
         "async_loading": "async_loading",

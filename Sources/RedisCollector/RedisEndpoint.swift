@@ -38,6 +38,10 @@ public struct RedisEndpoint: Sendable, Equatable {
 
     /// Parses a Redis URL. Errors name the URL with its password masked.
     public static func parse(_ url: String) throws(RedisURLError) -> RedisEndpoint {
+        guard url.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 }) else {
+            // The text may hold a password next to the offending character: it is not shown.
+            throw RedisURLError("invalid Redis URL (not shown): it holds a space or a control character (percent-encode them)")
+        }
         let safe = Redaction.url(url)
         guard let schemeEnd = url.range(of: "://") else {
             // Without a scheme the text cannot be split safely: it may hold a password, so it is not shown.
@@ -126,6 +130,9 @@ public struct RedisEndpoint: Sendable, Equatable {
             host = String(authority)
         }
         if host.isEmpty { host = "localhost" }
+        guard host.allSatisfy({ $0.isLetter || $0.isNumber || "-._~:%".contains($0) }) else {
+            throw RedisURLError("invalid Redis URL \(safe): the host holds characters a host name cannot have")
+        }
         let dbPath = path.drop(while: { $0 == "/" })
         if !dbPath.isEmpty {
             database = try parseDB(String(dbPath), safe: safe)
@@ -141,7 +148,7 @@ public struct RedisEndpoint: Sendable, Equatable {
     }
 
     private static func parseDB(_ s: String, safe: String) throws(RedisURLError) -> Int {
-        guard let d = Int(s), d >= 0 else {
+        guard let d = Int(s), (0...Int(Int32.max)).contains(d) else {
             throw RedisURLError("invalid Redis URL \(safe): database \"\(s)\" is not a non-negative number")
         }
         return d

@@ -4,6 +4,7 @@ import Foundation
 import HTTPServer
 import Logging
 import Notify
+import RedisCollector
 import Synchronization
 import VigilCore
 
@@ -83,8 +84,8 @@ final class VigilApp: Sendable {
     /// libmicrohttpd threads: /metrics keeps answering while an API query computes on another.
     static let httpThreads = 4
 
-    private func start(_ config: VigilConfig) {
-        let targets = TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
+    private func start(_ config: VigilConfig, targets prepared: [TargetSpec]? = nil) {
+        let targets = prepared ?? TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
         let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
         let ruleService = rules.withLock { $0 }
         let scheduler = Scheduler(targets: targets, store: store, logger: logger) { source, families, at in
@@ -97,11 +98,17 @@ final class VigilApp: Sendable {
 
     /// Reloads the configuration file. The new configuration is parsed first; when it is
     /// invalid, the error is logged and returned and the running configuration stays.
+    /// Everything that could fail when applying is checked here, before the answer: the file
+    /// parses, every collector builds, the state directory is usable. What follows the answer
+    /// (swapping scheduler, rules and notifier) has no failure left to report.
     @discardableResult
     func reload(trigger: String) -> Result<Void, ConfigError> {
         let newConfig: VigilConfig
+        let targets: [TargetSpec]
         do {
             newConfig = try RunCommand.loadConfig(file: configFile, environment: ProcessInfo.processInfo.environment)
+            try prepare(newConfig)
+            targets = TargetFactory.targets(for: newConfig, reloads: reloads, notify: notify, logger: logger)
         } catch let error as ConfigError {
             reloads.record(success: false)
             logger.error("reload failed; keeping the running configuration", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
@@ -115,6 +122,10 @@ final class VigilApp: Sendable {
         let old = current.withLock { $0 }
         if let old, old.config.web.listenAddress != newConfig.web.listenAddress, listenOverride == nil {
             logger.warning("web.listen_address changed; it takes effect after a restart")
+        }
+        if let old, old.config.web.maxConnections != newConfig.web.maxConnections
+            || old.config.web.connectionTimeout != newConfig.web.connectionTimeout {
+            logger.warning("web.max_connections or web.connection_timeout changed; they take effect after a restart")
         }
         reloads.record(success: true)
         // Stopping waits for busy collectors, so the swap happens off the caller's thread, on one
@@ -130,10 +141,44 @@ final class VigilApp: Sendable {
             finished.wait()
             _ = current.withLock { $0 }?.scheduler.stop(timeout: 5)
             rules.withLock { $0 }?.reload(newConfig)
-            start(newConfig)
+            start(newConfig, targets: targets)
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
         }
         return .success(())
+    }
+
+    /// The checks a configuration passes before a reload is answered, beyond parsing: each
+    /// Redis collector accepts its options (the same parser as loading, so this only catches
+    /// drift) and the state directory can be created and written (the notifier's outbox and the
+    /// alert state live there).
+    private func prepare(_ config: VigilConfig) throws(ConfigError) {
+        let file = configFile ?? config.source
+        for (i, t) in config.redis.enumerated() {
+            do {
+                _ = try RedisCollector(options: t.options, logger: logger)
+            } catch {
+                throw ConfigError(file: file, line: 0, column: 0, field: "redis.targets[\(i)]", message: "target \(t.name): \(error)")
+            }
+        }
+        if let problem = Self.stateDirectoryProblem(config.global.stateDirectory) {
+            throw ConfigError(file: file, line: 0, column: 0, field: "global.state_dir", message: problem)
+        }
+    }
+
+    /// Why `path` cannot hold Vigil's state (created when missing), or nil when it can.
+    static func stateDirectoryProblem(_ path: String) -> String? {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            return "cannot create the state directory \(path)"
+        }
+        let probe = (path as NSString).appendingPathComponent(".vigil-write-check-\(getpid())")
+        guard fm.createFile(atPath: probe, contents: Data()) else {
+            return "the state directory \(path) is not writable"
+        }
+        try? fm.removeItem(atPath: probe)
+        return nil
     }
 
     /// Suspends until SIGTERM or SIGINT; SIGHUP triggers a reload meanwhile.

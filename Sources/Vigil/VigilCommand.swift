@@ -81,6 +81,15 @@ struct TestRulesCommand: ParsableCommand {
     func run() throws {
         var passed = true
         for file in files {
+            // Say what is wrong with a file that cannot be read (missing, a directory, not
+            // UTF-8 at line N, …) in the runner's report shape.
+            do {
+                _ = try StrictYAMLContext.readText(path: file)
+            } catch {
+                print("Unit Testing:  \(file)\n  FAILED:\n    \(error)")
+                passed = false
+                continue
+            }
             let report = RuleTestRunner.run(path: file)
             print(report.text, terminator: report.text.hasSuffix("\n") ? "" : "\n")
             passed = passed && report.passed

@@ -72,7 +72,7 @@ extension VigilConfig {
             if let dbs = o.bullmq.databases { lines.append("        databases: [\(dbs.map(String.init).joined(separator: ", "))]") }
             lines.append("        max_queues: \(o.bullmq.maxQueues)")
             lines.append("      scan_interval: \(PromDuration.format(o.scanInterval))")
-            lines.append("      scan_keys_per_second: \(Int(o.scanKeysPerSecond))")
+            lines.append("      scan_keys_per_second: \(formatValue(o.scanKeysPerSecond))")
             lines.append("      scan_count: \(o.scanCount)")
             lines.append("      scan_time_per_cycle: \(PromDuration.format(o.scanTimePerCycle))")
         }

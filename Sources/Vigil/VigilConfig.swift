@@ -105,12 +105,7 @@ extension VigilConfig {
 
     /// Loads and validates a configuration file.
     static func load(file: String, environment: [String: String]) throws -> VigilConfig {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigError(file: file, line: 0, column: 0, field: "", message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: file, line: 0, column: 0, field: "", message: "the file is not UTF-8 text")
-        }
+        let text = try StrictYAMLContext.readText(path: file)
         let base = (file as NSString).deletingLastPathComponent
         return try parse(yaml: text, file: file, environment: environment, baseDirectory: base.isEmpty ? "." : base)
     }
@@ -127,10 +122,10 @@ extension VigilConfig {
         config.source = file
 
         if let g = try top.mapping("global") {
-            config.global.collectInterval = try g.positiveDuration("collect_interval") ?? config.global.collectInterval
-            config.global.collectTimeout = try g.positiveDuration("collect_timeout")
+            config.global.collectInterval = try g.seconds("collect_interval", range: ConfigLimits.collectInterval) ?? config.global.collectInterval
+            config.global.collectTimeout = try g.seconds("collect_timeout", range: ConfigLimits.collectTimeout)
             try checkTimeout(g, interval: config.global.collectInterval, timeout: config.global.collectTimeout)
-            config.global.evaluationInterval = try g.positiveDuration("evaluation_interval")
+            config.global.evaluationInterval = try g.seconds("evaluation_interval", range: ConfigLimits.evaluationInterval)
             if let labels = try g.mapping("external_labels") {
                 for key in labels.keys {
                     guard key.range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) != nil else {
@@ -149,8 +144,8 @@ extension VigilConfig {
                 try validateListenAddress(addr, reader: w)
                 config.web.listenAddress = addr
             }
-            config.web.maxConnections = try w.int("max_connections", range: 1...65535) ?? config.web.maxConnections
-            config.web.connectionTimeout = try w.positiveDuration("connection_timeout") ?? config.web.connectionTimeout
+            config.web.maxConnections = try w.int("max_connections", range: ConfigLimits.maxConnections) ?? config.web.maxConnections
+            config.web.connectionTimeout = try w.seconds("connection_timeout", range: ConfigLimits.connectionTimeout) ?? config.web.connectionTimeout
             try w.finish()
         }
         config.postgres = try targets(top, "postgres", config: config) { t, item in
@@ -197,8 +192,8 @@ extension VigilConfig {
             let t = try MappingReader(item.node, path: item.path, context: s.context)
             let name = try targetName(t, names: &names)
             let parsed = try options(t, item)
-            let interval = try t.positiveDuration("collect_interval")
-            let timeout = try t.positiveDuration("collect_timeout")
+            let interval = try t.seconds("collect_interval", range: ConfigLimits.collectInterval)
+            let timeout = try t.seconds("collect_timeout", range: ConfigLimits.collectTimeout)
             try checkTimeout(t, interval: config.interval(interval), timeout: timeout)
             try t.finish()
             out.append((name, parsed, interval, timeout))
@@ -222,24 +217,24 @@ extension VigilConfig {
 
     private static func postgresOptions(_ t: MappingReader, dsn: String) throws -> PostgresCollectorOptions {
         var o = PostgresCollectorOptions(dsn: dsn)
-        o.connectTimeout = try t.positiveDuration("connect_timeout") ?? o.connectTimeout
-        o.statementTimeout = try t.duration("statement_timeout") ?? o.statementTimeout
-        o.lockTimeout = try t.duration("lock_timeout") ?? o.lockTimeout
+        o.connectTimeout = try t.seconds("connect_timeout", range: ConfigLimits.connectTimeout) ?? o.connectTimeout
+        o.statementTimeout = try t.seconds("statement_timeout", range: ConfigLimits.serverTimeout) ?? o.statementTimeout
+        o.lockTimeout = try t.seconds("lock_timeout", range: ConfigLimits.serverTimeout) ?? o.lockTimeout
         o.applicationName = try t.string("application_name") ?? o.applicationName
-        o.reconnectBackoffMax = try t.positiveDuration("reconnect_backoff_max") ?? o.reconnectBackoffMax
+        o.reconnectBackoffMax = try t.seconds("reconnect_backoff_max", range: ConfigLimits.reconnectBackoff) ?? o.reconnectBackoffMax
         if let c = try t.mapping("collectors") {
             for name in PostgresCollectorOptions.defaultCollectors.keys.sorted() {
                 if let on = try c.bool(name) { o.collectors[name] = on }
             }
             try c.finish()
         }
-        o.statementsTopN = try t.int("statements_top_n", range: 1...100_000) ?? o.statementsTopN
+        o.statementsTopN = try t.int("statements_top_n", range: ConfigLimits.statementsTopN) ?? o.statementsTopN
         if let buckets = try t.sequence("statement_latency_buckets") {
+            guard buckets.count <= ConfigLimits.latencyBucketCount else {
+                throw t.error("statement_latency_buckets", "at most \(ConfigLimits.latencyBucketCount) buckets")
+            }
             o.statementLatencyBuckets = try buckets.map { item in
-                guard case .scalar(let sc) = item.node, let v = Double(sc.string), v > 0, v.isFinite else {
-                    throw t.context.error(item.node, item.path, "expected a positive number of seconds")
-                }
-                return v
+                try t.number(item.node, item.path, range: ConfigLimits.latencyBucketBound)
             }
             guard o.statementLatencyBuckets == o.statementLatencyBuckets.sorted(), Set(o.statementLatencyBuckets).count == o.statementLatencyBuckets.count else {
                 throw t.context.error(t.value("statement_latency_buckets"), t.childPath("statement_latency_buckets"), "bucket bounds must be strictly increasing")
@@ -248,7 +243,7 @@ extension VigilConfig {
         o.allDatabases = try t.bool("all_databases") ?? o.allDatabases
         o.includeDatabases = try t.stringList("include_databases") ?? o.includeDatabases
         o.excludeDatabases = try t.stringList("exclude_databases") ?? o.excludeDatabases
-        o.tableSeriesCap = try t.int("table_series_cap", range: 0...1_000_000) ?? o.tableSeriesCap
+        o.tableSeriesCap = try t.int("table_series_cap", range: ConfigLimits.tableSeriesCap) ?? o.tableSeriesCap
         if let file = try t.string("queries_file") {
             let full = file.hasPrefix("/") ? file : "\(t.context.baseDirectory)/\(file)"
             guard FileManager.default.isReadableFile(atPath: full) else {
@@ -277,17 +272,17 @@ extension VigilConfig {
             // Read again at every (re)connect, so a rotated password is picked up.
             o.passwordFile = full
         }
-        o.connectTimeout = try t.positiveDuration("connect_timeout") ?? o.connectTimeout
-        o.commandTimeout = try t.positiveDuration("command_timeout") ?? o.commandTimeout
-        o.reconnectBackoffInitial = try t.positiveDuration("reconnect_backoff_initial") ?? o.reconnectBackoffInitial
-        o.reconnectBackoffMax = try t.positiveDuration("reconnect_backoff_max") ?? o.reconnectBackoffMax
+        o.connectTimeout = try t.seconds("connect_timeout", range: ConfigLimits.connectTimeout) ?? o.connectTimeout
+        o.commandTimeout = try t.seconds("command_timeout", range: ConfigLimits.commandTimeout) ?? o.commandTimeout
+        o.reconnectBackoffInitial = try t.seconds("reconnect_backoff_initial", range: ConfigLimits.reconnectBackoff) ?? o.reconnectBackoffInitial
+        o.reconnectBackoffMax = try t.seconds("reconnect_backoff_max", range: ConfigLimits.reconnectBackoff) ?? o.reconnectBackoffMax
         if let name = try t.string("client_name") { o.clientName = name.isEmpty ? nil : name }
         o.configCommand = try t.string("config_command") ?? o.configCommand
         o.includeEmptyDatabases = try t.bool("include_empty_databases") ?? o.includeEmptyDatabases
         o.latencyHistograms = try t.bool("latency_histograms") ?? o.latencyHistograms
         for item in try t.sequence("key_patterns") ?? [] {
             let k = try MappingReader(item.node, path: item.path, context: t.context)
-            guard let db = try k.int("db", range: 0...10_000), let pattern = try k.string("pattern"), !pattern.isEmpty else {
+            guard let db = try k.int("db", range: ConfigLimits.redisDatabase), let pattern = try k.string("pattern"), !pattern.isEmpty else {
                 throw t.context.error(item.node, item.path, "db and pattern are required")
             }
             try k.finish()
@@ -298,19 +293,20 @@ extension VigilConfig {
             o.bullmq.prefixes = try b.stringList("prefixes") ?? o.bullmq.prefixes
             if let dbs = try b.sequence("databases") {
                 o.bullmq.databases = try dbs.map { item in
-                    guard case .scalar(let sc) = item.node, let n = Int(sc.string), n >= 0 else {
-                        throw t.context.error(item.node, item.path, "expected a database number")
-                    }
-                    return n
+                    try b.integer(item.node, item.path, range: ConfigLimits.redisDatabase)
                 }
             }
-            o.bullmq.maxQueues = try b.int("max_queues", range: 1...100_000) ?? o.bullmq.maxQueues
+            o.bullmq.maxQueues = try b.int("max_queues", range: ConfigLimits.bullmqMaxQueues) ?? o.bullmq.maxQueues
             try b.finish()
         }
-        o.scanInterval = try t.positiveDuration("scan_interval") ?? o.scanInterval
-        if let rate = try t.int("scan_keys_per_second", range: 1...10_000_000) { o.scanKeysPerSecond = Double(rate) }
-        o.scanCount = try t.int("scan_count", range: 1...1_000_000) ?? o.scanCount
-        o.scanTimePerCycle = try t.positiveDuration("scan_time_per_cycle") ?? o.scanTimePerCycle
+        o.scanInterval = try t.seconds("scan_interval", range: ConfigLimits.scanInterval) ?? o.scanInterval
+        if let rate = try t.int("scan_keys_per_second", range: ConfigLimits.scanKeysPerSecond) { o.scanKeysPerSecond = Double(rate) }
+        o.scanCount = try t.int("scan_count", range: ConfigLimits.scanCount) ?? o.scanCount
+        o.scanTimePerCycle = try t.seconds("scan_time_per_cycle", range: ConfigLimits.scanTimePerCycle) ?? o.scanTimePerCycle
+        if o.reconnectBackoffInitial > o.reconnectBackoffMax {
+            throw t.error(t.has("reconnect_backoff_max") ? "reconnect_backoff_max" : "reconnect_backoff_initial",
+                          "reconnect_backoff_initial (\(PromDuration.format(o.reconnectBackoffInitial))) must not exceed reconnect_backoff_max (\(PromDuration.format(o.reconnectBackoffMax)))")
+        }
         return o
     }
 
@@ -330,23 +326,18 @@ extension VigilConfig {
         }
     }
 
-    /// A URI DSN must parse as a URL with a postgres scheme; a key/value DSN must be key=value pairs.
+    /// A URI DSN needs a postgres scheme; then libpq's own parser and its connect-time value
+    /// checks (port, sslmode, connect_timeout, …) decide, with the password never shown.
     private static func validateDSN(_ dsn: String, reader: MappingReader) throws {
         let key = reader.has("dsn") ? "dsn" : "dsn_file"
         func fail(_ why: String) -> ConfigError {
             reader.context.error(reader.value(key), reader.childPath(key), "invalid PostgreSQL DSN: \(why)")
         }
-        if dsn.contains("://") {
-            guard dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://") else {
-                throw fail("the scheme must be postgresql:// or postgres://")
-            }
-            guard URLComponents(string: dsn) != nil else { throw fail("not a valid URL") }
-        } else if !dsn.isEmpty {
-            let redacted = Redaction.conninfo(dsn)
-            guard redacted.split(separator: " ").allSatisfy({ $0.contains("=") && !$0.hasPrefix("=") }) else {
-                throw fail("expected key=value pairs or a postgresql:// URL")
-            }
+        guard !dsn.isEmpty else { return }
+        if dsn.contains("://"), !(dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://")) {
+            throw fail("the scheme must be postgresql:// or postgres://")
         }
+        if let problem = PostgresCollector.validateDSN(dsn) { throw fail(problem) }
     }
 
     /// Validated with the collector's own parser, so config and collector agree.

@@ -50,6 +50,13 @@ public struct ProcessCollector: Collector {
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
             families.append(.gauge("process_max_fds", "Maximum number of open file descriptors.", value: Double(limit.rlim_cur)))
         }
+        // The soft address-space limit, as client_golang reads it from /proc/self/limits:
+        // "unlimited" (RLIM_INFINITY) is the largest uint64, 1.8446744073709552e+19 as a float.
+        var addressSpace = rlimit()
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &addressSpace) == 0 {
+            families.append(.gauge("process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+                                   value: Double(addressSpace.rlim_cur)))
+        }
         return families
     }
 

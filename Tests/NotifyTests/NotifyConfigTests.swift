@@ -115,7 +115,9 @@ struct NotifyConfigTests {
         #expect(error("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://${NOPE}/'}]}]\n")?.message
                 == "environment variable NOPE is not set")
         #expect(error("receivers: [{name: r}]\n")?.field == "route")
-        #expect(error("route: [\n")?.message == "invalid YAML")
+        // libyaml's problem and position, never the offending line.
+        #expect(error("route: [\n")?.message == "invalid YAML: did not find expected node content")
+        #expect(error("route: [\n")?.line == 2)
     }
 }
 

@@ -105,6 +105,7 @@ struct PostgresExporterComparisonTests {
         var compared = 0
         for family in theirs {
             let name = family.name
+            // process_ families are checked against Vigil's ProcessCollector below.
             if name.hasPrefix("go_") || name.hasPrefix("process_") || name.hasPrefix("promhttp_") { continue }
             if Self.droppedInCurrent.contains(name) || Self.exporterIdentity.contains(name) { continue }
             let want = Self.renames[name] ?? Current(name: name, type: family.type, labels: family.labelNames.subtracting(Self.legacyConstantLabels))
@@ -117,6 +118,28 @@ struct PostgresExporterComparisonTests {
             compared += 1
         }
         #expect(compared > 100)
+        try Self.checkProcessFamilies(theirs)
         try runSQL(dsn, ["SELECT pg_drop_replication_slot('vigil_compare_slot')"])
+    }
+
+    /// The exporter's process families (client_golang's process collector) against Vigil's
+    /// ProcessCollector: same names and types, and the same address-space limit, since both
+    /// processes inherit this test's limits.
+    static func checkProcessFamilies(_ theirs: [ExpositionParser.ParsedFamily]) throws {
+        let context = CollectContext(startedAt: Date(), deadline: .now + .seconds(5))
+        let rendered = String(decoding: ExpositionRenderer.render(try ProcessCollector().collect(context), format: .text), as: UTF8.self)
+        let mine = Dictionary(try ExpositionParser.parse(rendered).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var compared = 0
+        for family in theirs where family.name.hasPrefix("process_") {
+            compared += 1
+            guard let got = mine[family.name] else {
+                Issue.record("Vigil's process metrics lack \(family.name) (\(family.type))")
+                continue
+            }
+            #expect(got.type == family.type, "\(family.name): Vigil \(got.type), exporter \(family.type)")
+        }
+        #expect(compared >= 6, "only \(compared) process families compared")
+        let limit = "process_virtual_memory_max_bytes"
+        #expect(mine[limit]?.samples.first?.value == theirs.first(where: { $0.name == limit })?.samples.first?.value)
     }
 }

@@ -107,7 +107,29 @@ struct RedisExporterComparisonTests {
         // Debian's 1.45 exports about 120 Redis families against a 7.0 server; a tiny number
         // would mean the scrape went wrong, not that Vigil matches.
         #expect(compared >= 100, "only \(compared) exporter families compared")
+        try checkProcessFamilies(exporter)
         return (e, v)
+    }
+
+    /// The exporter's process families (client_golang's process collector) against Vigil's
+    /// ProcessCollector: same names and types, and the same address-space limit, since both
+    /// processes inherit this test's limits.
+    static func checkProcessFamilies(_ theirs: [ExpositionParser.ParsedFamily]) throws {
+        let context = CollectContext(startedAt: Date(), deadline: .now + .seconds(5))
+        let rendered = String(decoding: ExpositionRenderer.render(try ProcessCollector().collect(context), format: .text), as: UTF8.self)
+        let mine = Dictionary(try ExpositionParser.parse(rendered).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var compared = 0
+        for family in theirs where family.name.hasPrefix("process_") {
+            compared += 1
+            guard let got = mine[family.name] else {
+                Issue.record("Vigil's process metrics lack \(family.name) (\(family.type))")
+                continue
+            }
+            #expect(got.type == family.type, "\(family.name): Vigil \(got.type), exporter \(family.type)")
+        }
+        #expect(compared >= 6, "only \(compared) process families compared")
+        let limit = "process_virtual_memory_max_bytes"
+        #expect(mine[limit]?.samples.first?.value == theirs.first(where: { $0.name == limit })?.samples.first?.value)
     }
 
     @Test("every family the exporter exports is in Vigil's output with the same type and label names")

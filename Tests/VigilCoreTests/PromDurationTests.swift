@@ -42,3 +42,36 @@ struct RedactionTests {
         #expect(!Redaction.conninfo("host=db password = spaced").contains("spaced"))
     }
 }
+
+@Suite("Prometheus durations at their limits")
+struct PromDurationLimitTests {
+    @Test("durations beyond Go's time.Duration are out of range, as model.ParseDuration says", arguments: [
+        "9223372036854775807s", "999999999999999y", "293y", "106752d", "18446744073709551616ms", "9223372036855s",
+    ])
+    func outOfRange(text: String) {
+        #expect(PromDuration.parseMilliseconds(text) == .failure(.outOfRange))
+        #expect(PromDuration.parse(text) == nil)
+    }
+
+    @Test("the longest representable duration parses exactly, and a malformed huge one is invalid, not out of range")
+    func edges() {
+        #expect(PromDuration.parseMilliseconds("9223372036854ms") == .success(9_223_372_036_854))
+        #expect(PromDuration.parseMilliseconds("292y") == .success(292 * 365 * 86_400_000))
+        #expect(PromDuration.parseMilliseconds("999999999999999ys") == .failure(.invalid))
+        #expect(PromDuration.parseMilliseconds("99999999999999999999999x") == .failure(.invalid))
+    }
+
+    @Test("formatting and converting never trap: infinities, NaN and huge values are clamped")
+    func total() {
+        for v in [Double.infinity, -Double.infinity, Double.nan, 1e300, -1e300, Double.greatestFiniteMagnitude] {
+            let text = PromDuration.format(v)
+            #expect(!text.isEmpty)
+            _ = PromDuration.milliseconds(v)
+        }
+        #expect(PromDuration.format(.infinity) == "292y24w3d23h47m16s854ms")
+        #expect(PromDuration.format(-.infinity) == "-292y24w3d23h47m16s854ms")
+        #expect(PromDuration.format(.nan) == "0s")
+        #expect(PromDuration.milliseconds(1.0005) == 1001)
+        #expect(PromDuration.format(PromDuration.maxSeconds) == "292y24w3d23h47m16s854ms")
+    }
+}

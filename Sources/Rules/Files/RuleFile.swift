@@ -12,13 +12,7 @@ public struct RuleFile: Sendable, Hashable {
     public var isShorthand: Bool
 
     public static func load(path: String) throws(RuleFileError) -> RuleFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuleFileError(file: path, line: 0, column: 0, field: "", message: "cannot read file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RuleFileError(file: path, line: 0, column: 0, field: "", message: "file is not UTF-8")
-        }
-        return try parse(text: text, file: path)
+        try parse(text: StrictYAMLContext.readText(path: path), file: path)
     }
 
     /// The files named by `patterns` (as listed under `rule_files:`; `*`, `?` and `[…]` in the
@@ -69,13 +63,12 @@ public struct RuleFile: Sendable, Hashable {
             guard names.insert(name).inserted else {
                 throw g.error(g.value("name"), g.childPath("name"), "groupname: \(PromQLString.quote(name)) is repeated in the same file")
             }
-            let interval = try g.duration("interval")
-            if let interval, interval <= 0 {
+            let interval = try g.duration("interval", range: 0...RuleFileLimits.interval.upperBound)
+            if let interval, !RuleFileLimits.interval.contains(interval) {
                 throw g.error(g.value("interval"), g.childPath("interval"), "interval must be greater than 0")
             }
             let queryOffset = try g.duration("query_offset") ?? 0
-            let limit = try g.int("limit") ?? 0
-            if limit < 0 { throw g.error(g.value("limit"), g.childPath("limit"), "limit must not be negative") }
+            let limit = try g.int("limit", range: RuleFileLimits.limit) ?? 0
             let labels = try labelList(g, "labels", kind: "label")
             var rules: [Rule] = []
             for r in try g.sequence("rules") ?? [] {

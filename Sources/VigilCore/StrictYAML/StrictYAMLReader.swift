@@ -81,13 +81,33 @@ public final class StrictYAMLReader {
         return s
     }
 
-    public func int(_ key: String, range: ClosedRange<Int>? = nil) throws(PositionedError) -> Int? {
-        guard let text = try string(key) else { return nil }
-        guard let n = Int(text) else {
-            throw error(value(key), childPath(key), "expected an integer, found \(Self.quote(text))")
+    /// An integer within `range` (every count and size in a file has one).
+    public func int(_ key: String, range: ClosedRange<Int>) throws(PositionedError) -> Int? {
+        guard let v = value(key) else { return nil }
+        return try integer(v, childPath(key), range: range)
+    }
+
+    /// The integer of a scalar node (a list item, say) within `range`.
+    public func integer(_ node: Node, _ field: String, range: ClosedRange<Int>) throws(PositionedError) -> Int {
+        let text = try scalar(node, field)
+        let digits = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw error(node, field, "expected an integer, found \(Self.quote(Self.clip(text)))")
         }
-        if let range, !range.contains(n) {
-            throw error(value(key), childPath(key), "must be between \(range.lowerBound) and \(range.upperBound)")
+        guard let n = Int(text), range.contains(n) else {
+            throw error(node, field, "must be between \(range.lowerBound) and \(range.upperBound), found \(Self.clip(text))")
+        }
+        return n
+    }
+
+    /// A finite number of a scalar node within `range`.
+    public func number(_ node: Node, _ field: String, range: ClosedRange<Double>) throws(PositionedError) -> Double {
+        let text = try scalar(node, field)
+        guard let n = Double(text), n.isFinite else {
+            throw error(node, field, "expected a number, found \(Self.quote(Self.clip(text)))")
+        }
+        guard range.contains(n) else {
+            throw error(node, field, "must be between \(range.lowerBound) and \(range.upperBound), found \(Self.clip(text))")
         }
         return n
     }
@@ -98,24 +118,40 @@ public final class StrictYAMLReader {
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: throw error(value(key), childPath(key), "expected true or false, found \(Self.quote(text))")
+        default: throw error(value(key), childPath(key), "expected true or false, found \(Self.quote(Self.clip(text)))")
         }
     }
 
-    /// A Prometheus duration (`500ms`, `15s`, `1m30s`) in seconds.
-    public func seconds(_ key: String) throws(PositionedError) -> Double? {
-        guard let text = try string(key) else { return nil }
-        guard let seconds = PromDuration.parse(text) else {
-            throw error(value(key), childPath(key), "invalid duration \"\(text)\" (use e.g. 500ms, 15s, 1m30s)")
+    /// A Prometheus duration (`500ms`, `15s`, `1m30s`) in seconds, within `range` (seconds).
+    /// Every duration in a file has a range: an operator's typo of `999999y` is an error at its
+    /// position, never a value some later conversion cannot hold.
+    public func seconds(_ key: String, range: ClosedRange<Double>) throws(PositionedError) -> Double? {
+        guard let v = value(key) else { return nil }
+        let ms = try durationMilliseconds(v, childPath(key))
+        let seconds = Double(ms) / 1000
+        guard range.contains(seconds) else {
+            throw error(v, childPath(key), "\(Self.describe(range)), found \(PromDuration.format(seconds))")
         }
         return seconds
     }
 
-    /// A Prometheus duration in seconds that must be greater than zero.
-    public func positiveSeconds(_ key: String) throws(PositionedError) -> Double? {
-        guard let d = try seconds(key) else { return nil }
-        guard d > 0 else { throw error(value(key), childPath(key), "must be greater than 0") }
-        return d
+    /// The milliseconds of a duration scalar, refusing what Prometheus refuses.
+    public func durationMilliseconds(_ node: Node, _ field: String) throws(PositionedError) -> UInt64 {
+        let text = try scalar(node, field)
+        switch PromDuration.parseMilliseconds(text) {
+        case .success(let ms):
+            return ms
+        case .failure(.outOfRange):
+            throw error(node, field, "duration out of range (at most \(PromDuration.format(PromDuration.maxSeconds)))")
+        case .failure(.invalid):
+            throw error(node, field, "invalid duration \(Self.quote(Self.clip(text))) (use e.g. 500ms, 15s, 1m30s)")
+        }
+    }
+
+    /// "must be between 1ms and 1d" for a range of seconds.
+    public static func describe(_ range: ClosedRange<Double>) -> String {
+        if range.lowerBound <= 0 { return "must be at most \(PromDuration.format(range.upperBound))" }
+        return "must be between \(PromDuration.format(range.lowerBound)) and \(PromDuration.format(range.upperBound))"
     }
 
     /// An error about `key` of this mapping, at its value (or the key, or the mapping).
@@ -173,10 +209,12 @@ public final class StrictYAMLReader {
             throw error(value(fileKey), childPath(fileKey), "set either \(key) or \(fileKey), not both")
         }
         let full = context.resolve(name)
-        guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
-            throw error(value(fileKey), childPath(fileKey), "cannot read file \(full)")
+        do {
+            return try StrictYAMLContext.readText(path: full).trimmingCharacters(in: .newlines)
+        } catch let problem {
+            // The reason only (no such file, not UTF-8 at 1:5, …): never the file's content.
+            throw error(value(fileKey), childPath(fileKey), "cannot read file \(full): \(problem.message)")
         }
-        return text.trimmingCharacters(in: .newlines)
     }
 
     /// Rejects keys that no accessor asked for, naming the first one and the keys allowed here.
@@ -226,5 +264,13 @@ public final class StrictYAMLReader {
     }
 
     /// A double-quoted rendering for messages.
-    static func quote(_ s: String) -> String { "\"\(s)\"" }
+    public static func quote(_ s: String) -> String { "\"\(s)\"" }
+
+    /// At most 64 characters of `s`, control characters shown as `?`, for messages: a value a
+    /// message repeats is never a whole line of garbage.
+    public static func clip(_ s: String) -> String {
+        var out = String(s.unicodeScalars.prefix(64).map { $0.value < 32 || $0.value == 127 ? "?" : Character($0) })
+        if s.unicodeScalars.count > 64 { out += "…" }
+        return out
+    }
 }
