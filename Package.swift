@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilTests",
-            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules"],
+            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "PostgresCollector", "RedisCollector"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -12,8 +12,6 @@ enum TargetFactory {
             specs.append(TargetSpec(name: "notifier", interval: selfInterval, timeout: selfTimeout,
                                     collector: NotifyCollector(service: notify)))
         }
-        specs += CollectorWiring.postgres(config, logger: logger)
-        specs += CollectorWiring.redis(config, logger: logger)
         for t in config.targets {
             do {
                 specs.append(try t.spec(logger: logger))
@@ -22,10 +20,5 @@ enum TargetFactory {
             }
         }
         return specs
-    }
-
-    /// The `server` label, only when more than one target of a kind is configured.
-    static func serverLabel(_ name: String, count: Int) -> [Label] {
-        count > 1 ? [Label("server", name)] : []
     }
 }

@@ -67,7 +67,7 @@ final class VigilApp: Sendable {
         logger.info("vigil started", metadata: [
             "version": "\(VigilVersion.current)", "listen_address": "\(listen)", "port": "\(server.port)",
             "config": "\(config.source)",
-            "postgres_targets": "\(config.postgres.count)", "redis_targets": "\(config.redis.count)",
+            "targets": "\(Self.kindsSummary(config))",
         ])
 
         await waitForTermination()
@@ -79,6 +79,11 @@ final class VigilApp: Sendable {
         await notify.stop()
         server.stop()
         logger.info("stopped")
+    }
+
+    /// "postgres=2 redis=1" for the start-up log line.
+    static func kindsSummary(_ config: VigilConfig) -> String {
+        VigilConfig.kinds.map { "\($0.section)=\(config.targets(of: $0.section).count)" }.joined(separator: " ")
     }
 
     /// libmicrohttpd threads: /metrics keeps answering while an API query computes on another.
@@ -147,17 +152,17 @@ final class VigilApp: Sendable {
         return .success(())
     }
 
-    /// The checks a configuration passes before a reload is answered, beyond parsing: each
-    /// Redis collector accepts its options (the same parser as loading, so this only catches
-    /// drift) and the state directory can be created and written (the notifier's outbox and the
-    /// alert state live there).
+    /// The checks a configuration passes before a reload is answered, beyond parsing: every
+    /// target's collector can be built from its options (the same parsers as loading, so this
+    /// only catches drift) and the state directory can be created and written (the notifier's
+    /// outbox and the alert state live there).
     private func prepare(_ config: VigilConfig) throws(ConfigError) {
         let file = configFile ?? config.source
-        for (i, t) in config.redis.enumerated() {
+        for t in config.targets {
             do {
-                _ = try RedisCollector(options: t.options, logger: logger)
+                _ = try t.makeCollector(logger: logger)
             } catch {
-                throw ConfigError(file: file, line: 0, column: 0, field: "redis.targets[\(i)]", message: "target \(t.name): \(error)")
+                throw ConfigError(file: file, line: 0, column: 0, field: t.kind, message: "target \(t.name): \(error)")
             }
         }
         if let problem = Self.stateDirectoryProblem(config.global.stateDirectory) {

@@ -32,22 +32,6 @@ struct VigilConfig: Sendable {
         var connectionTimeout: Double = 10
     }
 
-    struct PostgresTarget: Sendable {
-        var name: String
-        /// Everything the collector is given; `options.dsn` may hold a password: a secret.
-        var options: PostgresCollectorOptions
-        var collectInterval: Double?
-        var collectTimeout: Double?
-    }
-
-    struct RedisTarget: Sendable {
-        var name: String
-        /// Everything the collector is given; the URL and password are secrets.
-        var options: RedisCollectorOptions
-        var collectInterval: Double?
-        var collectTimeout: Double?
-    }
-
     /// Where the shipped rules are installed (the container image puts them there).
     static let defaultRulesPattern = "/usr/share/vigil/rules/*.yml"
 
@@ -56,8 +40,6 @@ struct VigilConfig: Sendable {
 
     var global = Global()
     var web = Web()
-    var postgres: [PostgresTarget] = []
-    var redis: [RedisTarget] = []
     /// Targets of the kinds in `VigilConfig.kinds`, in their order, each kind's in file order.
     var targets: [ConfiguredTarget] = []
     /// `rule_files` patterns as written, and the groups they loaded.
@@ -85,9 +67,14 @@ extension VigilConfig {
     static func embeddedDefault(environment: [String: String]) throws -> VigilConfig {
         var config = VigilConfig()
         let dsn = environment["DATABASE_URL"] ?? environment["DATA_SOURCE_NAME"] ?? ""
-        config.postgres = [PostgresTarget(name: "default", options: PostgresCollectorOptions(dsn: dsn))]
-        let redisURL = environment["REDIS_URL"] ?? environment["REDIS_ADDR"].map(normalizeRedisAddress) ?? "redis://localhost:6379"
-        config.redis = [RedisTarget(name: "default", options: RedisCollectorOptions(url: redisURL, buildVersion: VigilVersion.current))]
+        let redisURL = environment["REDIS_URL"] ?? environment["REDIS_ADDR"].map(RedisCollectorOptions.normalizeAddress) ?? "redis://localhost:6379"
+        let interval = config.global.collectInterval
+        let timeout = config.timeout(interval: interval, own: nil)
+        config.targets = [
+            PostgresTargetKind().target("default", PostgresCollectorOptions(dsn: dsn), interval: interval, timeout: timeout, count: 1),
+            RedisTargetKind(version: VigilVersion.current).target("default", RedisCollectorOptions(url: redisURL, buildVersion: VigilVersion.current),
+                                                                  interval: interval, timeout: timeout, count: 1),
+        ]
         // The shipped rules, where the package or the container image installs them.
         config.ruleFiles = [defaultRulesPattern]
         do {
@@ -96,11 +83,6 @@ extension VigilConfig {
             throw error
         }
         return config
-    }
-
-    /// `host:port` as redis_exporter's REDIS_ADDR allows becomes a redis:// URL.
-    static func normalizeRedisAddress(_ addr: String) -> String {
-        addr.contains("://") ? addr : "redis://\(addr)"
     }
 
     /// Loads and validates a configuration file.
@@ -148,21 +130,6 @@ extension VigilConfig {
             config.web.connectionTimeout = try w.seconds("connection_timeout", range: ConfigLimits.connectionTimeout) ?? config.web.connectionTimeout
             try w.finish()
         }
-        config.postgres = try targets(top, "postgres", config: config) { t, item in
-            guard let dsn = try t.secret("dsn") else {
-                throw context.error(item.node, item.path, "dsn or dsn_file is required")
-            }
-            try validateDSN(dsn, reader: t)
-            return try postgresOptions(t, dsn: dsn)
-        }.map { PostgresTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
-        config.redis = try targets(top, "redis", config: config) { t, item in
-            guard let url = try t.secret("url") else {
-                throw context.error(item.node, item.path, "url or url_file is required")
-            }
-            let normalized = normalizeRedisAddress(url)
-            try validateRedisURL(normalized, reader: t)
-            return try redisOptions(t, url: normalized)
-        }.map { RedisTarget(name: $0.name, options: $0.options, collectInterval: $0.interval, collectTimeout: $0.timeout) }
         let defaults = TargetDefaults(collectInterval: config.global.collectInterval, collectTimeout: config.global.collectTimeout,
                                       version: VigilVersion.current)
         for kind in kinds { config.targets += try kind.read(top, defaults: defaults) }
@@ -178,138 +145,6 @@ extension VigilConfig {
         return config
     }
 
-    /// The `targets` list of a `postgres` or `redis` section: unique names, per-target interval
-    /// and timeout (checked against each other), the kind's own options from `options`, and no
-    /// unknown keys.
-    private static func targets<Options>(
-        _ top: MappingReader, _ section: String, config: VigilConfig,
-        options: (MappingReader, (node: Node, path: String)) throws -> Options
-    ) throws -> [(name: String, options: Options, interval: Double?, timeout: Double?)] {
-        guard let s = try top.mapping(section) else { return [] }
-        var names: Set<String> = []
-        var out: [(name: String, options: Options, interval: Double?, timeout: Double?)] = []
-        for item in try s.sequence("targets") ?? [] {
-            let t = try MappingReader(item.node, path: item.path, context: s.context)
-            let name = try targetName(t, names: &names)
-            let parsed = try options(t, item)
-            let interval = try t.seconds("collect_interval", range: ConfigLimits.collectInterval)
-            let timeout = try t.seconds("collect_timeout", range: ConfigLimits.collectTimeout)
-            try checkTimeout(t, interval: config.interval(interval), timeout: timeout)
-            try t.finish()
-            out.append((name, parsed, interval, timeout))
-        }
-        try s.finish()
-        return out
-    }
-
-    private static func targetName(_ t: MappingReader, names: inout Set<String>) throws -> String {
-        guard let name = try t.string("name") else {
-            throw t.context.error(t.node, t.path, "name is required")
-        }
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
-            throw t.context.error(t.value("name"), t.childPath("name"), "names may hold only letters, digits, '_', '-' and '.'")
-        }
-        guard names.insert(name).inserted else {
-            throw t.context.error(t.value("name"), t.childPath("name"), "duplicate target name \"\(name)\"")
-        }
-        return name
-    }
-
-    private static func postgresOptions(_ t: MappingReader, dsn: String) throws -> PostgresCollectorOptions {
-        var o = PostgresCollectorOptions(dsn: dsn)
-        o.connectTimeout = try t.seconds("connect_timeout", range: ConfigLimits.connectTimeout) ?? o.connectTimeout
-        o.statementTimeout = try t.seconds("statement_timeout", range: ConfigLimits.serverTimeout) ?? o.statementTimeout
-        o.lockTimeout = try t.seconds("lock_timeout", range: ConfigLimits.serverTimeout) ?? o.lockTimeout
-        o.applicationName = try t.string("application_name") ?? o.applicationName
-        o.reconnectBackoffMax = try t.seconds("reconnect_backoff_max", range: ConfigLimits.reconnectBackoff) ?? o.reconnectBackoffMax
-        if let c = try t.mapping("collectors") {
-            for name in PostgresCollectorOptions.defaultCollectors.keys.sorted() {
-                if let on = try c.bool(name) { o.collectors[name] = on }
-            }
-            try c.finish()
-        }
-        o.statementsTopN = try t.int("statements_top_n", range: ConfigLimits.statementsTopN) ?? o.statementsTopN
-        if let buckets = try t.sequence("statement_latency_buckets") {
-            guard buckets.count <= ConfigLimits.latencyBucketCount else {
-                throw t.error("statement_latency_buckets", "at most \(ConfigLimits.latencyBucketCount) buckets")
-            }
-            o.statementLatencyBuckets = try buckets.map { item in
-                try t.number(item.node, item.path, range: ConfigLimits.latencyBucketBound)
-            }
-            guard o.statementLatencyBuckets == o.statementLatencyBuckets.sorted(), Set(o.statementLatencyBuckets).count == o.statementLatencyBuckets.count else {
-                throw t.context.error(t.value("statement_latency_buckets"), t.childPath("statement_latency_buckets"), "bucket bounds must be strictly increasing")
-            }
-        }
-        o.allDatabases = try t.bool("all_databases") ?? o.allDatabases
-        o.includeDatabases = try t.stringList("include_databases") ?? o.includeDatabases
-        o.excludeDatabases = try t.stringList("exclude_databases") ?? o.excludeDatabases
-        o.tableSeriesCap = try t.int("table_series_cap", range: ConfigLimits.tableSeriesCap) ?? o.tableSeriesCap
-        if let file = try t.string("queries_file") {
-            let full = file.hasPrefix("/") ? file : "\(t.context.baseDirectory)/\(file)"
-            guard FileManager.default.isReadableFile(atPath: full) else {
-                throw t.context.error(t.value("queries_file"), t.childPath("queries_file"), "cannot read file \(full)")
-            }
-            o.queriesFile = full
-            if let problem = PostgresCollector.validateQueriesFile(o) {
-                throw t.context.error(t.value("queries_file"), t.childPath("queries_file"), problem)
-            }
-        }
-        return o
-    }
-
-    private static func redisOptions(_ t: MappingReader, url: String) throws -> RedisCollectorOptions {
-        var o = RedisCollectorOptions(url: url, buildVersion: VigilVersion.current)
-        o.username = try t.string("username")
-        o.password = try t.string("password")
-        if let file = try t.string("password_file") {
-            if o.password != nil {
-                throw t.context.error(t.value("password_file"), t.childPath("password_file"), "set either password or password_file, not both")
-            }
-            let full = file.hasPrefix("/") ? file : "\(t.context.baseDirectory)/\(file)"
-            guard FileManager.default.isReadableFile(atPath: full) else {
-                throw t.context.error(t.value("password_file"), t.childPath("password_file"), "cannot read file \(full)")
-            }
-            // Read again at every (re)connect, so a rotated password is picked up.
-            o.passwordFile = full
-        }
-        o.connectTimeout = try t.seconds("connect_timeout", range: ConfigLimits.connectTimeout) ?? o.connectTimeout
-        o.commandTimeout = try t.seconds("command_timeout", range: ConfigLimits.commandTimeout) ?? o.commandTimeout
-        o.reconnectBackoffInitial = try t.seconds("reconnect_backoff_initial", range: ConfigLimits.reconnectBackoff) ?? o.reconnectBackoffInitial
-        o.reconnectBackoffMax = try t.seconds("reconnect_backoff_max", range: ConfigLimits.reconnectBackoff) ?? o.reconnectBackoffMax
-        if let name = try t.string("client_name") { o.clientName = name.isEmpty ? nil : name }
-        o.configCommand = try t.string("config_command") ?? o.configCommand
-        o.includeEmptyDatabases = try t.bool("include_empty_databases") ?? o.includeEmptyDatabases
-        o.latencyHistograms = try t.bool("latency_histograms") ?? o.latencyHistograms
-        for item in try t.sequence("key_patterns") ?? [] {
-            let k = try MappingReader(item.node, path: item.path, context: t.context)
-            guard let db = try k.int("db", range: ConfigLimits.redisDatabase), let pattern = try k.string("pattern"), !pattern.isEmpty else {
-                throw t.context.error(item.node, item.path, "db and pattern are required")
-            }
-            try k.finish()
-            o.keyPatterns.append(RedisKeyPattern(db: db, pattern: pattern))
-        }
-        if let b = try t.mapping("bullmq") {
-            o.bullmq.enabled = try b.bool("enabled") ?? o.bullmq.enabled
-            o.bullmq.prefixes = try b.stringList("prefixes") ?? o.bullmq.prefixes
-            if let dbs = try b.sequence("databases") {
-                o.bullmq.databases = try dbs.map { item in
-                    try b.integer(item.node, item.path, range: ConfigLimits.redisDatabase)
-                }
-            }
-            o.bullmq.maxQueues = try b.int("max_queues", range: ConfigLimits.bullmqMaxQueues) ?? o.bullmq.maxQueues
-            try b.finish()
-        }
-        o.scanInterval = try t.seconds("scan_interval", range: ConfigLimits.scanInterval) ?? o.scanInterval
-        if let rate = try t.int("scan_keys_per_second", range: ConfigLimits.scanKeysPerSecond) { o.scanKeysPerSecond = Double(rate) }
-        o.scanCount = try t.int("scan_count", range: ConfigLimits.scanCount) ?? o.scanCount
-        o.scanTimePerCycle = try t.seconds("scan_time_per_cycle", range: ConfigLimits.scanTimePerCycle) ?? o.scanTimePerCycle
-        if o.reconnectBackoffInitial > o.reconnectBackoffMax {
-            throw t.error(t.has("reconnect_backoff_max") ? "reconnect_backoff_max" : "reconnect_backoff_initial",
-                          "reconnect_backoff_initial (\(PromDuration.format(o.reconnectBackoffInitial))) must not exceed reconnect_backoff_max (\(PromDuration.format(o.reconnectBackoffMax)))")
-        }
-        return o
-    }
-
     private static func checkTimeout(_ r: MappingReader, interval: Double, timeout: Double?) throws {
         if let timeout, timeout > interval {
             throw r.context.error(r.value("collect_timeout"), r.childPath("collect_timeout"),
@@ -323,30 +158,6 @@ extension VigilConfig {
             _ = try ListenAddress.parse(addr)
         } catch {
             throw reader.context.error(reader.value("listen_address"), reader.childPath("listen_address"), "\(error)")
-        }
-    }
-
-    /// A URI DSN needs a postgres scheme; then libpq's own parser and its connect-time value
-    /// checks (port, sslmode, connect_timeout, …) decide, with the password never shown.
-    private static func validateDSN(_ dsn: String, reader: MappingReader) throws {
-        let key = reader.has("dsn") ? "dsn" : "dsn_file"
-        func fail(_ why: String) -> ConfigError {
-            reader.context.error(reader.value(key), reader.childPath(key), "invalid PostgreSQL DSN: \(why)")
-        }
-        guard !dsn.isEmpty else { return }
-        if dsn.contains("://"), !(dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://")) {
-            throw fail("the scheme must be postgresql:// or postgres://")
-        }
-        if let problem = PostgresCollector.validateDSN(dsn) { throw fail(problem) }
-    }
-
-    /// Validated with the collector's own parser, so config and collector agree.
-    private static func validateRedisURL(_ url: String, reader: MappingReader) throws {
-        let key = reader.has("url") ? "url" : "url_file"
-        do {
-            _ = try RedisEndpoint.parse(url)
-        } catch {
-            throw reader.context.error(reader.value(key), reader.childPath(key), "\(error)")
         }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import VigilCore
+import RedisCollector
+import PostgresCollector
 @testable import Vigil
 
 /// Where the test fixtures live.
@@ -62,11 +65,11 @@ struct ConfigTests {
         }
         let config = try VigilConfig.parse(yaml: text, file: "vigil.yml", environment: ["VIGIL_PG_PASSWORD": "s3cret"])
         #expect(config.postgres.map(\.name) == ["primary", "replica-1"])
-        #expect(config.postgres[0].options.dsn == "postgresql://vigil:s3cret@db-primary:5432/app?sslmode=prefer")
-        #expect(config.postgres[1].options.dsn == "postgresql://vigil:pw@replica-1/app")
-        #expect(config.redis[0].options.passwordFile?.hasSuffix("redis-password") == true)
-        #expect(config.interval(config.postgres[1].collectInterval) == 30)
-        #expect(config.timeout(interval: 30, own: config.postgres[1].collectTimeout) == 5)
+        #expect(config.postgres[0].pg?.dsn == "postgresql://vigil:s3cret@db-primary:5432/app?sslmode=prefer")
+        #expect(config.postgres[1].pg?.dsn == "postgresql://vigil:pw@replica-1/app")
+        #expect(config.redis[0].redis?.passwordFile?.hasSuffix("redis-password") == true)
+        #expect(config.postgres[1].interval == 30)
+        #expect(config.postgres[1].timeout == 5)
         let rendered = config.renderedYAML()
         #expect(!rendered.contains("s3cret"))
         #expect(!rendered.contains(":pw@"))
@@ -88,14 +91,14 @@ struct ConfigTests {
             "DATABASE_URL": "postgresql://a/db", "DATA_SOURCE_NAME": "postgresql://b/db",
             "REDIS_URL": "redis://r1:6379", "REDIS_ADDR": "r2:6379",
         ])
-        #expect(both.postgres.first?.options.dsn == "postgresql://a/db")
-        #expect(both.redis.first?.options.url == "redis://r1:6379")
+        #expect(both.postgres.first?.pg?.dsn == "postgresql://a/db")
+        #expect(both.redis.first?.redis?.url == "redis://r1:6379")
         let fallback = try VigilConfig.embeddedDefault(environment: ["DATA_SOURCE_NAME": "host=b", "REDIS_ADDR": "r2:6380"])
-        #expect(fallback.postgres.first?.options.dsn == "host=b")
-        #expect(fallback.redis.first?.options.url == "redis://r2:6380")
+        #expect(fallback.postgres.first?.pg?.dsn == "host=b")
+        #expect(fallback.redis.first?.redis?.url == "redis://r2:6380")
         let none = try VigilConfig.embeddedDefault(environment: [:])
-        #expect(none.postgres.first?.options.dsn == "")
-        #expect(none.redis.first?.options.url == "redis://localhost:6379")
+        #expect(none.postgres.first?.pg?.dsn == "")
+        #expect(none.redis.first?.redis?.url == "redis://localhost:6379")
     }
 
     @Test("${VAR} expands in any string and $$ is a literal dollar")
@@ -106,6 +109,16 @@ struct ConfigTests {
             """
         let config = try VigilConfig.parse(yaml: yaml, file: "x.yml", environment: ["PORT": "9999"])
         #expect(config.web.listenAddress == "127.0.0.1:9999")
-        #expect(config.redis.first?.options.password == "p$w")
+        #expect(config.redis.first?.redis?.password == "p$w")
     }
+}
+
+extension VigilConfig {
+    var postgres: [ConfiguredTarget] { targets(of: "postgres") }
+    var redis: [ConfiguredTarget] { targets(of: "redis") }
+}
+
+extension ConfiguredTarget {
+    var pg: PostgresCollectorOptions? { options as? PostgresCollectorOptions }
+    var redis: RedisCollectorOptions? { options as? RedisCollectorOptions }
 }

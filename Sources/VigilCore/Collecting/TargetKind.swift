@@ -10,6 +10,8 @@ public protocol TargetKind: Sendable {
     var section: String { get }
     /// Reads the section under `top` (absent: no targets). Every error is positioned.
     func read(_ top: StrictYAMLReader, defaults: TargetDefaults) throws(PositionedError) -> [ConfiguredTarget]
+    /// `check-config`'s lines for the whole section, from what `read` returned (secrets redacted).
+    func render(_ targets: [ConfiguredTarget]) -> [String]
 }
 
 /// What every kind is told when it reads its section: the global schedule.
