@@ -1,0 +1,48 @@
+import Testing
+@testable import Rules
+
+@Suite("Template nesting limit")
+struct TemplateDepthTests {
+    static func ifs(_ n: Int) -> String {
+        String(repeating: "{{ if true }}", count: n) + "{{ $value }}" + String(repeating: "{{ end }}", count: n)
+    }
+
+    static func parens(_ n: Int) -> String {
+        "{{ " + String(repeating: "(", count: n) + "$value" + String(repeating: ")", count: n) + " }}"
+    }
+
+    static let data = Template.Data(labels: [:], value: 7)
+
+    @Test("blocks and parentheses nested up to the limit parse and expand on a small stack")
+    func atTheLimit() {
+        // The top-level list is one level and the innermost pipeline another.
+        let blocks = Self.ifs(TemplateParser.maxDepth - 2)
+        let parens = Self.parens(TemplateParser.maxDepth - 2)
+        let mixed = String(repeating: "{{ with (((1))) }}", count: 10) + "{{ ((($value))) }}" + String(repeating: "{{ end }}", count: 10)
+        let out = SmallStackThread.run(stackSize: 1 << 20) {
+            [blocks, parens, mixed].map { text -> String in
+                do { return try Template(text).execute(Self.data) } catch { return "\(error)" }
+            }
+        }
+        #expect(out == ["7", "7", "7"])
+    }
+
+    @Test("one level over the limit is an error naming the limit")
+    func overTheLimit() {
+        for text in [Self.ifs(TemplateParser.maxDepth - 1), Self.parens(TemplateParser.maxDepth - 1)] {
+            #expect {
+                try Template(text)
+            } throws: { error in
+                "\(error)".contains("template nested too deeply (more than \(TemplateParser.maxDepth) levels")
+            }
+        }
+    }
+
+    @Test("10,000 nested blocks or parentheses are an error, not a stack overflow")
+    func tenThousand() {
+        let failed = SmallStackThread.run(stackSize: 1 << 20) {
+            [Self.ifs(10_000), Self.parens(10_000)].map { (try? Template($0)) == nil }
+        }
+        #expect(failed == [true, true])
+    }
+}
