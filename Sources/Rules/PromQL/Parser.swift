@@ -199,6 +199,8 @@ struct Parser {
     private mutating func makeBinary(_ mods: OperatorModifiers, _ lhs: Node, _ rhs: Node) throws(PromQLError) -> Node {
         let op = mods.op, opStart = mods.opStart, returnBool = mods.returnBool, matching = mods.matching
         let hasMatchingClause = mods.hasMatchingClause, groupStart = mods.groupStart
+        // Too deep is reported at the operator that makes it so (the node starts at the chain's start).
+        if max(lhs.height, rhs.height) >= depthLimit { throw tooDeep(opStart) }
         let lt = lhs.type, rt = rhs.type
         for side in [lhs, rhs] where side.type != .scalar && side.type != .vector {
             typeCheck(side.start, "binary expression must contain only scalar and instant vector types")
