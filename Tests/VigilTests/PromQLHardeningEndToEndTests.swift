@@ -62,4 +62,19 @@ struct PromQLHardeningEndToEndTests {
         let ok = try Subprocess.run(bin, ["check-rules", fine.path])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
     }
+
+    @Test("test-rules refuses a test that needs more than 1,000,000 steps at once, with the eval_time's position")
+    func boundedTestRules() throws {
+        guard let bin = TestEnvironment.vigilBinary else { return }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("RulesTests/Fixtures/bounded-tests")
+        let start = Date()
+        let run = try Subprocess.run(bin, ["test-rules", fixtures.appendingPathComponent("steps-1ms.test.yml").path])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("steps-1ms.test.yml:10:20: tests[0].promql_expr_test[0].eval_time: eval_time 16m40s needs 1000001 evaluation steps"),
+                "\(run.stdout)\(run.stderr)")
+        #expect(Date().timeIntervalSince(start) < 30)
+        let ok = try Subprocess.run(bin, ["test-rules", fixtures.appendingPathComponent("interval-1ms.test.yml").path])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+    }
 }

@@ -34,10 +34,12 @@ struct Parser {
     /// parentheses, unary minus, subqueries and each operand of a binary chain (`a + b + c` is 3
     /// deep: Prometheus' tree is left-deep). Both the parser's recursion and the height of the
     /// tree it builds are held to it, so every walker over a parsed `Expr` (evaluator,
-    /// rendering, `type`, hashing, deallocation) recurses at most this deep. Measured per level
-    /// (the evaluator's function-call path is the deepest walker): about 1 KiB in a release
-    /// build, so 64 KiB at the limit, far inside a 512 KiB thread; about 8 KiB in a debug build,
-    /// where `ExpressionDepthTests` runs every walker at the limit on a 1 MiB thread. The cost:
+    /// rendering, `type`, hashing, deallocation) recurses at most this deep. Measured with
+    /// `ulimit -s` on `vigil test-rules` evaluating every kind of nesting at the limit: the
+    /// release binary needs a 128 KiB main stack in all (it fails at 96 KiB; a trivial test
+    /// runs in 64 KiB), so about 1 KiB per level, far inside a 512 KiB thread; the debug binary
+    /// needs 512 KiB (about 7 KiB per level), and `ExpressionDepthTests` runs every walker at
+    /// the limit on a 1 MiB thread. The cost:
     /// a flat chain `a or b or …` may have at most 64 operands (Prometheus has no limit; its Go
     /// stacks grow), rejected with this error rather than risking a stack overflow.
     static let maxDepth = 64
