@@ -46,3 +46,39 @@ struct TemplateDepthTests {
         #expect(failed == [true, true])
     }
 }
+
+@Suite("Template execution budget")
+struct TemplateBudgetTests {
+    /// 200 samples per query: three nested ranges would be 8 × 10^6 iterations.
+    static let data = Template.Data(labels: [:], value: 1, query: { _ in
+        (0..<200).map { VectorSample(labels: ["__name__": "up", "i": "\($0)"], value: Double($0)) }
+    })
+
+    @Test("nested ranges over large query results stop at the step budget with an error, quickly")
+    func nestedRanges() {
+        let text = "{{ range query \"up\" }}{{ range query \"up\" }}{{ range query \"up\" }}x{{ end }}{{ end }}{{ end }}"
+        let start = ContinuousClock.now
+        #expect {
+            try Template(text).execute(Self.data)
+        } throws: { error in
+            "\(error)" == "template execution stopped after \(Template.maxSteps) steps"
+        }
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+
+    @Test("output beyond the budget is an error, not unbounded memory")
+    func output() {
+        let text = "{{ range query \"up\" }}{{ range query \"up\" }}{{ printf \"%1000000s\" \"x\" }}{{ end }}{{ end }}"
+        #expect {
+            try Template(text).execute(Self.data)
+        } throws: { error in
+            "\(error)" == "template output exceeds \(Template.maxOutputBytes) bytes"
+        }
+    }
+
+    @Test("a template within both budgets expands as before")
+    func within() throws {
+        let out = try Template("{{ range query \"up\" }}{{ .Value }},{{ end }}").execute(Self.data)
+        #expect(out.split(separator: ",").count == 200)
+    }
+}
