@@ -586,7 +586,6 @@ struct Parser {
 
     private mutating func finishAggregation(_ op: AggregationOp, _ start: Int, _ before: Grouping, _ args: [Node],
                                             _ argsEnd: Int) throws(PromQLError) -> Node {
-        let t = (start: start, ())
         var grouping = before.labels
         var without = before.without
         let groupingSet = before.isSet
@@ -600,7 +599,7 @@ struct Parser {
         }
         let want = op.takesParameter ? 2 : 1
         guard args.count == want else {
-            throw error(t.start, "wrong number of arguments for aggregate expression provided, expected \(want), got \(args.count)")
+            throw error(start, "wrong number of arguments for aggregate expression provided, expected \(want), got \(args.count)")
         }
         let vectorArg = args[want - 1]
         if vectorArg.type != .vector {
@@ -616,7 +615,7 @@ struct Parser {
             param = p.expr
         }
         let agg = AggregateExpr(op: op, expr: vectorArg.expr, param: param, grouping: grouping, without: without)
-        return try node(.aggregate(agg), t.start, end, .vector, height: (args.map(\.height).max() ?? 0) + 1)
+        return try node(.aggregate(agg), start, end, .vector, height: (args.map(\.height).max() ?? 0) + 1)
     }
 
     private mutating func parseCall(_ name: String) throws(PromQLError) -> Node {
@@ -627,9 +626,8 @@ struct Parser {
     }
 
     private mutating func finishCall(_ name: String, _ start: Int, _ args: [Node], _ end: Int) throws(PromQLError) -> Node {
-        let t = (start: start, ())
         guard let f = PromFunction.all[name] else {
-            throw error(t.start, "unknown function with name \(PromQLString.quote(name))")
+            throw error(start, "unknown function with name \(PromQLString.quote(name))")
         }
         if args.count < f.minArgs || (f.maxArgs.map { args.count > $0 } ?? false) {
             let expected: String
@@ -640,7 +638,7 @@ struct Parser {
             } else {
                 expected = "expected at most \(f.maxArgs ?? 0) argument(s)"
             }
-            typeCheck(t.start, "\(expected) in call to \(PromQLString.quote(name)), got \(args.count)")
+            typeCheck(start, "\(expected) in call to \(PromQLString.quote(name)), got \(args.count)")
         }
         for (i, a) in args.enumerated() {
             let want = f.argType(at: i)
@@ -659,7 +657,7 @@ struct Parser {
                 }
             }
         }
-        return try node(.call(FunctionCall(function: f, args: args.map(\.expr))), t.start, end, f.returnType,
+        return try node(.call(FunctionCall(function: f, args: args.map(\.expr))), start, end, f.returnType,
                         height: (args.map(\.height).max() ?? 0) + 1)
     }
 
