@@ -43,8 +43,6 @@ struct Parser {
     /// a flat chain `a or b or …` may have at most 64 operands (Prometheus has no limit; its Go
     /// stacks grow), rejected with this error rather than risking a stack overflow.
     static let maxDepth = 64
-    /// The limit this parser enforces (`maxDepth`; lower only in tests).
-    var depthLimit = Parser.maxDepth
 
     init(_ text: String) throws(PromQLError) {
         input = Array(text.utf8)
@@ -77,11 +75,11 @@ struct Parser {
     /// One level deeper into the parser's recursion, refused past the limit.
     private mutating func enter() throws(PromQLError) {
         depth += 1
-        if depth > depthLimit { throw tooDeep(current.start) }
+        if depth > Self.maxDepth { throw tooDeep(current.start) }
     }
 
     private func tooDeep(_ offset: Int) -> PromQLError {
-        error(offset, "expression nested too deeply (more than \(depthLimit) levels)")
+        error(offset, "expression nested too deeply (more than \(Self.maxDepth) levels)")
     }
 
     /// A node built over `children`: one level higher than the highest, refused past the limit.
@@ -92,7 +90,7 @@ struct Parser {
     }
 
     private func node(_ expr: Expr, _ start: Int, _ end: Int, _ type: ValueType, height: Int) throws(PromQLError) -> Node {
-        if height > depthLimit { throw tooDeep(start) }
+        if height > Self.maxDepth { throw tooDeep(start) }
         return Node(expr: expr, start: start, end: end, type: type, height: height)
     }
 
@@ -202,7 +200,7 @@ struct Parser {
         let op = mods.op, opStart = mods.opStart, returnBool = mods.returnBool, matching = mods.matching
         let hasMatchingClause = mods.hasMatchingClause, groupStart = mods.groupStart
         // Too deep is reported at the operator that makes it so (the node starts at the chain's start).
-        if max(lhs.height, rhs.height) >= depthLimit { throw tooDeep(opStart) }
+        if max(lhs.height, rhs.height) >= Self.maxDepth { throw tooDeep(opStart) }
         let lt = lhs.type, rt = rhs.type
         for side in [lhs, rhs] where side.type != .scalar && side.type != .vector {
             typeCheck(side.start, "binary expression must contain only scalar and instant vector types")
