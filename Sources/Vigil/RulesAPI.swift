@@ -52,11 +52,7 @@ struct RulesAPI: Sendable {
 
     /// Unix seconds (fractions allowed) or RFC 3339, as Prometheus accepts; milliseconds out.
     static func parseTime(_ raw: String) -> Int64? {
-        if let seconds = Double(raw), seconds.isFinite { return Int64((seconds * 1000).rounded()) }
-        let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        if let d = try? withFraction.parse(raw) { return SeriesHistory.milliseconds(d) }
-        if let d = try? Date.ISO8601FormatStyle().parse(raw) { return SeriesHistory.milliseconds(d) }
-        return nil
+        try? PrometheusAPI.parseTime(raw)
     }
 
     static func formDecode(_ body: String) -> [String: String] {

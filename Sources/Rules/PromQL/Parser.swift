@@ -2,23 +2,47 @@
 /// minus binding like `*`), postfix ranges, subqueries, `offset` and `@`, and the type checks
 /// Prometheus' parser performs. Every error carries the byte position it refers to.
 struct Parser {
-    /// An expression with its source span.
+    /// An expression with its source span, its type and the height of its tree (a leaf is 1).
+    /// Carrying type and height here keeps parsing linear: `Expr.type` walks the tree.
     struct Node {
         var expr: Expr
         var start: Int
         var end: Int
+        var type: ValueType
+        var height: Int
+
+        init(expr: Expr, start: Int, end: Int, type: ValueType, height: Int = 1) {
+            self.expr = expr
+            self.start = start
+            self.end = end
+            self.type = type
+            self.height = height
+        }
     }
 
     private let input: [UInt8]
     private let tokens: [Token]
     private var index = 0
-    /// Current nesting of sub-expressions; bounded so hostile input (`((((…` from the HTTP
-    /// API) cannot exhaust the stack.
+    /// Current recursion of the parser; every recursive path (parentheses, arguments, unary
+    /// operators, right-associative `^`, binary right-hand sides) passes `parseExpr`, which
+    /// counts it, so hostile input (`((((…`, `- - - x`) cannot exhaust the stack.
     private var depth = 0
     /// The first type error (Prometheus' checkAST runs after a successful parse, so any syntax
     /// error, even a later one, wins over it).
     private var typeError: PromQLError?
-    static let maxDepth = 500
+    /// Most levels an expression tree may have, counting every node kind: calls, aggregations,
+    /// parentheses, unary minus, subqueries and each operand of a binary chain (`a + b + c` is 3
+    /// deep: Prometheus' tree is left-deep). Both the parser's recursion and the height of the
+    /// tree it builds are held to it, so every walker over a parsed `Expr` (evaluator,
+    /// rendering, `type`, hashing, deallocation) recurses at most this deep. Measured with
+    /// `ulimit -s` on `vigil test-rules` evaluating every kind of nesting at the limit: the
+    /// release binary needs a 128 KiB main stack in all (it fails at 96 KiB; a trivial test
+    /// runs in 64 KiB), so about 1 KiB per level, far inside a 512 KiB thread; the debug binary
+    /// needs 512 KiB (about 7 KiB per level), and `ExpressionDepthTests` runs every walker at
+    /// the limit on a 1 MiB thread. The cost:
+    /// a flat chain `a or b or …` may have at most 64 operands (Prometheus has no limit; its Go
+    /// stacks grow), rejected with this error rather than risking a stack overflow.
+    static let maxDepth = 64
 
     init(_ text: String) throws(PromQLError) {
         input = Array(text.utf8)
@@ -29,6 +53,9 @@ struct Parser {
     private func peekKind(_ k: Int = 1) -> Token.Kind {
         index + k < tokens.count ? tokens[index + k].kind : .eof
     }
+    private mutating func advanceStart() -> Int { advance().start }
+    private mutating func advanceEnd() -> Int { advance().end }
+
     private mutating func advance() -> Token {
         let t = tokens[index]
         if index < tokens.count - 1 { index += 1 }
@@ -39,8 +66,32 @@ struct Parser {
         PromQLError(input: input, offset: offset, message: message)
     }
 
-    private mutating func typeCheck(_ e: PromQLError) {
-        if typeError == nil { typeError = e }
+    /// Records the first type error; later ones are not even built (building one scans the
+    /// input for its line, which per operator would make long expressions quadratic).
+    private mutating func typeCheck(_ offset: Int, _ message: @autoclosure () -> String) {
+        if typeError == nil { typeError = error(offset, message()) }
+    }
+
+    /// One level deeper into the parser's recursion, refused past the limit.
+    private mutating func enter() throws(PromQLError) {
+        depth += 1
+        if depth > Self.maxDepth { throw tooDeep(current.start) }
+    }
+
+    private func tooDeep(_ offset: Int) -> PromQLError {
+        error(offset, "expression nested too deeply (more than \(Self.maxDepth) levels)")
+    }
+
+    /// A node built over `children`: one level higher than the highest, refused past the limit.
+    private func node(_ expr: Expr, _ start: Int, _ end: Int, _ type: ValueType, over children: Node...) throws(PromQLError) -> Node {
+        var h = 0
+        for c in children where c.height > h { h = c.height }
+        return try node(expr, start, end, type, height: h + 1)
+    }
+
+    private func node(_ expr: Expr, _ start: Int, _ end: Int, _ type: ValueType, height: Int) throws(PromQLError) -> Node {
+        if height > Self.maxDepth { throw tooDeep(start) }
+        return Node(expr: expr, start: start, end: end, type: type, height: height)
     }
 
     private func unexpected(_ t: Token, _ context: String? = nil, expected: String? = nil) -> PromQLError {
@@ -66,6 +117,12 @@ struct Parser {
 
     // MARK: binary expressions
 
+    /// The binary operator at the current token if it binds at least as tightly as `minPrecedence`.
+    private func binaryOp(atLeast minPrecedence: Int) -> BinaryOp? {
+        guard let op = binaryOp(current.kind), op.precedence >= minPrecedence else { return nil }
+        return op
+    }
+
     private func binaryOp(_ k: Token.Kind) -> BinaryOp? {
         switch k {
         case .add: .add
@@ -88,95 +145,121 @@ struct Parser {
         }
     }
 
+    /// The modifiers after a binary operator: `bool`, `on`/`ignoring(…)`, `group_left/right(…)`.
+    private struct OperatorModifiers {
+        var op: BinaryOp
+        var opStart: Int
+        var returnBool = false
+        var matching = VectorMatching()
+        var hasMatchingClause = false
+        var groupStart: Int?
+    }
+
+    // The functions on the recursive path (parseExpr, parseUnary, parsePrimary, parseParen,
+    // parseCall, parseAggregation, parseArgs) keep few locals and leave the rest to helpers
+    // that return before the recursion: their frames are what a deep expression costs in stack.
+
     private mutating func parseExpr(minPrecedence: Int) throws(PromQLError) -> Node {
-        depth += 1
+        try enter()
         defer { depth -= 1 }
-        if depth > Self.maxDepth { throw error(current.start, "expression nested too deeply (more than \(Self.maxDepth) levels)") }
         var lhs = try parseUnary()
-        while let op = binaryOp(current.kind), op.precedence >= minPrecedence {
-            let opToken = advance()
-            var returnBool = false
-            if current.kind == .bool {
-                _ = advance()
-                if !op.isComparison { typeCheck(error(opToken.start, "bool modifier can only be used on comparison operators")) }
-                returnBool = true
-            }
-            var matching = VectorMatching()
-            var hasMatchingClause = false
-            var groupToken: Token?
-            if current.kind == .on || current.kind == .ignoring {
-                hasMatchingClause = true
-                matching.on = advance().kind == .on
-                matching.labels = try parseLabelList("grouping")
-                if current.kind == .groupLeft || current.kind == .groupRight {
-                    let g = advance()
-                    groupToken = g
-                    matching.cardinality = g.kind == .groupLeft ? .manyToOne : .oneToMany
-                    if current.kind == .leftParen {
-                        matching.include = try parseLabelList("grouping")
-                    }
-                }
-            } else if current.kind == .groupLeft || current.kind == .groupRight {
-                throw unexpected(current)
-            }
-            let next = op.isRightAssociative ? op.precedence : op.precedence + 1
-            let rhs = try parseExpr(minPrecedence: next)
-            lhs = try makeBinary(op, opToken, lhs, rhs, returnBool: returnBool, matching: matching,
-                                 hasMatchingClause: hasMatchingClause, groupToken: groupToken)
+        while let op = binaryOp(atLeast: minPrecedence) {
+            let mods = try parseOperatorModifiers(op)
+            let rhs = try parseExpr(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
+            lhs = try makeBinary(mods, lhs, rhs)
         }
         return lhs
     }
 
-    private mutating func makeBinary(_ op: BinaryOp, _ opToken: Token, _ lhs: Node, _ rhs: Node, returnBool: Bool,
-                            matching: VectorMatching, hasMatchingClause: Bool, groupToken: Token?) throws(PromQLError) -> Node {
-        let lt = lhs.expr.type, rt = rhs.expr.type
-        for side in [lhs, rhs] where side.expr.type != .scalar && side.expr.type != .vector {
-            typeCheck(error(side.start, "binary expression must contain only scalar and instant vector types"))
+    private mutating func parseOperatorModifiers(_ op: BinaryOp) throws(PromQLError) -> OperatorModifiers {
+        var m = OperatorModifiers(op: op, opStart: advance().start)
+        if current.kind == .bool {
+            _ = advance()
+            if !op.isComparison { typeCheck(m.opStart, "bool modifier can only be used on comparison operators") }
+            m.returnBool = true
+        }
+        if current.kind == .on || current.kind == .ignoring {
+            m.hasMatchingClause = true
+            m.matching.on = advance().kind == .on
+            m.matching.labels = try parseLabelList("grouping")
+            if current.kind == .groupLeft || current.kind == .groupRight {
+                let g = advance()
+                m.groupStart = g.start
+                m.matching.cardinality = g.kind == .groupLeft ? .manyToOne : .oneToMany
+                if current.kind == .leftParen {
+                    m.matching.include = try parseLabelList("grouping")
+                }
+            }
+        } else if current.kind == .groupLeft || current.kind == .groupRight {
+            throw unexpected(current)
+        }
+        return m
+    }
+
+    private mutating func makeBinary(_ mods: OperatorModifiers, _ lhs: Node, _ rhs: Node) throws(PromQLError) -> Node {
+        let op = mods.op, opStart = mods.opStart, returnBool = mods.returnBool, matching = mods.matching
+        let hasMatchingClause = mods.hasMatchingClause, groupStart = mods.groupStart
+        // Too deep is reported at the operator that makes it so (the node starts at the chain's start).
+        if max(lhs.height, rhs.height) >= Self.maxDepth { throw tooDeep(opStart) }
+        let lt = lhs.type, rt = rhs.type
+        for side in [lhs, rhs] where side.type != .scalar && side.type != .vector {
+            typeCheck(side.start, "binary expression must contain only scalar and instant vector types")
         }
         if op.isComparison, !returnBool, lt == .scalar, rt == .scalar {
-            typeCheck(error(opToken.start, "comparisons between scalars must use BOOL modifier"))
+            typeCheck(opStart, "comparisons between scalars must use BOOL modifier")
         }
         if op.isSetOperator, lt == .scalar || rt == .scalar {
-            typeCheck(error(lhs.start, "set operator \"\(op.rawValue)\" not allowed in binary scalar expression"))
+            typeCheck(lhs.start, "set operator \"\(op.rawValue)\" not allowed in binary scalar expression")
         }
         var m: VectorMatching?
         if lt == .vector, rt == .vector {
             var mm = matching
             if op.isSetOperator {
-                if let groupToken {
-                    typeCheck(error(groupToken.start, "no grouping allowed for \"\(op.rawValue)\" operation"))
+                if let groupStart {
+                    typeCheck(groupStart, "no grouping allowed for \"\(op.rawValue)\" operation")
                 }
                 mm.cardinality = .manyToMany
             }
             if mm.on {
                 for l in mm.include where mm.labels.contains(l) {
-                    typeCheck(error(opToken.start, "label \"\(l)\" must not occur in ON and GROUP clause at once"))
+                    typeCheck(opStart, "label \"\(l)\" must not occur in ON and GROUP clause at once")
                 }
             }
             m = mm
         } else if hasMatchingClause {
-            typeCheck(error(opToken.start, "vector matching only allowed between instant vectors"))
+            typeCheck(opStart, "vector matching only allowed between instant vectors")
         }
         let e = Expr.binary(BinaryExpr(op: op, lhs: lhs.expr, rhs: rhs.expr, returnBool: returnBool, matching: m))
-        return Node(expr: e, start: lhs.start, end: rhs.end)
+        return try node(e, lhs.start, rhs.end, lt == .scalar && rt == .scalar ? .scalar : .vector, over: lhs, rhs)
     }
 
     // MARK: unary and postfix
 
     private mutating func parseUnary() throws(PromQLError) -> Node {
-        if current.kind == .sub || current.kind == .add {
-            let t = advance()
+        if let (start, minus) = takeUnaryOperator() {
             // Unary operators bind like `*`: the operand may contain `^` but nothing looser.
-            let operand = try parseExpr(minPrecedence: BinaryOp.pow.precedence)
-            let type = operand.expr.type
-            if !(type == .scalar || type == .vector) {
-                typeCheck(error(t.start, "unary expression only allowed on expressions of type scalar or instant vector, got \"\(type.rawValue)\""))
-            }
-            if t.kind == .add { return Node(expr: operand.expr, start: t.start, end: operand.end) }
-            if case .number(let v) = operand.expr { return Node(expr: .number(-v), start: t.start, end: operand.end) }
-            return Node(expr: .unaryMinus(operand.expr), start: t.start, end: operand.end)
+            return try makeUnary(start, minus, parseExpr(minPrecedence: BinaryOp.pow.precedence))
         }
         return try parsePostfix(parsePrimary())
+    }
+
+    /// Consumes a unary `-` or `+`: its offset and whether it is a minus.
+    private mutating func takeUnaryOperator() -> (Int, Bool)? {
+        guard current.kind == .sub || current.kind == .add else { return nil }
+        let t = advance()
+        return (t.start, t.kind == .sub)
+    }
+
+    private mutating func makeUnary(_ start: Int, _ minus: Bool, _ operand: Node) throws(PromQLError) -> Node {
+        let type = operand.type
+        if !(type == .scalar || type == .vector) {
+            typeCheck(start, "unary expression only allowed on expressions of type scalar or instant vector, got \"\(type.rawValue)\"")
+        }
+        var same = operand
+        same.start = start
+        if !minus { return same }
+        if case .number(let v) = operand.expr { same.expr = .number(-v); return same }
+        return try node(.unaryMinus(operand.expr), start, operand.end, type, over: operand)
     }
 
     private mutating func parsePostfix(_ base: Node) throws(PromQLError) -> Node {
@@ -231,11 +314,11 @@ struct Parser {
             var step: Int64 = 0
             if case .duration(let s) = current.kind { step = s; _ = advance() }
             let close = try expect(.rightBracket, "subquery selector", "\"]\"")
-            if node.expr.type != .vector {
-                typeCheck(error(node.start, "subquery is only allowed on instant vector, got \(node.expr.type.rawValue) instead"))
+            if node.type != .vector {
+                typeCheck(node.start, "subquery is only allowed on instant vector, got \(node.type.rawValue) instead")
             }
             if range <= 0 { throw error(open.start, "range must be greater than 0") }
-            return Node(expr: .subquery(Subquery(expr: node.expr, range: range, step: step)), start: node.start, end: close.end)
+            return try self.node(.subquery(Subquery(expr: node.expr, range: range, step: step)), node.start, close.end, .matrix, over: node)
         }
         let close = try expect(.rightBracket, "range selector", "\"]\"")
         guard case .vectorSelector(let vs) = node.expr else {
@@ -245,7 +328,7 @@ struct Parser {
             throw error(open.start, "no offset or @ modifier allowed before range")
         }
         if range <= 0 { throw error(open.start, "range must be greater than 0") }
-        return Node(expr: .matrixSelector(vs, range: range), start: node.start, end: close.end)
+        return Node(expr: .matrixSelector(vs, range: range), start: node.start, end: close.end, type: .matrix)
     }
 
     private func setOffset(_ node: Node, _ d: Int64, end: Int) throws(PromQLError) -> Node {
@@ -254,15 +337,15 @@ struct Parser {
         case .vectorSelector(var s):
             if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
             s.offset = d
-            return Node(expr: .vectorSelector(s), start: node.start, end: end)
+            return Node(expr: .vectorSelector(s), start: node.start, end: end, type: node.type, height: node.height)
         case .matrixSelector(var s, let r):
             if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
             s.offset = d
-            return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end)
+            return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end, type: node.type, height: node.height)
         case .subquery(var s):
             if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
             s.offset = d
-            return Node(expr: .subquery(s), start: node.start, end: end)
+            return Node(expr: .subquery(s), start: node.start, end: end, type: node.type, height: node.height)
         default:
             throw error(node.start, msg)
         }
@@ -273,15 +356,15 @@ struct Parser {
         case .vectorSelector(var s):
             if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
             s.at = at
-            return Node(expr: .vectorSelector(s), start: node.start, end: end)
+            return Node(expr: .vectorSelector(s), start: node.start, end: end, type: node.type, height: node.height)
         case .matrixSelector(var s, let r):
             if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
             s.at = at
-            return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end)
+            return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end, type: node.type, height: node.height)
         case .subquery(var s):
             if s.at != nil { throw error(node.start, "@ <timestamp> may not be set multiple times") }
             s.at = at
-            return Node(expr: .subquery(s), start: node.start, end: end)
+            return Node(expr: .subquery(s), start: node.start, end: end, type: node.type, height: node.height)
         default:
             throw error(node.start, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery")
         }
@@ -289,35 +372,63 @@ struct Parser {
 
     // MARK: primaries
 
+    private enum PrimaryRoute {
+        case paren, aggregation(AggregationOp), call(String), leaf
+    }
+
     private mutating func parsePrimary() throws(PromQLError) -> Node {
+        switch primaryRoute() {
+        case .paren: return try parseParen()
+        case .aggregation(let op): return try parseAggregation(op)
+        case .call(let name): return try parseCall(name)
+        case .leaf: return try parseLeaf()
+        }
+    }
+
+    private func primaryRoute() -> PrimaryRoute {
+        switch current.kind {
+        case .leftParen: return .paren
+        case .aggregator(let op):
+            switch peekKind() {
+            case .leftParen, .by, .without: return .aggregation(op)
+            default: return .leaf
+            }
+        case .identifier(let name) where peekKind() == .leftParen: return .call(name)
+        default: return .leaf
+        }
+    }
+
+    private mutating func parseParen() throws(PromQLError) -> Node {
+        let start = advanceStart()
+        let inner = try parseExpr(minPrecedence: 0)
+        return try closeParen(start, inner)
+    }
+
+    private mutating func closeParen(_ start: Int, _ inner: Node) throws(PromQLError) -> Node {
+        guard current.kind == .rightParen else { throw unexpected(current) }
+        let close = advance()
+        return try node(.paren(inner.expr), start, close.end, inner.type, over: inner)
+    }
+
+    /// A primary that contains no sub-expression: number, string, selector.
+    private mutating func parseLeaf() throws(PromQLError) -> Node {
         let t = current
         switch t.kind {
         case .number(let v):
             _ = advance()
-            return Node(expr: .number(v), start: t.start, end: t.end)
+            return Node(expr: .number(v), start: t.start, end: t.end, type: .scalar)
         case .string(let s):
             _ = advance()
-            return Node(expr: .string(s), start: t.start, end: t.end)
-        case .leftParen:
+            return Node(expr: .string(s), start: t.start, end: t.end, type: .string)
+        case .aggregator:
+            // Not followed by "(" or a grouping: a metric named like the keyword.
             _ = advance()
-            let inner = try parseExpr(minPrecedence: 0)
-            guard current.kind == .rightParen else { throw unexpected(current) }
-            let close = advance()
-            return Node(expr: .paren(inner.expr), start: t.start, end: close.end)
-        case .aggregator(let op):
-            switch peekKind() {
-            case .leftParen, .by, .without: return try parseAggregation(op)
-            default:
-                // Not followed by "(" or a grouping: a metric named like the keyword.
-                _ = advance()
-                return try parseSelector(name: t.text, start: t.start, end: t.end)
-            }
+            return try parseSelector(name: t.text, start: t.start, end: t.end)
         case .by, .without, .offset, .land, .lor, .lunless, .start, .end:
             // Prometheus' grammar accepts these keywords as metric names.
             _ = advance()
             return try parseSelector(name: t.text, start: t.start, end: t.end)
         case .identifier(let name):
-            if peekKind() == .leftParen { return try parseCall(name) }
             _ = advance()
             return try parseSelector(name: name, start: t.start, end: t.end)
         case .metricIdentifier(let name):
@@ -383,10 +494,10 @@ struct Parser {
             throw error(start, "metric name must not be set twice: \(PromQLString.quote(nameMatchers[0].value)) or \(PromQLString.quote(nameMatchers[1].value))")
         }
         if !matchers.contains(where: { !$0.matchesEmpty }) {
-            typeCheck(error(start, "vector selector must contain at least one non-empty matcher"))
+            typeCheck(start, "vector selector must contain at least one non-empty matcher")
         }
         let metricName = name ?? nameMatchers.first?.value
-        return Node(expr: .vectorSelector(VectorSelector(name: metricName, matchers: matchers)), start: start, end: end)
+        return Node(expr: .vectorSelector(VectorSelector(name: metricName, matchers: matchers)), start: start, end: end, type: .vector)
     }
 
     private func makeMatcher(_ name: String, _ op: LabelMatcher.Op, _ value: String, at pos: Int) throws(PromQLError) -> LabelMatcher {
@@ -423,32 +534,59 @@ struct Parser {
     }
 
     private mutating func parseArgs(_ context: String) throws(PromQLError) -> (args: [Node], end: Int) {
-        _ = try expect(.leftParen, context, "\"(\"")
+        try expectOpenParen(context)
         var args: [Node] = []
-        while current.kind != .rightParen {
+        while !atRightParen() {
             args.append(try parseExpr(minPrecedence: 0))
-            if current.kind == .comma {
-                _ = advance()
-                if current.kind == .rightParen { throw unexpected(current, context, expected: "expression") }
-            } else if current.kind != .rightParen {
-                throw unexpected(current, context, expected: "\",\" or \")\"")
-            }
+            try argumentSeparator(context)
         }
-        let close = advance()
-        return (args, close.end)
+        return (args, advanceEnd())
+    }
+
+    private func atRightParen() -> Bool { current.kind == .rightParen }
+
+    private mutating func expectOpenParen(_ context: String) throws(PromQLError) {
+        _ = try expect(.leftParen, context, "\"(\"")
+    }
+
+    private mutating func argumentSeparator(_ context: String) throws(PromQLError) {
+        if current.kind == .comma {
+            _ = advance()
+            if current.kind == .rightParen { throw unexpected(current, context, expected: "expression") }
+        } else if current.kind != .rightParen {
+            throw unexpected(current, context, expected: "\",\" or \")\"")
+        }
+    }
+
+    /// `by (…)`/`without (…)` of an aggregation.
+    private struct Grouping {
+        var labels: [String] = []
+        var without = false
+        var isSet = false
+    }
+
+    private mutating func parseGrouping() throws(PromQLError) -> Grouping {
+        var g = Grouping()
+        if current.kind == .by || current.kind == .without {
+            g.without = advance().kind == .without
+            g.labels = try parseLabelList("grouping")
+            g.isSet = true
+        }
+        return g
     }
 
     private mutating func parseAggregation(_ op: AggregationOp) throws(PromQLError) -> Node {
-        let t = advance()
-        var grouping: [String] = []
-        var without = false
-        var groupingSet = false
-        if current.kind == .by || current.kind == .without {
-            without = advance().kind == .without
-            grouping = try parseLabelList("grouping")
-            groupingSet = true
-        }
-        let (args, argsEnd) = try parseArgs("aggregation")
+        let start = advanceStart()
+        let before = try parseGrouping()
+        let args = try parseArgs("aggregation")
+        return try finishAggregation(op, start, before, args.args, args.end)
+    }
+
+    private mutating func finishAggregation(_ op: AggregationOp, _ start: Int, _ before: Grouping, _ args: [Node],
+                                            _ argsEnd: Int) throws(PromQLError) -> Node {
+        var grouping = before.labels
+        var without = before.without
+        let groupingSet = before.isSet
         var end = argsEnd
         if current.kind == .by || current.kind == .without {
             let g = current
@@ -459,31 +597,35 @@ struct Parser {
         }
         let want = op.takesParameter ? 2 : 1
         guard args.count == want else {
-            throw error(t.start, "wrong number of arguments for aggregate expression provided, expected \(want), got \(args.count)")
+            throw error(start, "wrong number of arguments for aggregate expression provided, expected \(want), got \(args.count)")
         }
         let vectorArg = args[want - 1]
-        if vectorArg.expr.type != .vector {
-            typeCheck(error(vectorArg.start, "expected type instant vector in aggregation expression, got \(vectorArg.expr.type.rawValue)"))
+        if vectorArg.type != .vector {
+            typeCheck(vectorArg.start, "expected type instant vector in aggregation expression, got \(vectorArg.type.rawValue)")
         }
         var param: Expr?
         if op.takesParameter {
             let p = args[0]
             let wantType: ValueType = op == .countValues ? .string : .scalar
-            if p.expr.type != wantType {
-                typeCheck(error(p.start, "expected type \(wantType.rawValue) in aggregation parameter, got \(p.expr.type.rawValue)"))
+            if p.type != wantType {
+                typeCheck(p.start, "expected type \(wantType.rawValue) in aggregation parameter, got \(p.type.rawValue)")
             }
             param = p.expr
         }
         let agg = AggregateExpr(op: op, expr: vectorArg.expr, param: param, grouping: grouping, without: without)
-        return Node(expr: .aggregate(agg), start: t.start, end: end)
+        return try node(.aggregate(agg), start, end, .vector, height: (args.map(\.height).max() ?? 0) + 1)
     }
 
     private mutating func parseCall(_ name: String) throws(PromQLError) -> Node {
-        let t = advance()
+        let start = advanceStart()
         // Prometheus reports an unknown name when the call is reduced, after its arguments.
-        let (args, end) = try parseArgs("function call")
+        let args = try parseArgs("function call")
+        return try finishCall(name, start, args.args, args.end)
+    }
+
+    private mutating func finishCall(_ name: String, _ start: Int, _ args: [Node], _ end: Int) throws(PromQLError) -> Node {
         guard let f = PromFunction.all[name] else {
-            throw error(t.start, "unknown function with name \(PromQLString.quote(name))")
+            throw error(start, "unknown function with name \(PromQLString.quote(name))")
         }
         if args.count < f.minArgs || (f.maxArgs.map { args.count > $0 } ?? false) {
             let expected: String
@@ -494,12 +636,12 @@ struct Parser {
             } else {
                 expected = "expected at most \(f.maxArgs ?? 0) argument(s)"
             }
-            typeCheck(error(t.start, "\(expected) in call to \(PromQLString.quote(name)), got \(args.count)"))
+            typeCheck(start, "\(expected) in call to \(PromQLString.quote(name)), got \(args.count)")
         }
         for (i, a) in args.enumerated() {
             let want = f.argType(at: i)
-            if a.expr.type != want {
-                typeCheck(error(a.start, "expected type \(want.rawValue) in call to function \(PromQLString.quote(name)), got \(a.expr.type.rawValue)"))
+            if a.type != want {
+                typeCheck(a.start, "expected type \(want.rawValue) in call to function \(PromQLString.quote(name)), got \(a.type.rawValue)")
             }
         }
         if (name == "label_replace" && args.count == 5) || (name == "label_join" && args.count >= 3) {
@@ -513,7 +655,8 @@ struct Parser {
                 }
             }
         }
-        return Node(expr: .call(FunctionCall(function: f, args: args.map(\.expr))), start: t.start, end: end)
+        return try node(.call(FunctionCall(function: f, args: args.map(\.expr))), start, end, f.returnType,
+                        height: (args.map(\.height).max() ?? 0) + 1)
     }
 
     static func isValidLabelName(_ s: String) -> Bool {

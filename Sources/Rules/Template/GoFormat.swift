@@ -96,11 +96,14 @@ enum GoFormat {
             var j = i + 1
             var spec = ""
             while j < chars.count, "+-# 0".contains(chars[j]) { spec.append(chars[j]); j += 1 }
-            while j < chars.count, chars[j].isNumber { spec.append(chars[j]); j += 1 }
+            // Width and precision: ASCII digits only, at most 10^6 as in Go (which prints
+            // %!(BADWIDTH) / %!(BADPREC) past it and formats without them).
+            let width = digits(chars, &j)
+            if let width { if width <= maxWidth { spec += "\(width)" } else { out += "%!(BADWIDTH)" } }
             if j < chars.count, chars[j] == "." {
-                spec.append(".")
                 j += 1
-                while j < chars.count, chars[j].isNumber { spec.append(chars[j]); j += 1 }
+                let precision = digits(chars, &j) ?? 0
+                if precision <= maxWidth { spec += ".\(precision)" } else { out += "%!(BADPREC)" }
             }
             guard j < chars.count else { out += "%!(NOVERB)"; break }
             let verb = chars[j]
@@ -133,10 +136,23 @@ enum GoFormat {
         return out
     }
 
+    /// Go's fmt refuses widths and precisions above 10^6.
+    static let maxWidth = 1_000_000
+
+    /// An ASCII decimal number at `j` (advanced past it), saturating above `maxWidth`.
+    private static func digits(_ chars: [Character], _ j: inout Int) -> Int? {
+        var n: Int?
+        while j < chars.count, let d = chars[j].asciiValue, d >= 0x30, d <= 0x39 {
+            n = min((n ?? 0) * 10 + Int(d - 0x30), maxWidth + 1)
+            j += 1
+        }
+        return n
+    }
+
     private static func pad(_ s: String, _ spec: String) -> String {
         let left = spec.contains("-")
         let widthPart = spec.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let width = min(Int(widthPart.filter(\.isNumber)) ?? 0, 4096)
+        let width = Int(widthPart.filter { $0.isASCII && $0.isNumber }) ?? 0
         guard s.count < width else { return s }
         let padding = String(repeating: " ", count: width - s.count)
         return left ? s + padding : padding + s

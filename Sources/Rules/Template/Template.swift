@@ -70,7 +70,15 @@ public struct Template: Sendable, Hashable {
         var dot: TemplateValue?
         /// When set, `.` and `$` at the top level are this value instead of Prometheus' alert data.
         var rootValue: TemplateValue? = nil
+        /// Nodes executed so far (ranges multiply them: nested `range` over large query results).
+        var steps = 0
     }
+
+    /// Most nodes one expansion may execute, and most bytes it may produce. Go has no such
+    /// limits; without them, nested `range`s over large query results (or `printf "%1000000s"`
+    /// in a loop) would hold the rule evaluation for hours or exhaust memory.
+    static let maxSteps = 1_000_000
+    static let maxOutputBytes = 16 << 20
 
     /// Expands the template over arbitrary data (`.Field` and `$` resolve into `root`), as
     /// Alertmanager expands notification templates over its notification data.
@@ -92,8 +100,20 @@ public struct Template: Sendable, Hashable {
         return out
     }
 
+    /// One more step of execution; refused past the step or output budget.
+    private func tick(_ scope: inout Scope, _ out: String) throws(TemplateError) {
+        scope.steps += 1
+        if scope.steps > Self.maxSteps {
+            throw TemplateError(message: "template execution stopped after \(Self.maxSteps) steps")
+        }
+        if out.utf8.count > Self.maxOutputBytes {
+            throw TemplateError(message: "template output exceeds \(Self.maxOutputBytes) bytes")
+        }
+    }
+
     private func run(_ nodes: [Node], _ scope: inout Scope, _ out: inout String) throws(TemplateError) {
         for n in nodes {
+            try tick(&scope, out)
             switch n {
             case .text(let s): out += s
             case .action(let p):
@@ -119,6 +139,7 @@ public struct Template: Sendable, Hashable {
                 let saved = scope.dot
                 defer { scope.dot = saved }
                 for (index, element) in items {
+                    try tick(&scope, out)
                     scope.dot = element
                     if let indexVar { scope.vars[indexVar] = index }
                     if let elementVar { scope.vars[elementVar] = element }

@@ -2,6 +2,10 @@
 struct TemplateParser {
     private let chars: [Character]
     private var pos = 0
+    /// Current nesting of blocks (`if`/`with`/`range` bodies) and parenthesised pipelines, one
+    /// counter for both; the executor recurses only along this nesting, so it is bounded too.
+    private var depth = 0
+    static let maxDepth = 64
 
     init(_ source: String) { chars = Array(source) }
 
@@ -15,6 +19,8 @@ struct TemplateParser {
 
     /// Parses nodes until `{{end}}`, `{{else…}}` or the end; returns the terminator keyword.
     private mutating func parseList() throws(Template.TemplateError) -> ([Template.Node], String?) {
+        try enter()
+        defer { depth -= 1 }
         var nodes: [Template.Node] = []
         while pos < chars.count {
             guard let open = find("{{", from: pos) else {
@@ -138,7 +144,12 @@ struct TemplateParser {
 
     // MARK: pipelines
 
-    private func parsePipeline(_ text: String) throws(Template.TemplateError) -> Template.Pipeline {
+    private mutating func enter() throws(Template.TemplateError) {
+        depth += 1
+        if depth > Self.maxDepth { throw err("template nested too deeply (more than \(Self.maxDepth) levels of blocks and parentheses)") }
+    }
+
+    private mutating func parsePipeline(_ text: String) throws(Template.TemplateError) -> Template.Pipeline {
         var lexer = PipelineLexer(Array(text))
         let tokens = try lexer.tokens()
         var i = 0
@@ -147,7 +158,9 @@ struct TemplateParser {
         return p
     }
 
-    private func pipeline(_ tokens: [String], _ i: inout Int) throws(Template.TemplateError) -> Template.Pipeline {
+    private mutating func pipeline(_ tokens: [String], _ i: inout Int) throws(Template.TemplateError) -> Template.Pipeline {
+        try enter()
+        defer { depth -= 1 }
         var declare: String?
         if i + 1 < tokens.count, tokens[i].hasPrefix("$"), tokens[i + 1] == ":=" || tokens[i + 1] == "=" {
             declare = String(tokens[i].dropFirst())

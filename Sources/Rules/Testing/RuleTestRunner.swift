@@ -96,17 +96,45 @@ public enum RuleTestRunner {
         let externalURL = try m.string("external_url") ?? ""
 
         var history = SeriesHistory(retention: Int64.max / 4, maxSamplesPerSeries: 10_000_000)
-        for s in try m.sequence("input_series") ?? [] {
+        var inputSamples = 0
+        let ruleCount = groups.reduce(0) { $0 + $1.rules.count }
+        // The latest eval_time; the number of steps is checked at each one's position.
+        var latestEvalTime: Int64 = 0
+        func checkSteps(_ t: Int64, _ r: YAMLMappingReader) throws(PositionedError) {
+            let steps = t / evalInterval + 1
+            guard steps <= Self.maxSteps else {
+                throw r.error(r.value("eval_time"), r.childPath("eval_time"),
+                              "eval_time \(fmt(t)) needs \(steps) evaluation steps at evaluation_interval \(fmt(evalInterval)); at most \(Self.maxSteps) are allowed")
+            }
+            // Every rule is evaluated at every step; recording outputs are kept for the whole test.
+            guard steps * Int64(max(ruleCount, 1)) <= Self.maxRuleEvaluations else {
+                throw r.error(r.value("eval_time"), r.childPath("eval_time"),
+                              "eval_time \(fmt(t)) needs \(steps) evaluation steps of \(ruleCount) rules at evaluation_interval \(fmt(evalInterval)); at most \(Self.maxRuleEvaluations) rule evaluations are allowed")
+            }
+            latestEvalTime = max(latestEvalTime, t)
+        }
+        let inputSeries = try m.sequence("input_series") ?? []
+        // Counted before anything is expanded: the limit costs no time to enforce.
+        for s in inputSeries {
+            let sm = try YAMLMappingReader(s.node, path: s.path, file: file)
+            guard let n = SeriesNotation.count(try sm.string("values") ?? "") else { continue }
+            inputSamples += n
+            guard inputSamples <= Self.maxInputSamples else {
+                throw sm.error(sm.value("values"), sm.childPath("values"),
+                               "the input series of this test expand to more than \(Self.maxInputSamples) samples")
+            }
+        }
+        for s in inputSeries {
             let sm = try YAMLMappingReader(s.node, path: s.path, file: file)
             let seriesText = try sm.requiredString("series")
             let valuesText = try sm.string("values") ?? ""
             let labels: LabelSet
             let values: [SeriesNotation.Value]
-            do {
-                labels = try SeriesNotation.labels(seriesText)
-                values = try SeriesNotation.values(valuesText)
-            } catch {
+            do { labels = try SeriesNotation.labels(seriesText) } catch {
                 throw sm.error(sm.value("series"), sm.childPath("series"), error.message)
+            }
+            do { values = try SeriesNotation.values(valuesText) } catch {
+                throw sm.error(sm.value("values"), sm.childPath("values"), error.message)
             }
             try sm.finish()
             for (i, v) in values.enumerated() {
@@ -124,6 +152,7 @@ public enum RuleTestRunner {
         for a in try m.sequence("alert_rule_test") ?? [] {
             let am = try YAMLMappingReader(a.node, path: a.path, file: file)
             let evalTime = try am.duration("eval_time") ?? 0
+            try checkSteps(evalTime, am)
             let alertname = try am.requiredString("alertname")
             var expected: [(LabelSet, [String: String])] = []
             for e in try am.sequence("exp_alerts") ?? [] {
@@ -143,6 +172,7 @@ public enum RuleTestRunner {
             let pm = try YAMLMappingReader(p.node, path: p.path, file: file)
             let expr = try pm.requiredString("expr")
             let evalTime = try pm.duration("eval_time") ?? 0
+            try checkSteps(evalTime, pm)
             var expected: [(LabelSet, Double)] = []
             for e in try pm.sequence("exp_samples") ?? [] {
                 let em = try YAMLMappingReader(e.node, path: e.path, file: file)
@@ -168,10 +198,8 @@ public enum RuleTestRunner {
         var failures: [String] = []
         let prefix = name.map { "    name: \($0),\n" } ?? ""
         var engine = RuleEngine(externalLabels: externalLabels, externalURL: externalURL, evaluationInterval: evalInterval)
-        let maxEval = (alertTests.map(\.evalTime) + exprTests.map(\.evalTime)).max() ?? 0
-        guard maxEval / evalInterval <= Self.maxEvaluations else {
-            throw m.error(m.node, path, "eval_time \(fmt(maxEval)) needs more than \(Self.maxEvaluations) rule evaluations at evaluation_interval \(fmt(evalInterval))")
-        }
+        // Checked per eval_time above, at its position; the run takes one pass per step.
+        let maxEval = latestEvalTime
         let sortedAlerts = alertTests.sorted { $0.evalTime < $1.evalTime }
         var next = 0
         var ts: Int64 = 0
@@ -239,8 +267,15 @@ public enum RuleTestRunner {
         }
     }
 
-    /// Most rule evaluations one test group may ask for (bounds run time).
-    static let maxEvaluations: Int64 = 1_000_000
+    /// Most evaluation steps (`eval_time / evaluation_interval + 1`) one test group may take:
+    /// promtool accepts any, but 1,000,000 steps already take seconds (`evaluation_interval:
+    /// 1ms` with `eval_time: 16m40s`); a clear error at the eval_time beats a run of hours.
+    static let maxSteps: Int64 = 1_000_000
+    /// Most rule evaluations (steps × rules of the loaded files) one test group may take; each
+    /// recording rule keeps one sample per step, so this also bounds memory.
+    static let maxRuleEvaluations: Int64 = 10_000_000
+    /// Most input samples (all `input_series` expansions together) one test group may have.
+    static let maxInputSamples = 5_000_000
 
     static func close(_ a: Double, _ b: Double, tolerance: Double) -> Bool {
         if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }

@@ -29,8 +29,31 @@ public enum SeriesNotation {
         return LabelSet(labels)
     }
 
-    /// Largest expansion accepted (bounds memory for `1+1x1000000000`).
+    /// Largest expansion of one series accepted (bounds memory for `1+1x1000000000`).
     public static let maxValues = 1_000_000
+
+    private static func tooMany(_ t: String) -> Failure {
+        Failure(message: "invalid value \(PromQLString.quote(t)): the series expands to more than \(maxValues) samples")
+    }
+
+    /// How many values `values(text)` yields, without expanding them; nil where `values`
+    /// fails. Lets a caller bound the total of many series before allocating any.
+    public static func count(_ text: String) -> Int? {
+        var n = 0
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
+            var add = 1
+            if token.hasPrefix("_x") {
+                guard let k = Int(token.dropFirst(2)), k >= 0 else { return nil }
+                add = k
+            } else if token != "_", token.lowercased() != "stale", let x = token.lastIndex(of: "x") {
+                guard let k = Int(token[token.index(after: x)...]), k >= 0, k < maxValues else { return nil }
+                add = k + 1
+            }
+            guard add <= maxValues - n else { return nil }
+            n += add
+        }
+        return n
+    }
 
     /// Expands a value sequence.
     public static func values(_ text: String) throws(Failure) -> [Value] {
@@ -39,8 +62,10 @@ public enum SeriesNotation {
             let t = String(token)
             if t == "_" { out.append(.blank); continue }
             if t.lowercased() == "stale" { out.append(.stale); continue }
+            guard out.count < maxValues else { throw tooMany(t) }
             if t.hasPrefix("_x") {
-                guard let n = Int(t.dropFirst(2)), n >= 0, out.count + n <= maxValues else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
+                guard let n = Int(t.dropFirst(2)), n >= 0 else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
+                guard n <= maxValues - out.count else { throw tooMany(t) }
                 out += Array(repeating: .blank, count: n)
                 continue
             }
@@ -48,7 +73,9 @@ public enum SeriesNotation {
                 out.append(.sample(try number(t)))
                 continue
             }
-            guard let n = Int(t[t.index(after: xIndex)...]), n >= 0, out.count + n < maxValues else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
+            guard let n = Int(t[t.index(after: xIndex)...]), n >= 0 else { throw Failure(message: "invalid value \(PromQLString.quote(t))") }
+            // `AxN` is N + 1 samples.
+            guard n < maxValues - out.count else { throw tooMany(t) }
             let base = String(t[..<xIndex])
             // Find the +/- separating start and increment (not a leading sign, not an exponent sign).
             let chars = Array(base)
