@@ -59,12 +59,12 @@ let package = Package(
         ),
         .target(
             name: "Rules",
-            dependencies: ["VigilCore", "CRE2", .product(name: "Yams", package: "Yams")],
+            dependencies: ["VigilCore", "CRE2", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
             name: "Notify",
-            dependencies: ["Rules", "VigilCore", "HTTPServer", "HTTPClient", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Rules", "VigilCore", "HTTPClient", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -97,16 +97,16 @@ let package = Package(
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilTestSupport"], swiftSettings: strict),
-        .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore", "HTTPServer", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["Rules", "VigilCore"],
+            dependencies: ["Rules", "VigilCore", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "VigilTests",
-            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "PostgresCollector", "RedisCollector"],
+            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "Notify", "HTTPServer", "PostgresCollector", "RedisCollector"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

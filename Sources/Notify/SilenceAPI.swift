@@ -1,9 +1,9 @@
 public import Foundation
-public import HTTPServer
 
-/// Alertmanager's v2 silence API as pure request → response functions, to mount on the HTTP
-/// router: `GET /api/v2/silences` (optional `filter` of matchers), `POST /api/v2/silences`,
-/// `GET /api/v2/silence/{id}`, `DELETE /api/v2/silence/{id}`. JSON in Alertmanager's shapes.
+/// Alertmanager's v2 silence API over plain values: list (optional `filter` of matchers),
+/// create or update from a JSON body, get one, expire one. Each answer is the HTTP status and
+/// JSON body in Alertmanager's shapes; the executable's HTTP adapter maps
+/// `/api/v2/silences` and `/api/v2/silence/{id}` and their methods onto these functions.
 public struct SilenceAPI: Sendable {
     public let store: SilenceStore
     private let clock: @Sendable () -> Date
@@ -13,47 +13,46 @@ public struct SilenceAPI: Sendable {
         self.clock = clock
     }
 
-    public static let collectionPath = "/api/v2/silences"
-    public static let itemPrefix = "/api/v2/silence/"
+    /// One answer: the HTTP status and a JSON body (empty for a successful expiry).
+    public struct Reply: Sendable, Equatable {
+        public var status: Int
+        public var body: [UInt8]
 
-    /// Whether this API answers `path` (the router matches paths exactly; `/api/v2/silence/{id}`
-    /// needs this prefix test).
-    public static func handles(path: String) -> Bool {
-        path == collectionPath || (path.hasPrefix(itemPrefix) && path.count > itemPrefix.count)
+        public init(status: Int, body: [UInt8] = []) {
+            self.status = status
+            self.body = body
+        }
     }
 
-    /// Answers a request for one of this API's paths; nil for other paths.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse? {
+    /// `GET /api/v2/silences`: every silence whose matchers include each matcher of `filter`
+    /// (Alertmanager's matcher list syntax), active first, then pending, then expired.
+    public func list(filter: String?) -> Reply { list(filter: filter, at: clock()) }
+
+    /// `POST /api/v2/silences`: creates a silence from Alertmanager's JSON, or updates the one
+    /// its `id` names (an expired one is replaced by a new id); 400 with a reason when invalid.
+    public func create(_ body: [UInt8]) -> Reply { post(body, at: clock()) }
+
+    /// `GET /api/v2/silence/{id}`.
+    public func get(id: String) -> Reply {
         let now = clock()
-        let method = request.method.uppercased()
-        if request.path == Self.collectionPath {
-            switch method {
-            case "GET", "HEAD": return list(filter: request.query["filter"], at: now)
-            case "POST": return post(request.body, at: now)
-            default: return .text(status: 405, "405 method not allowed\n", headers: [("Allow", "GET, HEAD, POST")])
-            }
-        }
-        guard Self.handles(path: request.path) else { return nil }
-        let id = String(request.path.dropFirst(Self.itemPrefix.count))
-        switch method {
-        case "GET", "HEAD":
-            guard let s = store.silence(id: id) else { return error(404, "silence \(id) not found") }
-            return json(200, Self.gettable(s, at: now))
-        case "DELETE":
-            guard let s = store.silence(id: id) else { return error(404, "silence \(id) not found") }
-            guard s.state(at: now) != .expired else { return error(500, "silence \(id) already expired") }
-            do {
-                _ = try store.expire(id: id, at: now)
-            } catch {
-                return self.error(500, "cannot persist the silence")
-            }
-            return HTTPResponse(status: 200)
-        default:
-            return .text(status: 405, "405 method not allowed\n", headers: [("Allow", "DELETE, GET, HEAD")])
-        }
+        guard let s = store.silence(id: id) else { return error(404, "silence \(id) not found") }
+        return json(200, Self.gettable(s, at: now))
     }
 
-    func list(filter: String?, at now: Date) -> HTTPResponse {
+    /// `DELETE /api/v2/silence/{id}`: expires the silence now; 500 when it already expired.
+    public func expire(id: String) -> Reply {
+        let now = clock()
+        guard let s = store.silence(id: id) else { return error(404, "silence \(id) not found") }
+        guard s.state(at: now) != .expired else { return error(500, "silence \(id) already expired") }
+        do {
+            _ = try store.expire(id: id, at: now)
+        } catch {
+            return self.error(500, "cannot persist the silence")
+        }
+        return Reply(status: 200)
+    }
+
+    func list(filter: String?, at now: Date) -> Reply {
         var filterMatchers: [Matcher] = []
         if let filter, !filter.isEmpty {
             do { filterMatchers = try MatcherParser.parse(filter) } catch {
@@ -74,7 +73,7 @@ public struct SilenceAPI: Sendable {
         return json(200, sorted.map { Self.gettable($0, at: now) })
     }
 
-    func post(_ body: [UInt8], at now: Date) -> HTTPResponse {
+    func post(_ body: [UInt8], at now: Date) -> Reply {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             return error(400, "body must be a JSON object")
         }
@@ -144,12 +143,12 @@ public struct SilenceAPI: Sendable {
         return f.date(from: s)
     }
 
-    private func json(_ status: Int, _ value: Any) -> HTTPResponse {
+    private func json(_ status: Int, _ value: Any) -> Reply {
         let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
-        return .bytes(status: status, Array(data), contentType: "application/json")
+        return Reply(status: status, body: Array(data))
     }
 
-    private func error(_ status: Int, _ message: String) -> HTTPResponse {
+    private func error(_ status: Int, _ message: String) -> Reply {
         json(status, ["code": status, "message": message])
     }
 }

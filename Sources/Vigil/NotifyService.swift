@@ -48,33 +48,11 @@ final class NotifyService: Sendable {
     }
 
     /// Called after every rule evaluation.
-    func receive(_ update: RuleService.AlertUpdate, externalLabels: [String: String], externalURL: String) {
+    func receive(_ update: RuleRuntime.AlertUpdate, externalLabels: [String: String], externalURL: String) {
         guard let notifier else { return }
-        let alerts = update.firing.map { Self.convert($0, resolved: false, update: update, externalLabels: externalLabels, externalURL: externalURL) }
-            + update.resolved.map { Self.convert($0, resolved: true, update: update, externalLabels: externalLabels, externalURL: externalURL) }
+        let alerts = Notify.Alert.alerts(from: update, externalLabels: externalLabels, externalURL: externalURL)
         guard !alerts.isEmpty else { return }
         notifier.receive(alerts: alerts, at: update.at)
-    }
-
-    /// A rule-engine alert as Alertmanager receives it from Prometheus: labels without
-    /// `__name__` plus external labels (the alert's own win), startsAt = when it became active,
-    /// endsAt set once resolved, and a link to the expression.
-    static func convert(_ a: Rules.Alert, resolved: Bool, update: RuleService.AlertUpdate,
-                        externalLabels: [String: String], externalURL: String) -> Notify.Alert {
-        var labels = externalLabels
-        for l in a.labels.withoutName { labels[l.name] = l.value }
-        let name = labels["alertname"] ?? ""
-        var generator = ""
-        if let expr = update.expressions[name] {
-            var q = CharacterSet.urlQueryAllowed
-            q.remove(charactersIn: "&+=?#")
-            let encoded = expr.addingPercentEncoding(withAllowedCharacters: q) ?? ""
-            generator = "\(externalURL)/api/v1/query?query=\(encoded)"
-        }
-        let endsAt: Date? = resolved ? Date(timeIntervalSince1970: Double(a.resolvedAt ?? SeriesHistory.milliseconds(update.at)) / 1000) : nil
-        return Notify.Alert(labels: labels, annotations: a.annotations,
-                            startsAt: Date(timeIntervalSince1970: Double(a.activeAt) / 1000),
-                            endsAt: endsAt, generatorURL: generator)
     }
 }
 

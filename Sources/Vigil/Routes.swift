@@ -1,5 +1,6 @@
 import HTTPServer
 import Notify
+import Rules
 import VigilCore
 
 /// Vigil's HTTP endpoints. Every handler returns at once: /metrics copies bytes that were
@@ -13,7 +14,7 @@ struct Routes: Sendable {
     /// The running notifier's silences, when an `alerting` section is configured.
     let silences: @Sendable () -> SilenceAPI?
 
-    init(store: SnapshotStore, rules: RuleService, silences: @escaping @Sendable () -> SilenceAPI?,
+    init(store: SnapshotStore, rules: RuleRuntime, silences: @escaping @Sendable () -> SilenceAPI?,
          reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
         self.silences = silences
         self.store = store

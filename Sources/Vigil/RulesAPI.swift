@@ -6,7 +6,7 @@ import Rules
 /// A query evaluates on a copy of the rule engine's history, on the HTTP thread that owns the
 /// connection (libmicrohttpd runs several, so /metrics keeps answering meanwhile).
 struct RulesAPI: Sendable {
-    let rules: RuleService
+    let rules: RuleRuntime
 
     func register(on router: inout Router) {
         router.add("/api/v1/query", methods: ["GET", "POST"]) { query($0) }

@@ -4,7 +4,7 @@ import Foundation
 import HTTPServer
 import Logging
 import Notify
-import RedisCollector
+import Rules
 import Synchronization
 import VigilCore
 
@@ -21,7 +21,7 @@ final class VigilApp: Sendable {
     /// Reloads are applied one at a time, in order.
     private let reloadQueue = DispatchQueue(label: "vigil.reload")
     private let signals = Mutex<SignalWatcher?>(nil)
-    private let rules = Mutex<RuleService?>(nil)
+    private let rules = Mutex<RuleRuntime?>(nil)
     private let notify: NotifyService
     /// External labels and URL of the running configuration, for alerts sent to receivers.
     private let external = Mutex<(labels: [String: String], url: String)>(([:], ""))
@@ -42,7 +42,7 @@ final class VigilApp: Sendable {
         let listen = listenOverride ?? config.web.listenAddress
         await notify.apply(config)
         external.withLock { $0 = (config.global.externalLabels, config.global.externalURL) }
-        let ruleService = RuleService(config: config, store: store, logger: logger) { [self] update in
+        let ruleService = RuleRuntime(settings: config.ruleRuntimeSettings, store: store, logger: logger) { [self] update in
             let (labels, url) = external.withLock { $0 }
             notify.receive(update, externalLabels: labels, externalURL: url)
         }
@@ -96,7 +96,7 @@ final class VigilApp: Sendable {
         let scheduler = Scheduler(targets: targets, store: store, logger: logger) { source, families, at in
             ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
         }
-        store.retain(sources: scheduler.sourceKeys.union([RuleService.source]))
+        store.retain(sources: scheduler.sourceKeys.union([RuleRuntime.source]))
         scheduler.start()
         current.withLock { $0 = Running(config: config, scheduler: scheduler) }
     }
@@ -145,7 +145,7 @@ final class VigilApp: Sendable {
             }
             finished.wait()
             _ = current.withLock { $0 }?.scheduler.stop(timeout: 5)
-            rules.withLock { $0 }?.reload(newConfig)
+            rules.withLock { $0 }?.reload(newConfig.ruleRuntimeSettings)
             start(newConfig, targets: targets)
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
         }

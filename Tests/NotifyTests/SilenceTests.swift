@@ -1,5 +1,4 @@
 import Foundation
-import HTTPServer
 import Testing
 @testable import Notify
 
@@ -7,11 +6,7 @@ import Testing
 struct SilenceTests {
     static let t0 = Date(timeIntervalSince1970: 1_700_000_000)
 
-    static func request(_ method: String, _ path: String, _ body: String = "", query: [String: String] = [:]) -> HTTPRequest {
-        HTTPRequest(method: method, path: path, query: query, body: Array(body.utf8))
-    }
-
-    static func object(_ r: HTTPResponse?) -> Any? { r.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body)) } }
+    static func object(_ r: SilenceAPI.Reply) -> Any? { try? JSONSerialization.jsonObject(with: Data(r.body)) }
 
     @Test("the v2 API creates, lists, filters, gets and expires silences, persisted in the state directory")
     func api() throws {
@@ -22,11 +17,11 @@ struct SilenceTests {
         {"matchers":[{"name":"alertname","value":"DiskFull","isRegex":false},{"name":"server","value":"db[12]","isRegex":true,"isEqual":true}],
          "startsAt":"2023-11-14T22:13:20Z","endsAt":"2023-11-14T23:13:20.5Z","createdBy":"ops","comment":"maintenance"}
         """
-        let created = api.handle(Self.request("POST", "/api/v2/silences", body))
-        #expect(created?.status == 200)
+        let created = api.create(Array(body.utf8))
+        #expect(created.status == 200)
         let id = try #require((Self.object(created) as? [String: Any])?["silenceID"] as? String)
 
-        let listed = try #require(Self.object(api.handle(Self.request("GET", "/api/v2/silences"))) as? [[String: Any]])
+        let listed = try #require(Self.object(api.list(filter: nil)) as? [[String: Any]])
         #expect(listed.count == 1)
         let s = listed[0]
         #expect(s["id"] as? String == id)
@@ -37,12 +32,11 @@ struct SilenceTests {
         let ms = try #require(s["matchers"] as? [[String: Any]])
         #expect(ms.count == 2 && ms[1]["isRegex"] as? Bool == true && ms[1]["isEqual"] as? Bool == true)
 
-        #expect((Self.object(api.handle(Self.request("GET", "/api/v2/silences", query: ["filter": "{alertname=\"DiskFull\"}"]))) as? [Any])?.count == 1)
-        #expect((Self.object(api.handle(Self.request("GET", "/api/v2/silences", query: ["filter": "alertname=Other"]))) as? [Any])?.count == 0)
-        #expect(api.handle(Self.request("GET", "/api/v2/silences", query: ["filter": "{a="]))?.status == 400)
-        #expect(api.handle(Self.request("GET", "/api/v2/silence/\(id)"))?.status == 200)
-        #expect(api.handle(Self.request("GET", "/api/v2/silence/nope"))?.status == 404)
-        #expect(api.handle(Self.request("GET", "/metrics")) == nil)
+        #expect((Self.object(api.list(filter: "{alertname=\"DiskFull\"}")) as? [Any])?.count == 1)
+        #expect((Self.object(api.list(filter: "alertname=Other")) as? [Any])?.count == 0)
+        #expect(api.list(filter: "{a=").status == 400)
+        #expect((Self.object(api.get(id: id)) as? [String: Any])?["id"] as? String == id)
+        #expect(api.get(id: "nope").status == 404)
 
         // Muting is pure: labels and time.
         let store = api.store
@@ -54,8 +48,9 @@ struct SilenceTests {
         #expect(try SilenceStore(stateDirectory: dir).silence(id: id)?.comment == "maintenance")
 
         clock.now = Self.t0.addingTimeInterval(60)
-        #expect(api.handle(Self.request("DELETE", "/api/v2/silence/\(id)"))?.status == 200)
-        #expect(api.handle(Self.request("DELETE", "/api/v2/silence/\(id)"))?.status == 500)
+        #expect(api.expire(id: id) == SilenceAPI.Reply(status: 200))
+        #expect(api.expire(id: id).status == 500)
+        #expect(api.expire(id: "nope").status == 404)
         #expect(!store.isSilenced(["alertname": "DiskFull", "server": "db2"], at: clock.now))
         let expired = try SilenceStore(stateDirectory: dir).silence(id: id)
         #expect(expired?.state(at: clock.now) == .expired && expired?.endsAt == clock.now)
@@ -65,8 +60,8 @@ struct SilenceTests {
     func validation() throws {
         let api = SilenceAPI(store: try SilenceStore(stateDirectory: TestState.directory()), clock: { Self.t0 })
         func post(_ json: String) -> (Int, String) {
-            let r = api.handle(Self.request("POST", "/api/v2/silences", json))
-            return (r?.status ?? 0, ((Self.object(r) as? [String: Any])?["message"] as? String) ?? "")
+            let r = api.create(Array(json.utf8))
+            return (r.status, ((Self.object(r) as? [String: Any])?["message"] as? String) ?? "")
         }
         let ok = "\"startsAt\":\"2023-11-14T22:00:00Z\",\"endsAt\":\"2023-11-15T22:00:00Z\",\"createdBy\":\"a\",\"comment\":\"c\""
         #expect(post("nope").0 == 400)

@@ -1,8 +1,7 @@
 import Dispatch
-import Foundation
-import Logging
-import Rules
-import VigilCore
+public import Foundation
+public import Logging
+public import VigilCore
 
 /// Runs the loaded rule groups against the history of everything collected.
 ///
@@ -10,8 +9,57 @@ import VigilCore
 /// evaluation of a large rule set must not starve the rest of the process). Groups whose
 /// interval equals the collection interval are evaluated as soon as collections land
 /// (coalesced over a short window, so targets finishing together share one evaluation) — an
-/// alert never waits a second phase; other groups run on their own timers.
-final class RuleService: @unchecked Sendable {
+/// alert never waits a second phase; other groups run on their own timers. Alert state is
+/// saved in the state directory after every evaluation and restored at start. Time and timers
+/// come from the injected `RuleClock`.
+public final class RuleRuntime: @unchecked Sendable {
+    /// What the runtime needs of the configuration.
+    public struct Settings: Sendable {
+        public var groups: [RuleGroup]
+        /// The global collection interval, seconds: groups with this interval are evaluated on landings.
+        public var collectionInterval: Double
+        /// The interval of groups without their own, seconds.
+        public var evaluationInterval: Double
+        public var externalLabels: [String: String]
+        public var externalURL: String
+        /// Where alert state is persisted (created when missing).
+        public var stateDirectory: String
+
+        public init(groups: [RuleGroup], collectionInterval: Double, evaluationInterval: Double,
+                    externalLabels: [String: String] = [:], externalURL: String = "", stateDirectory: String) {
+            self.groups = groups
+            self.collectionInterval = collectionInterval
+            self.evaluationInterval = evaluationInterval
+            self.externalLabels = externalLabels
+            self.externalURL = externalURL
+            self.stateDirectory = stateDirectory
+        }
+    }
+
+    /// What the notifier is told after each evaluation: every firing alert (so groups stay
+    /// complete, as Prometheus re-sends them) and the alerts that just resolved.
+    public struct AlertUpdate: Sendable {
+        public var firing: [Alert]
+        public var resolved: [Alert]
+        /// The expression of each alerting rule, by alert name, for generator URLs.
+        public var expressions: [String: String]
+        public var at: Date
+
+        public init(firing: [Alert], resolved: [Alert], expressions: [String: String], at: Date) {
+            self.firing = firing
+            self.resolved = resolved
+            self.expressions = expressions
+            self.at = at
+        }
+    }
+
+    /// The HTTP API's view of the runtime.
+    public struct Snapshot: Sendable {
+        public var history: SeriesHistory
+        public var engine: RuleEngine
+        public var groups: [PrometheusAPI.GroupStatus]
+    }
+
     // Everything below `queue` is touched only on `queue`.
     private let queue = DispatchQueue(label: "vigil.rules")
     private var groups: [RuleGroup] = []
@@ -21,59 +69,56 @@ final class RuleService: @unchecked Sendable {
     private var collectionInterval: Double
     private var evaluationInterval: Double
     private var coalescePending = false
-    private var timers: [any DispatchSourceTimer] = []
+    private var timers: [any RuleTimer] = []
     private var lastStatus: [String: PrometheusAPI.GroupStatus] = [:]
     /// The latest output of every recording rule, by group key, exposed on /metrics.
     private var recorded: [String: [MetricFamily]] = [:]
     private var stateStore: AlertStateStore?
 
     private let store: SnapshotStore
+    private let clock: any RuleClock
     private let logger: Logger
     private let onAlerts: @Sendable (AlertUpdate) -> Void
-    static let source = "rules/engine"
-    static let coalesceWindow = 0.2
+    /// The source key under which recording-rule outputs and engine statistics are published.
+    public static let source = "rules/engine"
+    /// How long after a landing the landing-driven groups are evaluated, seconds.
+    public static let coalesceWindow = 0.2
 
-    /// What the notifier is told after each evaluation: every firing alert (so groups stay
-    /// complete, as Prometheus re-sends them) and the alerts that just resolved.
-    struct AlertUpdate: Sendable {
-        var firing: [Rules.Alert]
-        var resolved: [Rules.Alert]
-        /// The expression of each alerting rule, by alert name, for generator URLs.
-        var expressions: [String: String]
-        var at: Date
-    }
-
-    init(config: VigilConfig, store: SnapshotStore, logger: Logger,
-         onAlerts: @escaping @Sendable (AlertUpdate) -> Void = { _ in }) {
+    /// Loads `settings` (restoring alert state from its state directory) and publishes the
+    /// engine's statistics; returns once that is done.
+    public init(settings: Settings, store: SnapshotStore, logger: Logger, clock: any RuleClock = DispatchRuleClock(),
+                onAlerts: @escaping @Sendable (AlertUpdate) -> Void = { _ in }) {
         self.store = store
+        self.clock = clock
         self.logger = logger
         self.onAlerts = onAlerts
-        self.collectionInterval = config.global.collectInterval
-        self.evaluationInterval = config.evaluationInterval
-        self.engine = RuleEngine(externalLabels: config.global.externalLabels, externalURL: config.global.externalURL,
-                                 evaluationInterval: Int64(config.evaluationInterval * 1000))
-        queue.sync { apply(config, restoring: true) }
+        self.collectionInterval = settings.collectionInterval
+        self.evaluationInterval = settings.evaluationInterval
+        self.engine = RuleEngine(externalLabels: settings.externalLabels, externalURL: settings.externalURL,
+                                 evaluationInterval: Int64(settings.evaluationInterval * 1000))
+        queue.sync { apply(settings, restoring: true) }
     }
 
-    /// Takes a new configuration's rules; alert state of rules that stay is kept.
-    func reload(_ config: VigilConfig) {
-        queue.async { self.apply(config, restoring: false) }
+    /// Takes new settings' rules; alert state of rules that stay is kept.
+    public func reload(_ settings: Settings) {
+        queue.async { self.apply(settings, restoring: false) }
     }
 
     /// Feeds one landed collection (every target, success or not) into the history.
-    func ingest(source: String, families: [MetricFamily], at date: Date, targetInterval: Double) {
+    public func ingest(source: String, families: [MetricFamily], at date: Date, targetInterval: Double) {
         queue.async {
             self.history.append(families: families, at: date, source: source)
             guard abs(targetInterval - self.collectionInterval) < 0.001, !self.coalescePending else { return }
             self.coalescePending = true
-            self.queue.asyncAfter(deadline: .now() + Self.coalesceWindow) {
+            _ = self.clock.schedule(after: Self.coalesceWindow, repeating: nil, on: self.queue) {
                 self.coalescePending = false
-                self.evaluate(self.groups.filter { self.interval(of: $0) == self.collectionInterval }, at: Date())
+                self.evaluate(self.groups.filter { self.interval(of: $0) == self.collectionInterval }, at: self.clock.now())
             }
         }
     }
 
-    func stop() {
+    /// Cancels the groups' timers.
+    public func stop() {
         queue.sync {
             for t in timers { t.cancel() }
             timers = []
@@ -81,9 +126,10 @@ final class RuleService: @unchecked Sendable {
     }
 
     /// The HTTP API's view: a consistent copy (copy-on-write, so cheap unless held while the
-    /// queue mutates). Waits at most for the evaluation in progress.
-    func snapshot() -> (history: SeriesHistory, engine: RuleEngine, groups: [PrometheusAPI.GroupStatus]) {
-        queue.sync { (history, engine, groupStatuses()) }
+    /// queue mutates). Waits at most for the evaluation in progress (and for work submitted
+    /// before the call).
+    public func snapshot() -> Snapshot {
+        queue.sync { Snapshot(history: history, engine: engine, groups: groupStatuses()) }
     }
 
     // MARK: - on `queue`
@@ -92,14 +138,14 @@ final class RuleService: @unchecked Sendable {
         group.interval.map { Double($0) / 1000 } ?? evaluationInterval
     }
 
-    private func apply(_ config: VigilConfig, restoring: Bool) {
+    private func apply(_ settings: Settings, restoring: Bool) {
         for t in timers { t.cancel() }
         timers = []
-        groups = config.ruleGroups
-        collectionInterval = config.global.collectInterval
-        evaluationInterval = config.evaluationInterval
-        engine.externalLabels = config.global.externalLabels
-        engine.externalURL = config.global.externalURL
+        groups = settings.groups
+        collectionInterval = settings.collectionInterval
+        evaluationInterval = settings.evaluationInterval
+        engine.externalLabels = settings.externalLabels
+        engine.externalURL = settings.externalURL
         engine.evaluationInterval = Int64(evaluationInterval * 1000)
         engine.retain(groups: groups)
         stats.retain(groups: groups)
@@ -107,7 +153,7 @@ final class RuleService: @unchecked Sendable {
         lastStatus = lastStatus.filter { key, _ in groups.contains { Self.key($0) == key } }
         recorded = recorded.filter { key, _ in groups.contains { Self.key($0) == key } }
 
-        stateStore = openStateDirectory(config.global.stateDirectory)
+        stateStore = openStateDirectory(settings.stateDirectory)
         if restoring, let stateStore {
             do {
                 let loaded = try stateStore.load()
@@ -123,12 +169,11 @@ final class RuleService: @unchecked Sendable {
         }
 
         for group in groups where interval(of: group) != collectionInterval {
-            let timer = DispatchSource.makeTimerSource(queue: queue)
             let every = interval(of: group)
-            timer.schedule(deadline: .now() + every, repeating: every, leeway: .milliseconds(10))
-            timer.setEventHandler { [weak self] in self?.evaluate([group], at: Date()) }
-            timer.resume()
-            timers.append(timer)
+            timers.append(clock.schedule(after: every, repeating: every, on: queue) { [weak self] in
+                guard let self else { return }
+                self.evaluate([group], at: self.clock.now())
+            })
         }
         logger.info("rules loaded", metadata: ["groups": "\(groups.count)", "rules": "\(groups.reduce(0) { $0 + $1.rules.count })"])
         publish()
@@ -151,12 +196,8 @@ final class RuleService: @unchecked Sendable {
         guard !due.isEmpty else { return }
         let t = SeriesHistory.milliseconds(date)
         var transitions: [AlertTransition] = []
-        let clock = ContinuousClock()
         for group in due {
-            let start = clock.now
-            let result = engine.evaluate(group, at: t, history: &history)
-            let elapsed = clock.now - start
-            let seconds = elapsed.seconds
+            let (result, seconds) = clock.measure { engine.evaluate(group, at: t, history: &history) }
             stats.record(result, group: group, at: t, duration: seconds)
             if seconds > interval(of: group) {
                 stats.recordMissed(group, count: Int(seconds / interval(of: group)))
