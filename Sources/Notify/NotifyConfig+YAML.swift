@@ -1,3 +1,4 @@
+public import VigilCore
 import HTTPClient
 public import Foundation
 public import Yams
@@ -9,11 +10,11 @@ extension NotifyConfig {
     public static func parse(
         yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         baseDirectory: String = "."
-    ) throws(NotifyConfigError) -> NotifyConfig {
+    ) throws(PositionedError) -> NotifyConfig {
         // The shared strict composer: positioned syntax errors, control characters and
         // expensive keys refused before Yams sees them.
-        let node = try YAMLSource(file: file, environment: environment, baseDirectory: baseDirectory).root(yaml)
-        guard let node else { throw NotifyConfigError(file: file, line: 0, column: 0, field: "", message: "empty document") }
+        let node = try StrictYAMLContext(file: file, environment: environment, baseDirectory: baseDirectory).root(yaml)
+        guard let node else { throw PositionedError(file: file, line: 0, column: 0, field: "", message: "empty document") }
         return try parse(node: node, path: "", file: file, environment: environment, baseDirectory: baseDirectory)
     }
 
@@ -22,14 +23,14 @@ extension NotifyConfig {
     public static func parse(
         node: Node, path: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         baseDirectory: String = "."
-    ) throws(NotifyConfigError) -> NotifyConfig {
-        let source = YAMLSource(file: file, environment: environment, baseDirectory: baseDirectory)
-        let top = try YAMLNodeReader(node, path: path, context: source)
+    ) throws(PositionedError) -> NotifyConfig {
+        let source = StrictYAMLContext(file: file, environment: environment, baseDirectory: baseDirectory)
+        let top = try StrictYAMLReader(node, path: path, context: source)
 
         var receivers: [Receiver] = []
         var receiverNodes: [String: Node] = [:]
         for item in try top.sequence("receivers") ?? [] {
-            let r = try YAMLNodeReader(item.node, path: item.path, context: source)
+            let r = try StrictYAMLReader(item.node, path: item.path, context: source)
             let receiver = try readReceiver(r)
             guard receiverNodes[receiver.name] == nil else {
                 throw r.error("name", "receiver \"\(receiver.name)\" is defined twice")
@@ -44,7 +45,7 @@ extension NotifyConfig {
 
         var inhibit: [InhibitRule] = []
         for item in try top.sequence("inhibit_rules") ?? [] {
-            let r = try YAMLNodeReader(item.node, path: item.path, context: source)
+            let r = try StrictYAMLReader(item.node, path: item.path, context: source)
             let sources = try matchers(r, "source_matchers")
             let targets = try matchers(r, "target_matchers")
             guard !targets.isEmpty else { throw r.error("target_matchers", "at least one target matcher is required") }
@@ -68,19 +69,19 @@ extension NotifyConfig {
         return NotifyConfig(route: route, receivers: receivers, inhibitRules: inhibit, delivery: delivery)
     }
 
-    private static func matchers(_ r: YAMLNodeReader, _ key: String) throws(NotifyConfigError) -> [Matcher] {
+    private static func matchers(_ r: StrictYAMLReader, _ key: String) throws(PositionedError) -> [Matcher] {
         var out: [Matcher] = []
         for (text, node, path) in try r.stringItems(key) ?? [] {
             do {
                 out += try MatcherParser.parse(text)
             } catch {
-                throw r.source.error(node, path, error.description)
+                throw r.context.error(node, path, error.description)
             }
         }
         return out
     }
 
-    private static func readRoute(_ r: YAMLNodeReader, parent: Route?, known: Set<String>) throws(NotifyConfigError) -> Route {
+    private static func readRoute(_ r: StrictYAMLReader, parent: Route?, known: Set<String>) throws(PositionedError) -> Route {
         let receiver = try r.string("receiver") ?? parent?.receiver
         guard let receiver else { throw r.error("receiver", "the root route needs a receiver") }
         guard known.contains(receiver) else { throw r.error("receiver", "unknown receiver \"\(receiver)\"") }
@@ -94,8 +95,8 @@ extension NotifyConfig {
             } else {
                 var seen: Set<String> = []
                 for (name, node, path) in names {
-                    guard isLabelName(name) else { throw r.source.error(node, path, "invalid label name \"\(name)\"") }
-                    guard seen.insert(name).inserted else { throw r.source.error(node, path, "duplicate label \"\(name)\"") }
+                    guard isLabelName(name) else { throw r.context.error(node, path, "invalid label name \"\(name)\"") }
+                    guard seen.insert(name).inserted else { throw r.context.error(node, path, "duplicate label \"\(name)\"") }
                 }
                 groupBy = .labels(names.map(\.0))
             }
@@ -110,7 +111,7 @@ extension NotifyConfig {
                           groupInterval: groupInterval, repeatInterval: repeatInterval, continue: cont, key: key)
         var children: [Route] = []
         for item in try r.sequence("routes") ?? [] {
-            let child = try YAMLNodeReader(item.node, path: item.path, context: r.source)
+            let child = try StrictYAMLReader(item.node, path: item.path, context: r.context)
             children.append(try readRoute(child, parent: route, known: known))
         }
         route.routes = children
@@ -123,7 +124,7 @@ extension NotifyConfig {
         return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 
-    private static func readReceiver(_ r: YAMLNodeReader) throws(NotifyConfigError) -> Receiver {
+    private static func readReceiver(_ r: StrictYAMLReader) throws(PositionedError) -> Receiver {
         guard let name = try r.string("name"), !name.isEmpty else { throw r.error("name", "a receiver needs a name") }
         var integrations: [Integration] = []
         let kinds: [(String, Integration.Kind)] = [
@@ -133,7 +134,7 @@ extension NotifyConfig {
         ]
         for (key, kind) in kinds {
             for item in try r.sequence(key) ?? [] {
-                let c = try YAMLNodeReader(item.node, path: item.path, context: r.source)
+                let c = try StrictYAMLReader(item.node, path: item.path, context: r.context)
                 let index = integrations.filter { $0.kind == kind }.count
                 integrations.append(try readIntegration(c, kind: kind, index: index, receiver: name))
             }
@@ -143,7 +144,7 @@ extension NotifyConfig {
     }
 
     /// A text override, parsed now so a bad template fails the configuration, not a page.
-    private static func template(_ c: YAMLNodeReader, _ key: String) throws(NotifyConfigError) -> Template? {
+    private static func template(_ c: StrictYAMLReader, _ key: String) throws(PositionedError) -> Template? {
         guard let text = try c.string(key) else { return nil }
         do {
             return try Template(text)
@@ -152,8 +153,8 @@ extension NotifyConfig {
         }
     }
 
-    private static func readIntegration(_ c: YAMLNodeReader, kind: Integration.Kind, index: Int,
-                                        receiver: String) throws(NotifyConfigError) -> Integration {
+    private static func readIntegration(_ c: StrictYAMLReader, kind: Integration.Kind, index: Int,
+                                        receiver: String) throws(PositionedError) -> Integration {
         let urlKey: String
         switch kind {
         case .webhook, .alertmanager: urlKey = "url"
@@ -208,7 +209,7 @@ extension NotifyConfig {
         return integration
     }
 
-    private static func readHTTP(_ h: YAMLNodeReader, into http: inout HTTPSettings) throws(NotifyConfigError) {
+    private static func readHTTP(_ h: StrictYAMLReader, into http: inout HTTPSettings) throws(PositionedError) {
         var auths: [HTTPSettings.Authorization] = []
         if let bearer = try h.secret("bearer_token") { auths.append(.bearer(bearer)) }
         if let a = try h.mapping("authorization") {

@@ -7,7 +7,7 @@ import VigilCore
 /// rendered when the last collection landed.
 struct Routes: Sendable {
     let store: SnapshotStore
-    let reload: @Sendable () -> Result<Void, ConfigError>
+    let reload: @Sendable () -> Result<Void, PositionedError>
 
     private let router: Router
 
@@ -15,7 +15,7 @@ struct Routes: Sendable {
     let silences: @Sendable () -> SilenceAPI?
 
     init(store: SnapshotStore, rules: RuleRuntime, silences: @escaping @Sendable () -> SilenceAPI?,
-         reload: @escaping @Sendable () -> Result<Void, ConfigError>) {
+         reload: @escaping @Sendable () -> Result<Void, PositionedError>) {
         self.silences = silences
         self.store = store
         self.reload = reload

@@ -107,20 +107,20 @@ final class VigilApp: Sendable {
     /// parses, every collector builds, the state directory is usable. What follows the answer
     /// (swapping scheduler, rules and notifier) has no failure left to report.
     @discardableResult
-    func reload(trigger: String) -> Result<Void, ConfigError> {
+    func reload(trigger: String) -> Result<Void, PositionedError> {
         let newConfig: VigilConfig
         let targets: [TargetSpec]
         do {
             newConfig = try RunCommand.loadConfig(file: configFile, environment: ProcessInfo.processInfo.environment)
             try prepare(newConfig)
             targets = TargetFactory.targets(for: newConfig, reloads: reloads, notify: notify, logger: logger)
-        } catch let error as ConfigError {
+        } catch let error as PositionedError {
             reloads.record(success: false)
             logger.error("reload failed; keeping the running configuration", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
             return .failure(error)
         } catch {
             reloads.record(success: false)
-            let wrapped = ConfigError(file: configFile ?? "", line: 0, column: 0, field: "", message: "\(error)")
+            let wrapped = PositionedError(file: configFile ?? "", line: 0, column: 0, field: "", message: "\(error)")
             logger.error("reload failed; keeping the running configuration", metadata: ["trigger": "\(trigger)", "error": "\(wrapped)"])
             return .failure(wrapped)
         }
@@ -156,17 +156,17 @@ final class VigilApp: Sendable {
     /// target's collector can be built from its options (the same parsers as loading, so this
     /// only catches drift) and the state directory can be created and written (the notifier's
     /// outbox and the alert state live there).
-    private func prepare(_ config: VigilConfig) throws(ConfigError) {
+    private func prepare(_ config: VigilConfig) throws(PositionedError) {
         let file = configFile ?? config.source
         for t in config.targets {
             do {
                 _ = try t.makeCollector(logger: logger)
             } catch {
-                throw ConfigError(file: file, line: 0, column: 0, field: t.kind, message: "target \(t.name): \(error)")
+                throw PositionedError(file: file, line: 0, column: 0, field: t.kind, message: "target \(t.name): \(error)")
             }
         }
         if let problem = Self.stateDirectoryProblem(config.global.stateDirectory) {
-            throw ConfigError(file: file, line: 0, column: 0, field: "global.state_dir", message: problem)
+            throw PositionedError(file: file, line: 0, column: 0, field: "global.state_dir", message: problem)
         }
     }
 

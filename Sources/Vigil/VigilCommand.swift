@@ -46,7 +46,7 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let config = try VigilConfig.load(file: file, environment: ProcessInfo.processInfo.environment)
             print(config.renderedYAML(), terminator: "")
-        } catch let error as ConfigError {
+        } catch let error as PositionedError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
@@ -141,7 +141,7 @@ struct RunCommand: AsyncParsableCommand {
         let loaded: VigilConfig
         do {
             loaded = try Self.loadConfig(file: config, environment: environment)
-        } catch let error as ConfigError {
+        } catch let error as PositionedError {
             logger.critical("invalid configuration", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }

@@ -93,13 +93,13 @@ extension VigilConfig {
     }
 
     static func parse(yaml: String, file: String, environment: [String: String], baseDirectory: String = ".") throws -> VigilConfig {
-        let context = YAMLContext(file: file, environment: environment, baseDirectory: baseDirectory)
+        let context = StrictYAMLContext(file: file, environment: environment, baseDirectory: baseDirectory)
         guard let root = try context.root(yaml) else {
             var empty = VigilConfig()
             empty.source = file
             return empty
         }
-        let top = try MappingReader(root, path: "", context: context)
+        let top = try StrictYAMLReader(root, path: "", context: context)
         var config = VigilConfig()
         config.source = file
 
@@ -145,7 +145,7 @@ extension VigilConfig {
         return config
     }
 
-    private static func checkTimeout(_ r: MappingReader, interval: Double, timeout: Double?) throws {
+    private static func checkTimeout(_ r: StrictYAMLReader, interval: Double, timeout: Double?) throws {
         if let timeout, timeout > interval {
             throw r.context.error(r.value("collect_timeout"), r.childPath("collect_timeout"),
                                   "must not exceed the collect_interval (\(PromDuration.format(interval)))")
@@ -153,7 +153,7 @@ extension VigilConfig {
     }
 
     /// The forms HTTPServer accepts: `host:port`, `:port` or `[v6]:port`.
-    private static func validateListenAddress(_ addr: String, reader: MappingReader) throws {
+    private static func validateListenAddress(_ addr: String, reader: StrictYAMLReader) throws {
         do {
             _ = try ListenAddress.parse(addr)
         } catch {

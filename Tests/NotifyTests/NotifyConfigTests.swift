@@ -1,3 +1,4 @@
+import VigilCore
 import Foundation
 import Testing
 @testable import Notify
@@ -83,7 +84,7 @@ struct NotifyConfigTests {
 
     @Test("errors name the file, line and key path, never the secret")
     func errors() throws {
-        func error(_ yaml: String) -> NotifyConfigError? {
+        func error(_ yaml: String) -> PositionedError? {
             do {
                 _ = try NotifyConfig.parse(yaml: yaml, file: "a.yml", environment: [:])
                 return nil
@@ -158,12 +159,12 @@ struct OutgoingRequestTests {
             ("{tls_config: {ca_file: /nonexistent/x}}", "tls_config.ca_file"), ("{proxy_url: 'ftp://p:3128'}", "proxy_url"),
             ("{headers: {Authorization: x}}", "headers"), ("{bearer_token: a, basic_auth: {username: u}}", "basic_auth"),
         ] {
-            #expect(throws: NotifyConfigError.self) {
+            #expect(throws: PositionedError.self) {
                 try NotifyConfig.test("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://h/', http_config: \(yaml)}]}]\n")
             }
             do {
                 _ = try NotifyConfig.test("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://h/', http_config: \(yaml)}]}]\n")
-            } catch let e as NotifyConfigError {
+            } catch let e as PositionedError {
                 #expect(e.field == "receivers[0].webhook_configs[0].http_config.\(path)")
             }
         }

@@ -40,7 +40,7 @@ struct ConfigTests {
         do {
             _ = try VigilConfig.load(file: file, environment: ["HOME": "/root"])
             Issue.record("\(file) was accepted")
-        } catch let error as ConfigError {
+        } catch let error as PositionedError {
             let text = "\(error)"
             #expect(text.hasPrefix(file + ":"), "error should start with the file name: \(text)")
             #expect(text.contains(Fixtures.expectation(of: file)), "got: \(text)")

@@ -11,7 +11,7 @@ public struct RuleFile: Sendable, Hashable {
     /// True when the file used the seed's `alerts:` shorthand.
     public var isShorthand: Bool
 
-    public static func load(path: String) throws(RuleFileError) -> RuleFile {
+    public static func load(path: String) throws(PositionedError) -> RuleFile {
         try parse(text: StrictYAMLContext.readText(path: path), file: path)
     }
 
@@ -29,7 +29,7 @@ public struct RuleFile: Sendable, Hashable {
 
     /// Loads every file the patterns name, in order; the first invalid file fails the whole
     /// load (a reload that fails keeps the old rules). Files using the seed shorthand load too.
-    public static func loadGroups(patterns: [String], baseDirectory: String) throws(RuleFileError) -> [RuleGroup] {
+    public static func loadGroups(patterns: [String], baseDirectory: String) throws(PositionedError) -> [RuleGroup] {
         var groups: [RuleGroup] = []
         for path in expand(patterns: patterns, baseDirectory: baseDirectory) {
             groups += try load(path: path).groups
@@ -45,11 +45,11 @@ public struct RuleFile: Sendable, Hashable {
         return names.filter { !$0.hasPrefix(".") && fnmatch(namePattern, $0, 0) == 0 }.sorted().map { dir.isEmpty ? $0 : "\(dir)/\($0)" }
     }
 
-    public static func parse(text: String, file: String) throws(RuleFileError) -> RuleFile {
-        guard let root = try YAMLMappingReader.root(text: text, file: file) else {
+    public static func parse(text: String, file: String) throws(PositionedError) -> RuleFile {
+        guard let root = try StrictYAMLReader.root(text: text, file: file) else {
             return RuleFile(path: file, groups: [], isShorthand: false)
         }
-        let top = try YAMLMappingReader(root, path: "", file: file)
+        let top = try StrictYAMLReader(root, path: "", file: file)
         if top.keys.contains("alerts"), !top.keys.contains("groups") {
             let group = try SeedShorthand.group(top, file: file)
             try top.finish()
@@ -58,16 +58,16 @@ public struct RuleFile: Sendable, Hashable {
         var groups: [RuleGroup] = []
         var names: Set<String> = []
         for item in try top.sequence("groups") ?? [] {
-            let g = try YAMLMappingReader(item.node, path: item.path, file: file)
+            let g = try StrictYAMLReader(item.node, path: item.path, file: file)
             let name = try g.requiredString("name")
             guard names.insert(name).inserted else {
                 throw g.error(g.value("name"), g.childPath("name"), "groupname: \(PromQLString.quote(name)) is repeated in the same file")
             }
-            let interval = try g.duration("interval", range: 0...RuleFileLimits.interval.upperBound)
+            let interval = try g.milliseconds("interval", range: 0...RuleFileLimits.interval.upperBound)
             if let interval, !RuleFileLimits.interval.contains(interval) {
                 throw g.error(g.value("interval"), g.childPath("interval"), "interval must be greater than 0")
             }
-            let queryOffset = try g.duration("query_offset") ?? 0
+            let queryOffset = try g.milliseconds("query_offset") ?? 0
             let limit = try g.int("limit", range: RuleFileLimits.limit) ?? 0
             let labels = try labelList(g, "labels", kind: "label")
             var rules: [Rule] = []
@@ -82,7 +82,7 @@ public struct RuleFile: Sendable, Hashable {
         return RuleFile(path: file, groups: groups, isShorthand: false)
     }
 
-    static func labelList(_ m: YAMLMappingReader, _ key: String, kind: String) throws(RuleFileError) -> [Label] {
+    static func labelList(_ m: StrictYAMLReader, _ key: String, kind: String) throws(PositionedError) -> [Label] {
         var out: [Label] = []
         for (k, v, node) in try m.stringMap(key) ?? [] {
             guard Parser.isValidLabelName(k), !(kind == "label" && k == "__name__") else {
@@ -98,7 +98,7 @@ public struct RuleFile: Sendable, Hashable {
         return s.utf8.allSatisfy { Lexer.isAlphaNumeric($0) || $0 == UInt8(ascii: ":") }
     }
 
-    static func parseExpr(_ text: String, _ m: YAMLMappingReader) throws(RuleFileError) -> Expr {
+    static func parseExpr(_ text: String, _ m: StrictYAMLReader) throws(PositionedError) -> Expr {
         do {
             return try PromQL.parse(text)
         } catch {
@@ -106,8 +106,8 @@ public struct RuleFile: Sendable, Hashable {
         }
     }
 
-    static func rule(_ node: Node, path: String, file: String) throws(RuleFileError) -> Rule {
-        let m = try YAMLMappingReader(node, path: path, file: file)
+    static func rule(_ node: Node, path: String, file: String) throws(PositionedError) -> Rule {
+        let m = try StrictYAMLReader(node, path: path, file: file)
         let record = try m.string("record")
         let alert = try m.string("alert")
         let line = node.mark?.line ?? 0
@@ -133,8 +133,8 @@ public struct RuleFile: Sendable, Hashable {
         default:
             // Prometheus accepts any non-empty alert name (it is a label value).
             let a = alert ?? ""
-            let hold = try m.duration("for") ?? 0
-            let keep = try m.duration("keep_firing_for") ?? 0
+            let hold = try m.milliseconds("for") ?? 0
+            let keep = try m.milliseconds("keep_firing_for") ?? 0
             let annotations = try labelList(m, "annotations", kind: "annotation")
             for l in labels + annotations {
                 do { _ = try Template(l.value) } catch {

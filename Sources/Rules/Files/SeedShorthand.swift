@@ -14,11 +14,11 @@ import VigilCore
 /// seconds (`500ms` → 0.5, `1s` → 1, `2m` → 120, `1h` → 3600), percentages as ratios
 /// (`90%` → 0.9) and sizes in bytes with binary multiples (`1kb` → 1024, `mb`, `gb`).
 enum SeedShorthand {
-    static func group(_ top: YAMLMappingReader, file: String) throws(RuleFileError) -> RuleGroup {
+    static func group(_ top: StrictYAMLReader, file: String) throws(PositionedError) -> RuleGroup {
         var rules: [Rule] = []
         var names: Set<String> = []
         for item in try top.sequence("alerts") ?? [] {
-            let m = try YAMLMappingReader(item.node, path: item.path, file: file)
+            let m = try StrictYAMLReader(item.node, path: item.path, file: file)
             let name = try m.requiredString("name")
             guard names.insert(name).inserted else {
                 throw m.error(m.value("name"), m.childPath("name"), "alert \(PromQLString.quote(name)) is defined twice")
@@ -37,7 +37,7 @@ enum SeedShorthand {
                 throw m.error(m.value("condition"), m.childPath("condition"), "could not parse condition \(PromQLString.quote(exprText)): \(error)")
             }
             let severity = try m.requiredString("severity")
-            let hold = try m.duration("for") ?? 0
+            let hold = try m.milliseconds("for") ?? 0
             var annotations = [Label("summary", name)]
             if let d = try m.string("description") { annotations.append(Label("description", d)) }
             try m.finish()

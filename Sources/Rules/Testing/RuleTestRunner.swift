@@ -29,7 +29,7 @@ public enum RuleTestRunner {
         do {
             let failures = try runFile(path)
             return Report(file: path, failures: failures)
-        } catch let e as RuleFileError {
+        } catch let e as PositionedError {
             return Report(file: path, failures: ["    \(e)"])
         } catch {
             return Report(file: path, failures: ["    \(error)"])
@@ -50,21 +50,21 @@ public enum RuleTestRunner {
 
     static func runFile(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw RuleFileError(file: path, line: 0, column: 0, field: "", message: "cannot read file")
+            throw PositionedError(file: path, line: 0, column: 0, field: "", message: "cannot read file")
         }
-        guard let root = try YAMLMappingReader.root(text: text, file: path) else { return [] }
-        let top = try YAMLMappingReader(root, path: "", file: path)
+        guard let root = try StrictYAMLReader.root(text: text, file: path) else { return [] }
+        let top = try StrictYAMLReader(root, path: "", file: path)
         let dir = (path as NSString).deletingLastPathComponent
         var groups: [RuleGroup] = []
         for pattern in try top.stringList("rule_files") ?? [] {
             let full = pattern.hasPrefix("/") ? pattern : (dir.isEmpty ? pattern : "\(dir)/\(pattern)")
             let matches = RuleFile.glob(full)
             if matches.isEmpty, !pattern.contains("*") {
-                throw RuleFileError(file: path, line: 0, column: 0, field: "rule_files", message: "cannot read rule file \(full)")
+                throw PositionedError(file: path, line: 0, column: 0, field: "rule_files", message: "cannot read rule file \(full)")
             }
             for file in matches { groups += try RuleFile.load(path: file).groups }
         }
-        let evalInterval = try top.duration("evaluation_interval") ?? 60_000
+        let evalInterval = try top.milliseconds("evaluation_interval") ?? 60_000
         // Prometheus 3.x's `fuzzy_compare` widens the tolerance of value comparisons.
         let tolerance = (try top.bool("fuzzy_compare") ?? false) ? 1e-6 : 1e-9
         guard evalInterval > 0 else { throw top.error(top.value("evaluation_interval"), "evaluation_interval", "must be greater than 0") }
@@ -87,9 +87,9 @@ public enum RuleTestRunner {
     }
 
     static func runGroup(_ node: Node, path: String, file: String, groups: [RuleGroup], evalInterval: Int64, tolerance: Double) throws -> [String] {
-        let m = try YAMLMappingReader(node, path: path, file: file)
+        let m = try StrictYAMLReader(node, path: path, file: file)
         let name = try m.string("name")
-        let interval = try m.duration("interval") ?? evalInterval
+        let interval = try m.milliseconds("interval") ?? evalInterval
         guard interval > 0 else { throw m.error(m.value("interval"), m.childPath("interval"), "must be greater than 0") }
         var externalLabels: [String: String] = [:]
         for (k, v, _) in try m.stringMap("external_labels") ?? [] { externalLabels[k] = v }
@@ -100,7 +100,7 @@ public enum RuleTestRunner {
         let ruleCount = groups.reduce(0) { $0 + $1.rules.count }
         // The latest eval_time; the number of steps is checked at each one's position.
         var latestEvalTime: Int64 = 0
-        func checkSteps(_ t: Int64, _ r: YAMLMappingReader) throws(PositionedError) {
+        func checkSteps(_ t: Int64, _ r: StrictYAMLReader) throws(PositionedError) {
             let steps = t / evalInterval + 1
             guard steps <= Self.maxSteps else {
                 throw r.error(r.value("eval_time"), r.childPath("eval_time"),
@@ -116,7 +116,7 @@ public enum RuleTestRunner {
         let inputSeries = try m.sequence("input_series") ?? []
         // Counted before anything is expanded: the limit costs no time to enforce.
         for s in inputSeries {
-            let sm = try YAMLMappingReader(s.node, path: s.path, file: file)
+            let sm = try StrictYAMLReader(s.node, path: s.path, file: file)
             guard let n = SeriesNotation.count(try sm.string("values") ?? "") else { continue }
             inputSamples += n
             guard inputSamples <= Self.maxInputSamples else {
@@ -125,7 +125,7 @@ public enum RuleTestRunner {
             }
         }
         for s in inputSeries {
-            let sm = try YAMLMappingReader(s.node, path: s.path, file: file)
+            let sm = try StrictYAMLReader(s.node, path: s.path, file: file)
             let seriesText = try sm.requiredString("series")
             let valuesText = try sm.string("values") ?? ""
             let labels: LabelSet
@@ -150,13 +150,13 @@ public enum RuleTestRunner {
 
         var alertTests: [AlertTest] = []
         for a in try m.sequence("alert_rule_test") ?? [] {
-            let am = try YAMLMappingReader(a.node, path: a.path, file: file)
-            let evalTime = try am.duration("eval_time") ?? 0
+            let am = try StrictYAMLReader(a.node, path: a.path, file: file)
+            let evalTime = try am.milliseconds("eval_time") ?? 0
             try checkSteps(evalTime, am)
             let alertname = try am.requiredString("alertname")
             var expected: [(LabelSet, [String: String])] = []
             for e in try am.sequence("exp_alerts") ?? [] {
-                let em = try YAMLMappingReader(e.node, path: e.path, file: file)
+                let em = try StrictYAMLReader(e.node, path: e.path, file: file)
                 var labels = LabelSet.empty
                 for (k, v, _) in try em.stringMap("exp_labels") ?? [] { labels = labels.setting(k, v) }
                 var annotations: [String: String] = [:]
@@ -169,13 +169,13 @@ public enum RuleTestRunner {
         }
         var exprTests: [ExprTest] = []
         for p in try m.sequence("promql_expr_test") ?? [] {
-            let pm = try YAMLMappingReader(p.node, path: p.path, file: file)
+            let pm = try StrictYAMLReader(p.node, path: p.path, file: file)
             let expr = try pm.requiredString("expr")
-            let evalTime = try pm.duration("eval_time") ?? 0
+            let evalTime = try pm.milliseconds("eval_time") ?? 0
             try checkSteps(evalTime, pm)
             var expected: [(LabelSet, Double)] = []
             for e in try pm.sequence("exp_samples") ?? [] {
-                let em = try YAMLMappingReader(e.node, path: e.path, file: file)
+                let em = try StrictYAMLReader(e.node, path: e.path, file: file)
                 let labelsText = try em.string("labels") ?? "{}"
                 let labels: LabelSet
                 do {

@@ -118,7 +118,7 @@ struct RuleFileTests {
 
     @Test("unknown units and bad shorthand entries are positioned errors")
     func shorthandErrors() {
-        #expect(throws: RuleFileError.self) {
+        #expect(throws: PositionedError.self) {
             try RuleFile.parse(text: "alerts:\n  - name: a\n    condition: x > 5qq\n    severity: w\n", file: "s.yml")
         }
         do {
@@ -144,6 +144,6 @@ struct RuleFileGlobTests {
     func loadGroups() throws {
         let groups = try RuleFile.loadGroups(patterns: ["rules/[lst]*.yml"], baseDirectory: FixtureFiles.root)
         #expect(groups.map(\.name) == ["recording", "alerts", "seed-alerts", "staleness", "templates"])
-        #expect(throws: RuleFileError.self) { try RuleFile.loadGroups(patterns: ["rules/missing.yml"], baseDirectory: FixtureFiles.root) }
+        #expect(throws: PositionedError.self) { try RuleFile.loadGroups(patterns: ["rules/missing.yml"], baseDirectory: FixtureFiles.root) }
     }
 }

@@ -3,8 +3,6 @@ import Yams
 
 /// Rule files and rule test files are read with VigilCore's strict reader, taken literally
 /// (no `${VAR}` expansion: Prometheus does not expand rule files either).
-typealias YAMLMappingReader = StrictYAMLReader
-
 extension StrictYAMLReader {
     convenience init(_ node: Node, path: String, file: String) throws(PositionedError) {
         try self.init(node, path: path, context: StrictYAMLContext(file: file))
@@ -21,7 +19,7 @@ extension StrictYAMLReader {
     /// A Prometheus duration (`5m`, `1h30m`, `0s`) in milliseconds, within `range` (ms). The
     /// default range is what Prometheus represents (Go's `time.Duration`, about 292 years), so
     /// time arithmetic in Int64 milliseconds never overflows.
-    func duration(_ key: String, range: ClosedRange<Int64> = 0...RuleFileLimits.maxDuration) throws(PositionedError) -> Int64? {
+    func milliseconds(_ key: String, range: ClosedRange<Int64> = 0...RuleFileLimits.maxDuration) throws(PositionedError) -> Int64? {
         guard let v = value(key) else { return nil }
         let text = try scalar(v, childPath(key))
         let ms: UInt64

@@ -1,11 +1,5 @@
 import VigilCore
 
-/// A configuration error names the file, line, column and key path (VigilCore's shared
-/// positioned error, as rule files use).
-typealias ConfigError = PositionedError
-typealias MappingReader = StrictYAMLReader
-typealias YAMLContext = StrictYAMLContext
-
 /// Ranges of the global and web durations (seconds) and numbers; each kind of target keeps its
 /// own (`PostgresLimits`, `RedisLimits`, …). README.md's configuration section lists them all.
 enum ConfigLimits {
