@@ -58,17 +58,8 @@ public struct PostgresCollectorOptions: Sendable {
     }
 
     /// Collectors that run unless switched off; the others run only when switched on.
-    public static let defaultCollectors: [String: Bool] = [
-        // postgres_exporter's defaults.
-        "database": true, "locks": true, "roles": true, "stat_activity": true, "settings": true,
-        "stat_bgwriter": true, "stat_checkpointer": true, "stat_archiver": true, "wal": true,
-        "replication": true, "stat_replication": true, "replication_slot": true, "replication_slots": true,
-        "stat_database": true, "stat_database_conflicts": true, "stat_user_tables": true,
-        "statio_user_tables": true, "stat_progress_vacuum": true, "postmaster": true, "static": true,
-        // Vigil's additions.
-        "stat_statements": true, "database_wraparound": true, "idle_in_transaction": true,
-        "blocked_sessions": true, "stat_wal": true, "extensions": true, "queries": true,
-    ]
+    public static let defaultCollectors: [String: Bool] = Dictionary(
+        PostgresSession.registry.flatMap(\.switches).map { ($0, true) }, uniquingKeysWith: { a, _ in a })
 
     /// Whether the collector named `name` runs.
     public func isEnabled(_ name: String) -> Bool {

@@ -102,6 +102,12 @@ final class PostgresSession: DatabaseConnector {
         collectors = PostgresSession.makeCollectors(options: options, logger: l)
     }
 
+    /// Every statistics view's collector, once: the list a session runs and the switches
+    /// `collectors:` accepts (all on by default) both come from here.
+    static var registry: [any StatCollector] {
+        makeCollectors(options: PostgresCollectorOptions(dsn: ""), logger: Logger(label: "vigil.postgres.registry") { _ in SwiftLogNoOpLogHandler() })
+    }
+
     static func makeCollectors(options: PostgresCollectorOptions, logger: Logger) -> [any StatCollector] {
         let list: [any StatCollector] = [
             StaticInfo(), Postmaster(), StatDatabase(), StatDatabaseConflicts(), DatabaseSize(options: options),

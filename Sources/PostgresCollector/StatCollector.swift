@@ -30,13 +30,17 @@ protocol StatCollector: AnyObject {
     /// The collector name: the `collector` label of `pg_scrape_collector_*` and the switch name
     /// in the options (postgres_exporter's names where it has the same collector).
     var name: String { get }
+    /// The `collectors:` switches that turn it on (by default just `name`; one collector may
+    /// serve several of postgres_exporter's collectors, on when any of them is).
+    var switches: [String] { get }
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily]
-    /// Whether the collector runs with these options (by default: its switch).
+    /// Whether the collector runs with these options (by default: any of its switches).
     func isEnabled(_ options: PostgresCollectorOptions) -> Bool
 }
 
 extension StatCollector {
-    func isEnabled(_ options: PostgresCollectorOptions) -> Bool { options.isEnabled(name) }
+    var switches: [String] { [name] }
+    func isEnabled(_ options: PostgresCollectorOptions) -> Bool { switches.contains { options.isEnabled($0) } }
 }
 
 /// Thrown by a collector that got part of its data: the families it has are published, the

@@ -12,9 +12,7 @@ final class UserTables: StatCollector {
         cap = max(0, options.tableSeriesCap)
     }
 
-    func isEnabled(_ options: PostgresCollectorOptions) -> Bool {
-        options.isEnabled("stat_user_tables") || options.isEnabled("statio_user_tables")
-    }
+    let switches = ["stat_user_tables", "statio_user_tables"]
 
     static let query = """
         \(StatUserTables.exclusiveLocks)
