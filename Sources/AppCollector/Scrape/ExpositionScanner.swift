@@ -198,10 +198,13 @@ private struct Parser {
         while i < end, Self.isNameByte(buf[i]) || buf[i] == 58 { i += 1 }
         let name = string(start, i)
         var labels: [Label] = []
+        let afterName = i
         if !openMetrics { while i < end, Self.isSpace(buf[i]) { i += 1 } }
         if i < end, buf[i] == UInt8(ascii: "{") {
             i += 1
             try parseLabels(&i, end, into: &labels)
+        } else {
+            i = afterName
         }
         guard i < end, Self.isSpace(buf[i]) else { throw fail("expected a space before the value of \(name)") }
         while i < end, Self.isSpace(buf[i]) { i += 1 }
