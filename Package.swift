@@ -67,10 +67,16 @@ let package = Package(
             dependencies: ["Rules", "VigilCore", "HTTPClient", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Application metrics: scrape_configs (Scrape/), probes (Probes/), backups (Backups/).
+        .target(
+            name: "AppCollector",
+            dependencies: ["VigilCore", "HTTPClient", "Rules", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Vigil",
             dependencies: [
-                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify",
+                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify", "AppCollector",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,6 +101,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "AppCollectorTests", dependencies: ["AppCollector", "VigilCore", "HTTPClient", "Rules", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import AppCollector
 import PostgresCollector
 import RedisCollector
 import VigilCore
@@ -9,6 +10,7 @@ extension VigilConfig {
     static let kinds: [any TargetKind] = [
         PostgresTargetKind(),
         RedisTargetKind(version: VigilVersion.current),
+        ScrapeKind(),
     ]
 
     /// The targets of one kind (`postgres`, `redis`, …).

@@ -39,12 +39,32 @@ public protocol Collector: Sendable {
     func connect(deadline: ContinuousClock.Instant) throws
     /// Releases connections. Called once, from the target's thread, when the target stops.
     func close()
+    /// Families the rule engine sees under another name than `/metrics` shows them
+    /// (`/metrics` name → rule name; empty for most collectors). The scheduler applies it to
+    /// what it hands `onPublish`, never to the store: a scrape job's `vigil_scrape_up` is
+    /// `up` inside rules, as in Prometheus, without clashing with the `up` of a Prometheus
+    /// that scrapes Vigil.
+    var ruleNames: [String: String] { get }
 }
 
 extension Collector {
     public var connectTimeout: Double { 0 }
     public func connect(deadline: ContinuousClock.Instant) throws {}
     public func close() {}
+    public var ruleNames: [String: String] { [:] }
+}
+
+/// A failed cycle that still has something to say: `families` (about the attempt, never the
+/// target's data — its duration, failure counters) are published beside `*_up 0`. Any other
+/// error publishes `*_up 0` and the self-metrics only.
+public struct CollectionFailure: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let families: [MetricFamily]
+    public init(_ message: String, families: [MetricFamily]) {
+        self.message = message
+        self.families = families
+    }
+    public var description: String { message }
 }
 
 /// An error message that is safe to log: it never holds a secret.

@@ -40,13 +40,24 @@ public final class Scheduler: Sendable {
         let firstRound = FirstRound(Set(targets.map(\.sourceKey)))
         self.firstRound = firstRound
         self.runners = targets.map { spec in
-            TargetRunner(spec: spec, logger: logger) { source, families, at in
+            let ruleNames = spec.collector.ruleNames
+            return TargetRunner(spec: spec, logger: logger) { source, families, at in
                 store.update(source: source, families: families)
-                onPublish?(source, families, at)
+                onPublish?(source, ruleNames.isEmpty ? families : Self.renamed(families, ruleNames), at)
                 if firstRound.completed(source) { store.markReady() }
             }
         }
         if targets.isEmpty { store.markReady() }
+    }
+
+    /// `families` with the names in `names` replaced (the rule engine's view of a collection).
+    static func renamed(_ families: [MetricFamily], _ names: [String: String]) -> [MetricFamily] {
+        families.map { f in
+            guard let name = names[f.name] else { return f }
+            var f = f
+            f.name = name
+            return f
+        }
     }
 
     public var sourceKeys: Set<String> { Set(runners.map(\.spec.sourceKey)) }
@@ -183,7 +194,7 @@ final class TargetRunner: Sendable {
                     emit(families: families, up: true, at: finishedAt)
                 case .failure(let error):
                     logger.warning("collection failed", metadata: ["error": "\(error)"])
-                    emit(families: [], up: false, at: finishedAt)
+                    emit(families: (error as? CollectionFailure)?.families ?? [], up: false, at: finishedAt)
                 }
             }
 
