@@ -67,10 +67,11 @@ let package = Package(
             dependencies: ["Rules", "VigilCore", "HTTPServer", "HTTPClient", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(name: "AppCollector", dependencies: ["VigilCore", "HTTPClient", "Rules", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .executableTarget(
             name: "Vigil",
             dependencies: [
-                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify",
+                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify", "AppCollector",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,6 +97,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "AppCollectorTests", dependencies: ["AppCollector", "VigilCore", "HTTPClient", "Rules", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "NotifyTests", dependencies: ["Notify", "VigilCore", "HTTPServer", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -1,0 +1,69 @@
+import HTTPClient
+import VigilCore
+
+/// ListObjectsV2 over HTTPClient, path style, signed with SigV4 by libcurl, paged with
+/// continuation tokens and bounded: at most `maxObjects` objects, 8 MiB per page, the
+/// cycle's deadline for all pages. Errors name the S3 error code, never a key or secret.
+struct S3Lister {
+    let location: S3Location
+
+    /// AWS's URI encoding: every byte but `A-Z a-z 0-9 - _ . ~` as `%XX`.
+    static func encode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+            }
+        }
+        return out
+    }
+
+    /// The URL of one page. The query is already in SigV4's canonical form (sorted, encoded),
+    /// which is what libcurl 7.88 signs.
+    func pageURL(token: String?, maxKeys: Int) -> String {
+        var query: [(String, String)] = [("list-type", "2"), ("max-keys", String(maxKeys)), ("prefix", location.prefix)]
+        if let token { query.append(("continuation-token", token)) }
+        query.sort { $0.0 < $1.0 }
+        return "\(location.endpoint)/\(Self.encode(location.bucket))?" + query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
+    }
+
+    func list(maxObjects: Int, deadline: ContinuousClock.Instant) throws(HTTPClientError) -> [BackupEntry] {
+        var out: [BackupEntry] = []
+        var token: String?
+        let maxPages = maxObjects / 1000 + 2
+        for _ in 0..<maxPages {
+            let request = HTTPClientRequest(
+                url: pageURL(token: token, maxKeys: 1000),
+                headers: [HTTPClientHeader("x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")],
+                timeout: max(0.001, (deadline - ContinuousClock.now).seconds), tls: location.tls, proxyURL: nil,
+                maxResponseBytes: 8 << 20,
+                sigV4: SigV4Credentials(region: location.region, accessKeyID: location.accessKeyID, secretAccessKey: location.secretAccessKey))
+            let response = try HTTPClient.perform(request, deadline: deadline)
+            guard response.status == 200 else {
+                let code = S3ListParser.errorCode(response.body).map { " (\($0))" } ?? ""
+                let hint = [401, 403].contains(response.status) ? ": check access_key_id, secret_access_key and region" : ""
+                throw HTTPClientError(.protocolError, "S3 answered HTTP \(response.status)\(code)\(hint)")
+            }
+            let page: S3ListParser.Page
+            do { page = try S3ListParser.parsePage(response.body) } catch {
+                throw HTTPClientError(.protocolError, "S3 answered an unreadable listing: \(error.message)")
+            }
+            out += page.entries
+            guard out.count <= maxObjects else {
+                throw HTTPClientError(.tooLarge, "more than max_files (\(maxObjects)) objects under the prefix")
+            }
+            guard page.truncated else { return out }
+            guard page.nextToken != token else { throw HTTPClientError(.protocolError, "S3 repeated its continuation token") }
+            token = page.nextToken
+        }
+        throw HTTPClientError(.tooLarge, "more pages than max_files allows")
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
