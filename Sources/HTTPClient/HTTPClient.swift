@@ -223,7 +223,7 @@ public enum HTTPClient {
             throw HTTPClientError(.connect, "connected, but libcurl has no socket")
         }
         return TCPStream(handle: handle, socket: socket, primaryIP: primaryIP(handle), timings: timings(handle),
-                         tls: tls == nil ? nil : tlsInfo(handle))
+                         tls: tls != nil)
     }
 
     // MARK: - Helpers

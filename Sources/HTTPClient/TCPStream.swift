@@ -16,17 +16,33 @@ public final class TCPStream {
     /// Resolve, connect and TLS handshake times.
     public let timings: PhaseTimings
     /// The TLS session, nil on a plain connection.
-    public let tls: TLSSessionInfo?
+    public private(set) var tls: TLSSessionInfo?
     /// Bytes received but not yet handed out by `readLine`.
     private var buffered: [UInt8] = []
     private var closedByPeer = false
 
-    init(handle: UnsafeMutableRawPointer, socket: curl_socket_t, primaryIP: String?, timings: PhaseTimings, tls: TLSSessionInfo?) {
+    init(handle: UnsafeMutableRawPointer, socket: curl_socket_t, primaryIP: String?, timings: PhaseTimings, tls: Bool) {
         self.handle = handle
         self.socket = socket
         self.primaryIP = primaryIP
         self.timings = timings
-        self.tls = tls
+        if tls {
+            // libcurl detaches a connect-only connection from its handle when the "transfer"
+            // ends and re-attaches it on the first recv/send: one non-blocking receive (its
+            // bytes kept) makes the TLS session readable.
+            pollOnce()
+            self.tls = HTTPClient.tlsInfo(handle)
+        }
+    }
+
+    private func pollOnce() {
+        guard let handle else { return }
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        var received = 0
+        let code = chunk.withUnsafeMutableBufferPointer { buf in curl_easy_recv(handle, buf.baseAddress, buf.count, &received) }
+        if code == CURLE_OK {
+            if received == 0 { closedByPeer = true } else { buffered.append(contentsOf: chunk[..<received]) }
+        }
     }
 
     deinit { close() }
