@@ -275,6 +275,21 @@ wait_until() {
 }
 
 # ---------------------------------------------------------------------------
+# S3 (moto)
+
+# start_moto DIR PYTHONPATH: moto's S3-compatible server on a free 127.0.0.1 port, stopped by
+# cleanup. Exports VIGIL_TEST_S3_URL and VIGIL_TEST_S3_PYTHONPATH (boto3 and moto live there).
+start_moto() {
+  local dir=$1 pylib=$2 port
+  mkdir -p "$dir"
+  port=$(free_port)
+  spawn_session env PYTHONPATH="$pylib" python3 -m moto.server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1
+  wait_until 30 curl -fsS "http://127.0.0.1:$port/moto-api/" || die "moto_server did not start (see $dir/moto.log)"
+  export VIGIL_TEST_S3_URL="http://127.0.0.1:$port" VIGIL_TEST_S3_PYTHONPATH=$pylib
+  log "moto S3 server on $VIGIL_TEST_S3_URL"
+}
+
+# ---------------------------------------------------------------------------
 # PostgreSQL 15
 
 # start_postgres DIR: a throwaway primary in DIR (data/, socket/, archive/,

@@ -6,6 +6,8 @@ import VigilCore
 /// cycle's deadline for all pages. Errors name the S3 error code, never a key or secret.
 struct S3Lister {
     let location: S3Location
+    /// Objects asked for per page (S3's own maximum is 1,000).
+    var pageSize = 1000
 
     /// AWS's URI encoding: every byte but `A-Z a-z 0-9 - _ . ~` as `%XX`.
     static func encode(_ s: String) -> String {
@@ -34,10 +36,10 @@ struct S3Lister {
     func list(maxObjects: Int, deadline: ContinuousClock.Instant) throws(HTTPClientError) -> [BackupEntry] {
         var out: [BackupEntry] = []
         var token: String?
-        let maxPages = maxObjects / 1000 + 2
+        let maxPages = maxObjects / pageSize + 2
         for _ in 0..<maxPages {
             let request = HTTPClientRequest(
-                url: pageURL(token: token, maxKeys: 1000),
+                url: pageURL(token: token, maxKeys: pageSize),
                 headers: [HTTPClientHeader("x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")],
                 timeout: max(0.001, (deadline - ContinuousClock.now).seconds), tls: location.tls, proxyURL: nil,
                 maxResponseBytes: 8 << 20,
