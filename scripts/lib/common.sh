@@ -278,14 +278,16 @@ wait_until() {
 # S3 (moto)
 
 # start_moto DIR PYTHONPATH: moto's S3-compatible server on a free 127.0.0.1 port, stopped by
-# cleanup. Exports VIGIL_TEST_S3_URL and VIGIL_TEST_S3_PYTHONPATH (boto3 and moto live there).
+# cleanup. Exports VIGIL_TEST_S3_URL, VIGIL_TEST_S3_PYTHONPATH (boto3 and moto live there) and
+# VIGIL_TEST_S3_PYTHON (the interpreter that installed them, for the tests' set-up scripts).
 start_moto() {
   local dir=$1 pylib=$2 port
   mkdir -p "$dir"
   port=$(free_port)
   spawn_session env PYTHONPATH="$pylib" python3 -m moto.server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1
   wait_until 30 curl -fsS "http://127.0.0.1:$port/moto-api/" || die "moto_server did not start (see $dir/moto.log)"
-  export VIGIL_TEST_S3_URL="http://127.0.0.1:$port" VIGIL_TEST_S3_PYTHONPATH=$pylib
+  VIGIL_TEST_S3_PYTHON=$(command -v python3)
+  export VIGIL_TEST_S3_URL="http://127.0.0.1:$port" VIGIL_TEST_S3_PYTHONPATH=$pylib VIGIL_TEST_S3_PYTHON
   log "moto S3 server on $VIGIL_TEST_S3_URL"
 }
 
