@@ -13,7 +13,7 @@ FROM swift:6.3-bookworm AS build
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libre2-dev pkg-config libcurl4-openssl-dev \
+      libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libre2-dev pkg-config libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

@@ -48,7 +48,7 @@ public enum HTTPClient {
         guard request.maxResponseBytes >= 0 else { throw HTTPClientError(.invalidRequest, "negative response size limit") }
         guard let handle = curl_easy_init() else { throw HTTPClientError(.other, "libcurl could not create a handle") }
         defer { curl_easy_cleanup(handle) }
-        let transfer = Transfer(limit: request.maxResponseBytes, cancel: cancel)
+        let transfer = Transfer(limit: request.maxResponseBytes, cancel: cancel, handle: handle)
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let url = try URLHandle(request.url)
@@ -75,8 +75,10 @@ public enum HTTPClient {
             }
             headerList = curl_slist_append(headerList, "\(h.name): \(h.value)")
         }
-        // No 100-continue round trip for bodies.
-        headerList = curl_slist_append(headerList, "Expect:")
+        // No 100-continue round trip for bodies. Not with SigV4: libcurl 7.88 signs the
+        // removed header as if it were sent (`expect;` in SignedHeaders), and the server's
+        // signature then differs; SigV4 requests here carry no body.
+        if request.sigV4 == nil || !request.body.isEmpty { headerList = curl_slist_append(headerList, "Expect:") }
 
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         var options = Options(handle)
@@ -102,6 +104,16 @@ public enum HTTPClient {
         if let encoding = request.acceptEncoding { options.string(CURLOPT_ACCEPT_ENCODING, encoding) }
         if let proxy = request.proxyURL { options.string(CURLOPT_PROXY, proxy) }
         try tls(request.tls, &options)
+        applyIPResolve(request.ipResolve, &options)
+        if let sig = request.sigV4 {
+            guard sig.region.utf8.allSatisfy({ Self.isTokenByte($0) }), sig.service.utf8.allSatisfy({ Self.isTokenByte($0) }),
+                  !sig.accessKeyID.contains(":"), Self.isHeaderSafe(sig.accessKeyID), Self.isHeaderSafe(sig.secretAccessKey) else {
+                throw HTTPClientError(.invalidRequest, "SigV4 region, service or access key holds a character it may not")
+            }
+            options.string(CURLOPT_AWS_SIGV4, "aws:amz:\(sig.region):\(sig.service)")
+            options.string(CURLOPT_USERNAME, sig.accessKeyID)
+            options.string(CURLOPT_PASSWORD, sig.secretAccessKey)
+        }
 
         switch request.method {
         case "GET" where request.body.isEmpty:
@@ -137,7 +149,83 @@ public enum HTTPClient {
         var status = 0
         var value = 0
         if vigil_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &value) == CURLE_OK { status = value }
-        return HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body, timings: timings(handle))
+        var response = HTTPClientResponse(status: status, headers: transfer.headers, body: transfer.body, timings: timings(handle))
+        if vigil_curl_getinfo_long(handle, CURLINFO_HTTP_VERSION, &value) == CURLE_OK {
+            response.httpVersion = switch value {
+            case Int(CURL_HTTP_VERSION_1_0): "HTTP/1.0"
+            case Int(CURL_HTTP_VERSION_2_0): "HTTP/2"
+            case Int(CURL_HTTP_VERSION_3): "HTTP/3"
+            default: "HTTP/1.1"
+            }
+        }
+        if vigil_curl_getinfo_long(handle, CURLINFO_REDIRECT_COUNT, &value) == CURLE_OK { response.redirects = value }
+        response.primaryIP = primaryIP(handle)
+        var length: curl_off_t = -1
+        if vigil_curl_getinfo_off(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK, length >= 0 {
+            response.contentLength = Int(length)
+        }
+        response.tls = transfer.tls
+        return response
+    }
+
+    /// Opens a TCP connection to `host:port` (TLS on top when `tls` is set) and leaves it open
+    /// for `TCPStream.send`/`receive`: libcurl's connect-only mode, so that plain and TLS
+    /// streams get the same resolver, timeouts, `tls_config` and certificate checks as HTTP.
+    public static func connect(host: String, port: Int, tls: TLSOptions?, ipResolve: IPResolve = .any,
+                               deadline: ContinuousClock.Instant) throws(HTTPClientError) -> TCPStream {
+        _ = globalInit
+        let left = milliseconds((deadline - ContinuousClock.now).seconds)
+        guard left > 0 else { throw HTTPClientError(.timeout, "timed out before connecting") }
+        guard (1...65535).contains(port), !host.isEmpty, host.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "@") }) else {
+            throw HTTPClientError(.invalidRequest, "not a host and port")
+        }
+        guard let handle = curl_easy_init() else { throw HTTPClientError(.other, "libcurl could not create a handle") }
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        var url = "\(tls == nil ? "http" : "https")://\(bracketed):\(port)/"
+        var connectTo: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(connectTo) }
+        if let serverName = tls?.serverName, !serverName.isEmpty {
+            url = "https://\(serverName):\(port)/"
+            connectTo = curl_slist_append(nil, "\(serverName):\(port):\(bracketed):\(port)")
+        }
+        var options = Options(handle)
+        options.string(CURLOPT_URL, url)
+        options.long(CURLOPT_CONNECT_ONLY, 1)
+        options.long(CURLOPT_NOSIGNAL, 1)
+        options.long(CURLOPT_CONNECTTIMEOUT_MS, left)
+        options.long(CURLOPT_TIMEOUT_MS, left)
+        options.string(CURLOPT_PROXY, "")
+        if let connectTo { options.slist(CURLOPT_CONNECT_TO, connectTo) }
+        applyIPResolve(ipResolve, &options)
+        if let tls {
+            do { try Self.tls(tls, &options) } catch {
+                curl_easy_cleanup(handle)
+                throw error
+            }
+        }
+        if let failed = options.failed {
+            curl_easy_cleanup(handle)
+            throw HTTPClientError(.invalidRequest, "libcurl refused an option (\(String(cString: curl_easy_strerror(failed))))")
+        }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code = errorBuffer.withUnsafeMutableBufferPointer { buffer -> CURLcode in
+            _ = vigil_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            let code = curl_easy_perform(handle)
+            _ = vigil_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+            return code
+        }
+        guard code == CURLE_OK else {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            curl_easy_cleanup(handle)
+            throw Self.error(code, detail: detail, transfer: Transfer(limit: 0, cancel: nil, handle: nil), limit: 0)
+        }
+        var socket: curl_socket_t = -1
+        guard vigil_curl_getinfo_socket(handle, &socket) == CURLE_OK, socket >= 0 else {
+            curl_easy_cleanup(handle)
+            throw HTTPClientError(.connect, "connected, but libcurl has no socket")
+        }
+        return TCPStream(handle: handle, socket: socket, primaryIP: primaryIP(handle), timings: timings(handle),
+                         tls: tls != nil)
     }
 
     // MARK: - Helpers
@@ -163,7 +251,34 @@ public enum HTTPClient {
         }
     }
 
-    private static func timings(_ handle: UnsafeMutableRawPointer) -> PhaseTimings {
+    private static func applyIPResolve(_ r: IPResolve, _ options: inout Options) {
+        switch r {
+        case .any: break
+        case .v4: options.long(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V4))
+        case .v6: options.long(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V6))
+        }
+    }
+
+    static func primaryIP(_ handle: UnsafeMutableRawPointer) -> String? {
+        var ip: UnsafeMutablePointer<CChar>?
+        guard vigil_curl_getinfo_string(handle, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK, let ip else { return nil }
+        let s = String(cString: ip)
+        return s.isEmpty ? nil : s
+    }
+
+    /// The TLS session of the handle's live connection, nil without one.
+    static func tlsInfo(_ handle: UnsafeMutableRawPointer) -> TLSSessionInfo? {
+        var info = vigil_tls_info()
+        guard vigil_curl_tls_info(handle, &info) == 1 else { return nil }
+        let version = withUnsafeBytes(of: info.version) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return TLSSessionInfo(version: version,
+                              earliestPeerExpiry: info.peer_certificates > 0 ? Double(info.earliest_peer_expiry) : nil,
+                              verifiedChainExpiry: info.verified_certificates > 0 ? Double(info.verified_chain_expiry) : nil)
+    }
+
+    static func timings(_ handle: UnsafeMutableRawPointer) -> PhaseTimings {
         func micros(_ info: CURLINFO) -> Double {
             var v: curl_off_t = 0
             return vigil_curl_getinfo_off(handle, info, &v) == CURLE_OK ? Double(v) / 1e6 : 0
@@ -185,7 +300,7 @@ public enum HTTPClient {
         return t
     }
 
-    private static func error(_ code: CURLcode, detail: String, transfer: Transfer, limit: Int) -> HTTPClientError {
+    static func error(_ code: CURLcode, detail: String, transfer: Transfer, limit: Int) -> HTTPClientError {
         if transfer.tooLarge { return HTTPClientError(.tooLarge, "response body larger than \(limit) bytes") }
         if transfer.cancel?.isSet == true { return HTTPClientError(.cancelled, "cancelled") }
         let generic = String(cString: curl_easy_strerror(code))
@@ -244,20 +359,26 @@ final class CancelFlag: Sendable {
 final class Transfer {
     let limit: Int
     let cancel: CancelFlag?
+    /// The handle of the transfer, to read the TLS session while its connection is live.
+    let handle: UnsafeMutableRawPointer?
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     var tooLarge = false
+    var tls: TLSSessionInfo?
 
-    init(limit: Int, cancel: CancelFlag?) {
+    init(limit: Int, cancel: CancelFlag?, handle: UnsafeMutableRawPointer?) {
         self.limit = limit
         self.cancel = cancel
+        self.handle = handle
     }
 
     func header(line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("HTTP/") {
-            // A new response (after a redirect or a 100 Continue): keep the last one's headers.
+            // A new response (after a redirect or a 100 Continue): keep the last one's headers
+            // and TLS session (read now, while its connection is certainly open).
             headers = [:]
+            tls = handle.flatMap { HTTPClient.tlsInfo($0) }
             return
         }
         guard let colon = trimmed.firstIndex(of: ":") else { return }

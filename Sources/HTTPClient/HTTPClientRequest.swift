@@ -57,10 +57,15 @@ public struct HTTPClientRequest: Sendable {
     /// Sent as `Accept-Encoding` and decoded by libcurl (`""`: every encoding libcurl decodes);
     /// nil sends none and returns the body as it came.
     public var acceptEncoding: String?
+    /// Which address family the host name may resolve to.
+    public var ipResolve: IPResolve
+    /// Signs the request with AWS Signature Version 4 (libcurl's `CURLOPT_AWS_SIGV4`).
+    public var sigV4: SigV4Credentials?
 
     public init(method: String = "GET", url: String, headers: [HTTPClientHeader] = [], body: [UInt8] = [],
                 timeout: Double = 10, tls: TLSOptions = TLSOptions(), proxyURL: String? = nil,
-                maxResponseBytes: Int = 16 << 20, followRedirects: Bool = false, acceptEncoding: String? = nil) {
+                maxResponseBytes: Int = 16 << 20, followRedirects: Bool = false, acceptEncoding: String? = nil,
+                ipResolve: IPResolve = .any, sigV4: SigV4Credentials? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -71,6 +76,8 @@ public struct HTTPClientRequest: Sendable {
         self.maxResponseBytes = maxResponseBytes
         self.followRedirects = followRedirects
         self.acceptEncoding = acceptEncoding
+        self.ipResolve = ipResolve
+        self.sigV4 = sigV4
     }
 }
 
@@ -81,8 +88,75 @@ public struct HTTPClientResponse: Sendable {
     public var headers: [String: String]
     public var body: [UInt8]
     public var timings: PhaseTimings
+    /// `HTTP/1.0`, `HTTP/1.1`, `HTTP/2` or `HTTP/3`, as the last response spoke.
+    public var httpVersion: String = ""
+    /// Redirects followed.
+    public var redirects: Int = 0
+    /// The address connected to (last connection), e.g. `127.0.0.1` or `::1`.
+    public var primaryIP: String?
+    /// The `Content-Length` of the last response, nil when it sent none.
+    public var contentLength: Int?
+    /// The TLS session of the last response, nil over plain HTTP.
+    public var tls: TLSSessionInfo?
+
+    public init(status: Int, headers: [String: String], body: [UInt8], timings: PhaseTimings) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.timings = timings
+    }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// The address families a host name may resolve to (`CURLOPT_IPRESOLVE`).
+public enum IPResolve: Sendable, Hashable {
+    case any, v4, v6
+}
+
+/// AWS Signature Version 4 signing: libcurl's `aws:amz:<region>:<service>` provider with the
+/// access key pair. The secret never appears in an error or description.
+public struct SigV4Credentials: Sendable, Hashable, CustomStringConvertible {
+    public var region: String
+    public var service: String
+    public var accessKeyID: String
+    public var secretAccessKey: String
+
+    public init(region: String, service: String = "s3", accessKeyID: String, secretAccessKey: String) {
+        self.region = region
+        self.service = service
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+    }
+
+    public var description: String { "SigV4(\(region)/\(service), key \(accessKeyID))" }
+}
+
+/// What a TLS session showed: the protocol version and the certificates' expiry (Unix seconds).
+public struct TLSSessionInfo: Sendable, Hashable {
+    /// OpenSSL's name: `TLSv1.2`, `TLSv1.3`.
+    public var version: String
+    /// The earliest `notAfter` among the certificates the server sent (nil: it sent none).
+    public var earliestPeerExpiry: Double?
+    /// The earliest `notAfter` in the chain verified up to the trust anchor (nil: not verified).
+    public var verifiedChainExpiry: Double?
+
+    public init(version: String, earliestPeerExpiry: Double?, verifiedChainExpiry: Double?) {
+        self.version = version
+        self.earliestPeerExpiry = earliestPeerExpiry
+        self.verifiedChainExpiry = verifiedChainExpiry
+    }
+
+    /// The version as Go's crypto/tls names it (blackbox_exporter's `version` label): `TLS 1.3`.
+    public var goName: String {
+        switch version {
+        case "TLSv1": "TLS 1.0"
+        case "TLSv1.1": "TLS 1.1"
+        case "TLSv1.2": "TLS 1.2"
+        case "TLSv1.3": "TLS 1.3"
+        default: "unknown"
+        }
+    }
 }
 
 /// Where the time of a request went, in seconds, each phase on its own (blackbox_exporter's

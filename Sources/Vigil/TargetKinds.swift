@@ -11,6 +11,8 @@ extension VigilConfig {
         PostgresTargetKind(),
         RedisTargetKind(version: VigilVersion.current),
         ScrapeKind(),
+        ProbeKind(),
+        BackupKind(),
     ]
 
     /// The targets of one kind (`postgres`, `redis`, …).

@@ -49,3 +49,95 @@ public enum Gzip {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Gzip {
+    /// The outcome of reading a gzip file to its end.
+    public enum Verification: Sendable, Hashable {
+        /// Every member decompressed and its CRC-32 and length matched (what `gunzip -t` checks).
+        case valid(compressedBytes: Int, uncompressedBytes: Int)
+        /// Not gzip, truncated, or a checksum mismatch; the reason names zlib's complaint.
+        case corrupt(String)
+        /// The file could not be opened or read.
+        case unreadable(String)
+        /// The byte or time budget ran out before the end.
+        case budgetExceeded(String)
+    }
+
+    /// Streams the gzip file at `path` through inflate in 64 KiB chunks without keeping the
+    /// output, as `gunzip -t` does: concatenated members are accepted, trailing garbage or a
+    /// truncated member is not. Stops when `maxCompressedBytes` are read or `deadline` passes.
+    public static func verify(path: String, maxCompressedBytes: Int, deadline: ContinuousClock.Instant) -> Verification {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreadable("cannot open (\(String(cString: strerror(errno))))") }
+        defer { _ = close(fd) }
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            return .corrupt("zlib could not start")
+        }
+        defer { inflateEnd(&stream) }
+        var input = [UInt8](repeating: 0, count: 64 << 10)
+        var output = [UInt8](repeating: 0, count: 64 << 10)
+        var readTotal = 0
+        var uncompressed = 0
+        var members = 0
+        var inMember = false
+        // Bounded by the file size (each round consumes input or ends) and by the budgets.
+        while true {
+            if ContinuousClock.now >= deadline { return .budgetExceeded("time budget ran out after \(readTotal) bytes") }
+            let n = input.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .unreadable("read failed (\(String(cString: strerror(errno))))")
+            }
+            if n == 0 {
+                if inMember { return .corrupt("truncated: the stream ends inside a member") }
+                return members == 0 ? .corrupt("empty file") : .valid(compressedBytes: readTotal, uncompressedBytes: uncompressed)
+            }
+            readTotal += n
+            if readTotal > maxCompressedBytes { return .budgetExceeded("larger than the \(maxCompressedBytes)-byte budget") }
+            var offset = 0
+            // Also go round while the output filled up: zlib may hold more of this input's output.
+            var full = false
+            while offset < n || full {
+                if !inMember {
+                    inMember = true
+                    if members > 0 { inflateReset(&stream) }
+                }
+                let (status, consumed, produced): (Int32, Int, Int) = input.withUnsafeMutableBufferPointer { inBuf in
+                    output.withUnsafeMutableBufferPointer { outBuf in
+                        stream.next_in = inBuf.baseAddress! + offset
+                        stream.avail_in = UInt32(n - offset)
+                        stream.next_out = outBuf.baseAddress
+                        stream.avail_out = UInt32(outBuf.count)
+                        let s = inflate(&stream, Z_NO_FLUSH)
+                        return (s, (n - offset) - Int(stream.avail_in), outBuf.count - Int(stream.avail_out))
+                    }
+                }
+                offset += consumed
+                uncompressed += produced
+                full = produced == output.count
+                switch status {
+                case Z_STREAM_END:
+                    members += 1
+                    inMember = false
+                    full = false
+                case Z_OK:
+                    continue
+                case Z_BUF_ERROR where consumed == 0 && produced == 0:
+                    // Needs more input than this chunk holds.
+                    offset = n
+                    full = false
+                default:
+                    let reason = stream.msg.map { String(cString: $0) } ?? "error \(status)"
+                    return .corrupt(members > 0 ? "trailing data after member \(members) (\(reason))" : reason)
+                }
+            }
+        }
+    }
+}

@@ -58,7 +58,7 @@ struct ConfigTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         // The example reads secrets from /run/secrets; point those at temporary files.
         var text = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("examples/vigil.yml"), encoding: .utf8)
-        for name in ["vigil-replica-1-dsn", "redis-password"] {
+        for name in ["vigil-replica-1-dsn", "redis-password", "s3-secret"] {
             let path = dir.appendingPathComponent(name).path
             try (name.hasSuffix("dsn") ? "postgresql://vigil:pw@replica-1/app\n" : "pw\n").write(toFile: path, atomically: true, encoding: .utf8)
             text = text.replacingOccurrences(of: "/run/secrets/\(name)", with: path)

@@ -20,9 +20,9 @@ VIGIL_PG_PASSWORD=vigil-test-pw
 VIGIL_PG_REPLICATION_SLOT=vigil_replica_slot
 
 VIGIL_PACKAGES=(
-  libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libre2-dev pkg-config openssl
+  libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libre2-dev pkg-config openssl
   postgresql postgresql-contrib redis-server
-  prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter
+  prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
   curl python3 procps
 )
 VIGIL_BENCH_PACKAGES=(wrk nginx-light)
@@ -272,6 +272,23 @@ wait_until() {
     sleep 0.1
   done
   return 1
+}
+
+# ---------------------------------------------------------------------------
+# S3 (moto)
+
+# start_moto DIR PYTHONPATH: moto's S3-compatible server on a free 127.0.0.1 port, stopped by
+# cleanup. Exports VIGIL_TEST_S3_URL, VIGIL_TEST_S3_PYTHONPATH (boto3 and moto live there) and
+# VIGIL_TEST_S3_PYTHON (the interpreter that installed them, for the tests' set-up scripts).
+start_moto() {
+  local dir=$1 pylib=$2 port
+  mkdir -p "$dir"
+  port=$(free_port)
+  spawn_session env PYTHONPATH="$pylib" python3 -m moto.server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1
+  wait_until 30 curl -fsS "http://127.0.0.1:$port/moto-api/" || die "moto_server did not start (see $dir/moto.log)"
+  VIGIL_TEST_S3_PYTHON=$(command -v python3)
+  export VIGIL_TEST_S3_URL="http://127.0.0.1:$port" VIGIL_TEST_S3_PYTHONPATH=$pylib VIGIL_TEST_S3_PYTHON
+  log "moto S3 server on $VIGIL_TEST_S3_URL"
 }
 
 # ---------------------------------------------------------------------------

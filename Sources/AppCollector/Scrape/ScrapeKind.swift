@@ -15,17 +15,9 @@ public struct ScrapeKind: TargetKind {
     static let sampleLimitRange = 0...100_000_000
     static let labelLimitRange = 0...10_000
 
-    /// `scrape_configs:` as a list of jobs, each target under its job.
+    /// `scrape_configs:` as a list, one item per job × target.
     public func render(_ targets: [ConfiguredTarget]) -> [String] {
-        guard !targets.isEmpty else { return ["\(section): []"] }
-        var lines = ["\(section):"]
-        for t in targets {
-            lines.append("  - name: \(TargetList.quoted(t.name))")
-            lines.append("    scrape_interval: \(PromDuration.format(t.interval))")
-            lines.append("    scrape_timeout: \(PromDuration.format(t.timeout))")
-            lines += t.rendered.map { "    " + $0 }
-        }
-        return lines
+        TargetList.renderList(section: section, targets, intervalKey: "scrape_interval", timeoutKey: "scrape_timeout")
     }
 
     public func read(_ top: StrictYAMLReader, defaults: TargetDefaults) throws(PositionedError) -> [ConfiguredTarget] {

@@ -78,18 +78,6 @@ public struct ScrapeOptions: Sendable {
         return url
     }
 
-    static func encode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            let unreserved = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 46 || b == 95 || b == 126
-            out += unreserved ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-        }
-        return out
-    }
+    static func encode(_ s: String) -> String { PercentEncoding.encode(s) }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

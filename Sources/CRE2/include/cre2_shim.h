@@ -28,6 +28,14 @@ int vigil_re2_group_count(const vigil_re2 *re);
 /// capturing groups; an unmatched group gets -1, -1. Returns 0 when the text does not match.
 int vigil_re2_full_match(const vigil_re2 *re, const char *text, size_t length, long *spans, int groups);
 
+/// Compiles `pattern` as it is, for unanchored searches (Go's `regexp.Match`). Same errors
+/// as vigil_re2_compile; free with vigil_re2_free.
+vigil_re2 *vigil_re2_compile_unanchored(const char *pattern, size_t length, char **error);
+
+/// Searches `text` for the first match anywhere in it. On a match returns 1 and fills `spans`
+/// as vigil_re2_full_match does; returns 0 when nothing in the text matches.
+int vigil_re2_search(const vigil_re2 *re, const char *text, size_t length, long *spans, int groups);
+
 #ifdef __cplusplus
 }
 #endif

@@ -57,6 +57,21 @@ public enum TargetList {
         return lines
     }
 
+    /// `check-config`'s lines for a section that is a list of targets (`scrape_configs`,
+    /// `probes`, `backups`), each with its schedule under the kind's own key names.
+    public static func renderList(section: String, _ targets: [ConfiguredTarget],
+                                  intervalKey: String = "interval", timeoutKey: String = "timeout") -> [String] {
+        guard !targets.isEmpty else { return ["\(section): []"] }
+        var lines = ["\(section):"]
+        for t in targets {
+            lines.append("  - name: \(quoted(t.name))")
+            lines.append("    \(intervalKey): \(PromDuration.format(t.interval))")
+            lines.append("    \(timeoutKey): \(PromDuration.format(t.timeout))")
+            lines += t.rendered.map { "    " + $0 }
+        }
+        return lines
+    }
+
     /// A string as `check-config` prints it (JSON string syntax, valid YAML).
     public static func quoted(_ s: String) -> String { VigilLogHandler.jsonString(s) }
 
