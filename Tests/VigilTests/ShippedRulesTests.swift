@@ -32,10 +32,10 @@ struct ShippedRulesTests {
     func inventory() {
         let names = Self.ruleFiles.map { ($0 as NSString).lastPathComponent }
         for expected in ["seed-recording.yml", "seed-alerts.yml", "postgres-alerts.yml", "redis-alerts.yml",
-                         "bullmq-alerts.yml", "vigil-alerts.yml"] {
+                         "bullmq-alerts.yml", "app-alerts.yml", "vigil-alerts.yml"] {
             #expect(names.contains(expected), "rules/\(expected) is missing")
         }
-        #expect(Self.testFiles.count >= 5)
+        #expect(Self.testFiles.count >= 6)
         #expect(!Self.yamlFiles(in: Self.vigilOnlyTestsDir).isEmpty)
     }
 
