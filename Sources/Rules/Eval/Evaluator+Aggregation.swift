@@ -24,13 +24,15 @@ extension Evaluator {
         // Groups in first-seen order.
         var order: [LabelSet] = []
         var groups: [LabelSet: [VectorSample]] = [:]
-        for s in input {
+        for (i, s) in input.enumerated() {
+            if i & 255 == 255 { try poll() }
             let k = groupKey(s.labels)
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(s)
         }
         var out: [VectorSample] = []
         for k in order {
+            try poll()
             let members = groups[k] ?? []
             let values = members.map(\.value)
             switch a.op {

@@ -82,6 +82,7 @@ extension Evaluator {
             let (range, offset) = Self.rangeAndOffset(c.args[0])
             var out: [VectorSample] = []
             for s in m {
+                try poll()
                 guard let v = Self.rangeFunction(name, s.points, t: t, range: range, offset: offset) else { continue }
                 let labels = name == "last_over_time" ? s.labels : s.labels.droppingName
                 out.append(VectorSample(labels: labels, value: v))
