@@ -30,6 +30,14 @@ struct VigilConfig: Sendable {
         var listenAddress = VigilConfig.defaultListenAddress
         var maxConnections = 256
         var connectionTimeout: Double = 10
+        /// Seconds a client has to complete a request header (see VigilConfig+Web.swift).
+        var headerTimeout: Double = 5
+        /// Seconds an API query may take, queueing included (Prometheus' `--query.timeout`).
+        var queryTimeout: Double = 30
+        /// API queries evaluated at once (Prometheus' `--query.max-concurrency`).
+        var queryMaxConcurrency = 2
+        /// Samples one API query may load (Prometheus' `--query.max-samples`).
+        var queryMaxSamples = 50_000_000
     }
 
     struct PostgresTarget: Sendable {
@@ -149,6 +157,7 @@ extension VigilConfig {
             }
             config.web.maxConnections = try w.int("max_connections", range: 1...65535) ?? config.web.maxConnections
             config.web.connectionTimeout = try w.positiveDuration("connection_timeout") ?? config.web.connectionTimeout
+            try config.web.readDefences(w)
             try w.finish()
         }
         config.postgres = try targets(top, "postgres", config: config) { t, item in
