@@ -8,8 +8,28 @@ import Darwin
 /// address and `strerror` text. The descriptor is non-blocking and close-on-exec; on
 /// success its ownership passes to the caller (libmicrohttpd closes it on stop).
 enum ListenSocket {
-    /// Listen backlog passed to listen(2).
-    static let backlog: Int32 = 128
+    /// Listen backlog passed to listen(2): the kernel's ceiling (`net.core.somaxconn`, 4096 on
+    /// current Linux), as Go's net package does, so a burst of connections waits in the queue
+    /// (where eviction makes room for it) instead of being dropped and retried a second later.
+    static let backlog: Int32 = systemBacklogCeiling()
+
+    static func systemBacklogCeiling() -> Int32 {
+        let fallback: Int32 = 4096
+        guard let file = fopen("/proc/sys/net/core/somaxconn", "r") else { return fallback }
+        defer { fclose(file) }
+        var value: Int32 = 0
+        guard withUnsafeMutablePointer(to: &value, { readInt32(file, $0) }), value > 0 else { return fallback }
+        return min(value, 65535)
+    }
+
+    private static func readInt32(_ file: UnsafeMutablePointer<FILE>, _ out: UnsafeMutablePointer<Int32>) -> Bool {
+        var buffer = [CChar](repeating: 0, count: 32)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return false }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let n = Int32(trimmedSpace(text)) else { return false }
+        out.pointee = n
+        return true
+    }
 
     static func open(_ address: ListenAddress, as written: String) throws(HTTPServerError) -> Int32 {
         func fail(_ reason: String) -> HTTPServerError { .cannotListen(address: written, reason: reason) }

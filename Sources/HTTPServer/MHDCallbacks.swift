@@ -10,15 +10,44 @@ import CMicroHTTPD
 // through the `void *` arguments as `Unmanaged` references. They all run on libmicrohttpd's
 // internal thread.
 
-/// MHD_AccessHandlerCallback: called once when the headers are in (allocates the request
-/// state), then once per chunk of upload data, then once more with no data to answer.
-let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, conCls in
+/// The key of a connection in the tracker: its address, unique while it is open.
+@inline(__always)
+func connectionKey(_ connection: OpaquePointer) -> UInt {
+    UInt(bitPattern: Int(bitPattern: connection))
+}
+
+/// Methods as RFC 9110 (and RFC 5789 for PATCH) spell them; methods are case-sensitive, so
+/// `get` is not GET. Anything else is answered 501 before routing.
+let implementedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+/// MHD_AccessHandlerCallback: called once when the headers are in, then once per chunk of
+/// upload data, then once more with no data to answer — and, for a deferred reply, once more
+/// after the connection is resumed, to queue the answer.
+let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, version, uploadData, uploadDataSize, conCls in
     guard let cls, let connection, let conCls else { return .NO }
     let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
 
-    guard let statePointer = conCls.pointee else {
-        let state = RequestState(server: server)
+    let state: RequestState
+    if let existing = conCls.pointee {
+        state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+    } else {
+        // The URI logger allocates the state; this is only a fallback.
+        state = RequestState(server: server)
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
+    }
+
+    if !state.started {
+        state.started = true
+        server.tracker.headerComplete(connectionKey(connection))
+        let methodText = method.map { String(cString: $0) } ?? ""
+        guard implementedMethods.contains(methodText) else {
+            state.responded = true
+            return queue(connection, .text(status: 501, "501 method not implemented\n"), closeAfter: true)
+        }
+        if state.pathHasControlCharacter || rawTargetHasNUL(state, version: version) {
+            state.responded = true
+            return queue(connection, .text(status: 400, "400 bad request: control character in the path\n"), closeAfter: true)
+        }
         // Refuse an announced oversized body before reading any of it.
         if let length = lookupHeader(connection, "Content-Length"), let announced = Int(trimmedSpace(length)) {
             if announced > server.maxBodyBytes {
@@ -29,7 +58,6 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         }
         return .YES
     }
-    let state = Unmanaged<RequestState>.fromOpaque(statePointer).takeUnretainedValue()
 
     if let uploadDataSize, uploadDataSize.pointee > 0 {
         let count = uploadDataSize.pointee
@@ -45,6 +73,14 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         return .YES
     }
 
+    if let pending = state.pending {
+        // Resumed: the deferred reply has answered.
+        guard let (response, closeAfter) = server.deferrals.take(pending) else {
+            return queue(connection, .text(status: 500, "500 resumed without an answer\n"), closeAfter: true)
+        }
+        return queue(connection, response, closeAfter: closeAfter)
+    }
+
     if state.responded { return .YES }
     state.responded = true
     if state.tooLarge { return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true) }
@@ -57,14 +93,100 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         body: state.body
     )
     state.body = []
-    return queue(connection, server.handler(request))
+    switch server.handler(request) {
+    case .now(let response):
+        return queue(connection, response)
+    case .deferred(let start):
+        guard let pending = server.deferrals.suspend(connection) else {
+            return queue(connection, .text(status: 503, "503 the server is shutting down\n"), closeAfter: true)
+        }
+        state.pending = pending
+        start(HTTPResponder(pending: pending, deferrals: server.deferrals))
+        return .YES
+    }
 }
 
-/// MHD_RequestCompletedCallback: releases the request state, whatever the outcome.
-let mhdRequestCompleted: MHD_RequestCompletedCallback = { _, _, conCls, _ in
-    guard let conCls, let pointer = conCls.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(pointer).release()
-    conCls.pointee = nil
+/// MHD_RequestCompletedCallback: releases the request state, whatever the outcome; a request
+/// that completed normally leaves its connection waiting for the next header.
+let mhdRequestCompleted: MHD_RequestCompletedCallback = { cls, connection, conCls, termination in
+    if let conCls, let pointer = conCls.pointee {
+        let state = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
+        conCls.pointee = nil
+        if let cls, let pending = state.pending {
+            Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().deferrals.finished(pending)
+        }
+    }
+    if let cls, let connection, termination == .REQUEST_TERMINATED_COMPLETED_OK {
+        Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().tracker.requestFinished(connectionKey(connection))
+    }
+}
+
+/// MHD_OPTION_URI_LOG_CALLBACK: runs when a request line is in, with the raw request target.
+/// Allocates the request state (it becomes `con_cls`) and judges the raw path.
+let mhdURILogger: vigil_mhd_uri_logger = { cls, uri, _ in
+    guard let cls else { return nil }
+    let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    let state = RequestState(server: server)
+    if let uri {
+        state.pathHasControlCharacter = rawPathHasControlCharacter(uri)
+        state.rawTargetEnd = UInt(bitPattern: Int(bitPattern: uri)) + UInt(strlen(uri))
+    }
+    return Unmanaged.passRetained(state).toOpaque()
+}
+
+/// MHD_NotifyConnectionCallback: a connection was accepted, or is about to be closed (its socket
+/// still open: libmicrohttpd closes it after this returns).
+let mhdConnectionNotify: MHD_NotifyConnectionCallback = { cls, connection, _, code in
+    guard let cls, let connection else { return }
+    let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    switch code {
+    case .CONNECTION_NOTIFY_STARTED:
+        server.tracker.opened(connectionKey(connection), fd: vigil_mhd_connection_fd(connection))
+    case .CONNECTION_NOTIFY_CLOSED:
+        server.tracker.closed(connectionKey(connection))
+    default:
+        break
+    }
+}
+
+/// Whether the raw request target held a NUL byte, which ends it early for every C string
+/// libmicrohttpd hands over (`GET /metrics<NUL>x` would otherwise be routed as `/metrics`).
+/// libmicrohttpd 0.9.75 parses the request line in place: `METHOD\0TARGET\0VERSION`, the space
+/// before the version overwritten with the NUL right before `version`. So the target the URI
+/// logger measured must end exactly there; ending earlier means a NUL inside it. When the
+/// version is not found right after the target (no version, or a future layout), nothing is
+/// concluded.
+func rawTargetHasNUL(_ state: RequestState, version: UnsafePointer<CChar>?) -> Bool {
+    guard state.rawTargetEnd != 0, let version, version.pointee != 0 else { return false }
+    let separator = UInt(bitPattern: Int(bitPattern: version)) &- 1
+    guard separator > state.rawTargetEnd, separator - state.rawTargetEnd < 1 << 16 else { return false }
+    return true
+}
+
+/// Whether the path of a raw request target (up to `?`) holds a control character, raw or
+/// percent-encoded (`%00`–`%1F`, `%7F`).
+func rawPathHasControlCharacter(_ uri: UnsafePointer<CChar>) -> Bool {
+    func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x41...0x46: c - 0x41 + 10
+        case 0x61...0x66: c - 0x61 + 10
+        default: nil
+        }
+    }
+    func isControl(_ b: UInt8) -> Bool { b < 0x20 || b == 0x7F }
+    var p = UnsafeRawPointer(uri).assumingMemoryBound(to: UInt8.self)
+    while p.pointee != 0 && p.pointee != UInt8(ascii: "?") {
+        let b = p.pointee
+        if isControl(b) { return true }
+        if b == UInt8(ascii: "%"), let hi = hex(p[1]), let lo = hex(p[2]) {
+            if isControl(hi << 4 | lo) { return true }
+            p += 3
+            continue
+        }
+        p += 1
+    }
+    return false
 }
 
 /// MHD_LogCallback: formats libmicrohttpd's message and hands it to the server's log sink.
@@ -84,12 +206,14 @@ private final class ValueCollector {
     init(joinRepeats: Bool) { self.joinRepeats = joinRepeats }
 }
 
-private let mhdValueIterator: MHD_KeyValueIterator = { cls, _, key, value in
+/// Binary-safe (the `_n` variant): a value decoded from `%00` keeps its NUL instead of ending
+/// there, so `query=up%00` reaches the handler as Prometheus would see it, not as `up`.
+private let mhdValueIterator: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
     guard let cls, let key else { return .YES }
     let collector = Unmanaged<ValueCollector>.fromOpaque(cls).takeUnretainedValue()
-    var name = String(cString: key)
+    var name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
     if collector.joinRepeats { name = name.lowercased() }
-    let text = value.map { String(cString: $0) } ?? ""
+    let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
     if let existing = collector.values[name] {
         if collector.joinRepeats { collector.values[name] = existing + ", " + text }
     } else {
@@ -101,7 +225,7 @@ private let mhdValueIterator: MHD_KeyValueIterator = { cls, _, key, value in
 private func collect(_ connection: OpaquePointer, _ kind: MHD_ValueKind, joinRepeats: Bool) -> [String: String] {
     let collector = ValueCollector(joinRepeats: joinRepeats)
     withExtendedLifetime(collector) {
-        _ = MHD_get_connection_values(connection, kind, mhdValueIterator, Unmanaged.passUnretained(collector).toOpaque())
+        _ = MHD_get_connection_values_n(connection, kind, mhdValueIterator, Unmanaged.passUnretained(collector).toOpaque())
     }
     return collector.values
 }

@@ -1,20 +1,28 @@
-/// A method + path table. Exact path match; `HEAD` is allowed wherever `GET` is (the server
-/// drops the body). A known path with another method answers 405 with an `Allow` header;
-/// an unknown path answers 404.
+/// A method + path table. Exact path match and exact, case-sensitive method match (RFC 9110:
+/// `get` is not `GET`); `HEAD` is allowed wherever `GET` is (the server drops the body). A known
+/// path with another method answers 405 with an `Allow` header, as Prometheus' router does; an
+/// unknown path answers 404.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    /// A handler that may answer later (`HTTPReply.deferred`).
+    public typealias ReplyHandler = @Sendable (HTTPRequest) -> HTTPReply
 
-    private var routes: [String: [String: Handler]] = [:]
+    private var routes: [String: [String: ReplyHandler]] = [:]
 
     public init() {}
 
-    /// Registers `handler` for `path` and each of `methods` (case-insensitive; stored uppercased).
-    /// A later registration of the same path and method replaces the earlier one.
+    /// Registers `handler` for `path` and each of `methods` (written in any case; stored
+    /// uppercased, so `["post"]` registers `POST`). A later registration of the same path and
+    /// method replaces the earlier one.
     public mutating func add(_ path: String, methods: [String] = ["GET"], handler: @escaping Handler) {
+        add(path, methods: methods, reply: { .now(handler($0)) })
+    }
+
+    /// Registers a handler that may defer its answer (see `HTTPReply.deferred`).
+    public mutating func add(_ path: String, methods: [String] = ["GET"], reply: @escaping ReplyHandler) {
         var table = routes[path, default: [:]]
         for method in methods {
-            let m = method.uppercased()
-            table[m] = handler
+            table[method.uppercased()] = reply
         }
         routes[path] = table
     }
@@ -33,23 +41,22 @@ public struct Router: Sendable {
     }
 
     /// Answers a request from the table.
-    public func route(_ request: HTTPRequest) -> HTTPResponse {
+    public func route(_ request: HTTPRequest) -> HTTPReply {
         guard let table = routes[request.path] else {
-            return .text(status: 404, "404 page not found\n")
+            return .now(.text(status: 404, "404 page not found\n"))
         }
-        let method = request.method.uppercased()
-        if let handler = table[method] {
+        if let handler = table[request.method] {
             return handler(request)
         }
-        if method == "HEAD", let handler = table["GET"] {
+        if request.method == "HEAD", let handler = table["GET"] {
             return handler(request)
         }
         let allow = (allowedMethods(for: request.path) ?? []).joined(separator: ", ")
-        return .text(status: 405, "405 method not allowed\n", headers: [("Allow", allow)])
+        return .now(.text(status: 405, "405 method not allowed\n", headers: [("Allow", allow)]))
     }
 
-    /// The table as a server handler.
-    public var handler: Handler {
+    /// The table as a server reply handler.
+    public var handler: ReplyHandler {
         let router = self
         return { router.route($0) }
     }

@@ -4,7 +4,8 @@ import Rules
 import VigilCore
 
 /// Vigil's HTTP endpoints. Every handler returns at once: /metrics copies bytes that were
-/// rendered when the last collection landed.
+/// rendered when the last collection landed; /api/v1/query defers its answer to the query
+/// runner's threads (see `RulesAPI`).
 struct Routes: Sendable {
     let store: SnapshotStore
     let reload: @Sendable () -> Result<Void, PositionedError>
@@ -14,7 +15,7 @@ struct Routes: Sendable {
     /// The running notifier's silences, when an `alerting` section is configured.
     let silences: @Sendable () -> SilenceAPI?
 
-    init(store: SnapshotStore, rules: RuleRuntime, silences: @escaping @Sendable () -> SilenceAPI?,
+    init(store: SnapshotStore, rules: RuleRuntime, queries: QueryRunner, silences: @escaping @Sendable () -> SilenceAPI?,
          reload: @escaping @Sendable () -> Result<Void, PositionedError>) {
         self.silences = silences
         self.store = store
@@ -33,17 +34,17 @@ struct Routes: Sendable {
             }
         }
         r.get("/") { _ in Self.landing() }
-        RulesAPI(rules: rules).register(on: &r)
+        RulesAPI(rules: rules, queries: queries).register(on: &r)
         router = r
     }
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse {
+    func handle(_ request: HTTPRequest) -> HTTPReply {
         // Alertmanager's v2 silence paths carry an id, so they are matched by prefix.
         if SilenceAPI.handles(path: request.path) {
             guard let api = silences() else {
-                return .text(status: 404, "No alerting section is configured, so there are no silences.\n")
+                return .now(.text(status: 404, "No alerting section is configured, so there are no silences.\n"))
             }
-            return api.handle(request) ?? .text(status: 404, "404 page not found\n")
+            return .now(api.handle(request) ?? .text(status: 404, "404 page not found\n"))
         }
         return router.route(request)
     }

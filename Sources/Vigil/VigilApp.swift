@@ -47,7 +47,10 @@ final class VigilApp: Sendable {
             notify.receive(update, externalLabels: labels, externalURL: url)
         }
         rules.withLock { $0 = ruleService }
-        let routes = Routes(store: store, rules: ruleService,
+        // API queries evaluate on their own threads; web.query_* apply from the start (a reload
+        // keeps the running values, like the rest of web.*).
+        let queries = QueryRunner(config: config.web)
+        let routes = Routes(store: store, rules: ruleService, queries: queries,
                             silences: { [notify] in notify.notifier.map { SilenceAPI(store: $0.silences) } },
                             reload: { [self] in self.reload(trigger: "http") })
         let server: HTTPServer
@@ -56,9 +59,10 @@ final class VigilApp: Sendable {
                 listenAddress: listen,
                 connectionLimit: config.web.maxConnections,
                 connectionTimeoutSeconds: Int(config.web.connectionTimeout.rounded(.up)),
+                headerTimeoutSeconds: config.web.headerTimeout,
                 threads: Self.httpThreads,
                 log: { [logger] message in logger.debug("http", metadata: ["detail": "\(message)"]) },
-                handler: { request in routes.handle(request) })
+                reply: { request in routes.handle(request) })
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
             throw ExitCode(1)
@@ -73,6 +77,9 @@ final class VigilApp: Sendable {
         await waitForTermination()
 
         logger.info("stopping")
+        // Queries first: evaluating ones are cancelled (they stop at their next poll) and
+        // waiting ones answered 503, so no client waits for the rest of the shutdown.
+        queries.shutdown(waitSeconds: 0.5)
         let stopped = current.withLock { $0?.scheduler }?.stop(timeout: 3) ?? true
         if !stopped { logger.warning("some collectors were still busy at shutdown") }
         ruleService.stop()
@@ -86,7 +93,8 @@ final class VigilApp: Sendable {
         VigilConfig.kinds.map { "\($0.section)=\(config.targets(of: $0.section).count)" }.joined(separator: " ")
     }
 
-    /// libmicrohttpd threads: /metrics keeps answering while an API query computes on another.
+    /// libmicrohttpd threads. Their handlers copy pre-rendered bytes or take a short snapshot
+    /// (`/api/v1/alerts`, `/api/v1/rules`); queries run on the query runner's own threads.
     static let httpThreads = 4
 
     private func start(_ config: VigilConfig, targets prepared: [TargetSpec]? = nil) {

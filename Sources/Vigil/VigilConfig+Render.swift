@@ -18,6 +18,10 @@ extension VigilConfig {
         lines.append("  listen_address: \(quoted(web.listenAddress))")
         lines.append("  max_connections: \(web.maxConnections)")
         lines.append("  connection_timeout: \(PromDuration.format(web.connectionTimeout))")
+        lines.append("  header_timeout: \(PromDuration.format(web.headerTimeout))")
+        lines.append("  query_timeout: \(PromDuration.format(web.queryTimeout))")
+        lines.append("  query_max_concurrency: \(web.queryMaxConcurrency)")
+        lines.append("  query_max_samples: \(web.queryMaxSamples)")
         lines.append("rule_files: [\(ruleFiles.map(quoted).joined(separator: ", "))]   # \(ruleGroups.count) groups, \(ruleGroups.reduce(0) { $0 + $1.rules.count }) rules")
         for kind in Self.kinds { lines += kind.render(targets(of: kind.section)) }
         if let alerting {

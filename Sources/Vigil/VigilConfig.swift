@@ -30,6 +30,14 @@ struct VigilConfig: Sendable {
         var listenAddress = VigilConfig.defaultListenAddress
         var maxConnections = 256
         var connectionTimeout: Double = 10
+        /// Seconds a client has to complete a request header (see VigilConfig+Web.swift).
+        var headerTimeout: Double = 5
+        /// Seconds an API query may take, queueing included (Prometheus' `--query.timeout`).
+        var queryTimeout: Double = 30
+        /// API queries evaluated at once (Prometheus' `--query.max-concurrency`).
+        var queryMaxConcurrency = 2
+        /// Samples one API query may load (Prometheus' `--query.max-samples`).
+        var queryMaxSamples = 50_000_000
     }
 
     /// Where the shipped rules are installed (the container image puts them there).
@@ -128,6 +136,7 @@ extension VigilConfig {
             }
             config.web.maxConnections = try w.int("max_connections", range: ConfigLimits.maxConnections) ?? config.web.maxConnections
             config.web.connectionTimeout = try w.seconds("connection_timeout", range: ConfigLimits.connectionTimeout) ?? config.web.connectionTimeout
+            try config.web.readDefences(w)
             try w.finish()
         }
         let defaults = TargetDefaults(collectInterval: config.global.collectInterval, collectTimeout: config.global.collectTimeout,

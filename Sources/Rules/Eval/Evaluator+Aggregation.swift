@@ -31,13 +31,15 @@ extension Evaluator {
         var order: [LabelSet] = []
         var groups: [LabelSet: [VectorSample]] = [:]
         if a.op == .countValues { return .vector(Self.countValues(input, label: label, grouping: groupingSet, without: a.without)) }
-        for s in input {
+        for (i, s) in input.enumerated() {
+            if i & 255 == 255 { try poll() }
             let k = groupKey(s.labels)
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(s)
         }
         var out: [VectorSample] = []
         for k in order {
+            try poll()
             let members = groups[k] ?? []
             let values = members.map(\.value)
             switch a.op {

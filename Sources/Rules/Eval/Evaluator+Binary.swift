@@ -110,7 +110,8 @@ extension Evaluator {
         var matchedOneToOne: Set<LabelSet> = []
         var inserted: [LabelSet: Set<LabelSet>] = [:]
         var out: [VectorSample] = []
-        for s in many {
+        for (i, s) in many.enumerated() {
+            if i & 255 == 255 { try poll() }
             let sig = Self.signature(s.labels, m)
             guard let o = oneBySig[sig] else { continue }
             let (l, r) = swap ? (o.value, s.value) : (s.value, o.value)

@@ -83,6 +83,7 @@ extension Evaluator {
             let (range, rangeEnd) = rangeAndEnd(c.args[0], t)
             var out: [VectorSample] = []
             for s in m {
+                try poll()
                 guard let v = Self.rangeFunction(name, s.points, t: rangeEnd, range: range, offset: 0) else { continue }
                 let labels = name == "last_over_time" ? s.labels : s.labels.droppingName
                 out.append(VectorSample(labels: labels, value: v))

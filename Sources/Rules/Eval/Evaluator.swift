@@ -12,11 +12,15 @@ public struct Evaluator: Sendable {
     /// Start and end of the query, for `@ start()` / `@ end()`.
     var queryStart: Int64 = 0
     var queryEnd: Int64 = 0
+    /// Deadline, sample budget and cancellation of an API query; nil (no limits) for rules.
+    public var limits: EvalLimits?
 
-    public init(history: SeriesHistory, lookbackDelta: Int64 = PromQL.lookbackDelta, defaultSubqueryStep: Int64 = 60_000) {
+    public init(history: SeriesHistory, lookbackDelta: Int64 = PromQL.lookbackDelta, defaultSubqueryStep: Int64 = 60_000,
+                limits: EvalLimits? = nil) {
         self.history = history
         self.lookbackDelta = lookbackDelta
         self.defaultSubqueryStep = defaultSubqueryStep
+        self.limits = limits
     }
 
     /// Most steps a range query (Prometheus' limit) or one subquery may take (bounds CPU for `x[1y:1s]`).
@@ -28,6 +32,7 @@ public struct Evaluator: Sendable {
         var e = self
         e.queryStart = t
         e.queryEnd = t
+        try limits?.checkDeadline()
         return try e.eval(expr, t)
     }
 
@@ -40,9 +45,11 @@ public struct Evaluator: Sendable {
         var e = self
         e.queryStart = start
         e.queryEnd = end
+        try limits?.checkDeadline()
         var out: [LabelSet: [RangeSeries.Point]] = [:]
         var t = start
         while t <= end {
+            try poll()
             switch try e.eval(expr, t) {
             case .scalar(let v): out[.empty, default: []].append(.init(t: t, v: v))
             case .vector(let vec):
@@ -57,13 +64,26 @@ public struct Evaluator: Sendable {
 
     // MARK: core
 
+    /// Throws when the limits say stop (deadline, cancellation); free without limits.
+    @inline(__always)
+    func poll() throws(EvalError) {
+        if let limits { try limits.poll() }
+    }
+
+    /// Counts samples against the budget (and polls); free without limits.
+    @inline(__always)
+    func charge(_ n: Int) throws(EvalError) {
+        if let limits { try limits.charge(n) }
+    }
+
     func eval(_ expr: Expr, _ t: Int64) throws(EvalError) -> Value {
+        try poll()
         switch expr {
         case .number(let v): return .scalar(v)
         case .string(let s): return .string(s)
         case .paren(let e): return try eval(e, t)
-        case .vectorSelector(let s): return .vector(selectVector(s, t))
-        case .matrixSelector(let s, let range): return .matrix(selectMatrix(s, range: range, t))
+        case .vectorSelector(let s): return .vector(try selectVector(s, t))
+        case .matrixSelector(let s, let range): return .matrix(try selectMatrix(s, range: range, t))
         case .subquery(let s): return .matrix(try evalSubquery(s, t))
         case .unaryMinus(let e):
             switch try eval(e, t) {
@@ -87,7 +107,7 @@ public struct Evaluator: Sendable {
         }
     }
 
-    func selectVector(_ s: VectorSelector, _ t: Int64) -> [VectorSample] {
+    func selectVector(_ s: VectorSelector, _ t: Int64) throws(EvalError) -> [VectorSample] {
         let ref = resolve(s.at, t) - s.offset
         var out: [VectorSample] = []
         for (ls, buf) in history.selectBuffers(s.matchers) {
@@ -95,14 +115,16 @@ public struct Evaluator: Sendable {
                 out.append(VectorSample(labels: ls, value: p.v, sourceTime: p.t))
             }
         }
+        try charge(out.count)
         return out
     }
 
-    func selectMatrix(_ s: VectorSelector, range: Int64, _ t: Int64) -> [RangeSeries] {
+    func selectMatrix(_ s: VectorSelector, range: Int64, _ t: Int64) throws(EvalError) -> [RangeSeries] {
         let ref = resolve(s.at, t) - s.offset
         var out: [RangeSeries] = []
         for (ls, buf) in history.selectBuffers(s.matchers) {
             let pts = buf.points(after: ref - range, through: ref)
+            try charge(pts.count)
             if !pts.isEmpty { out.append(RangeSeries(labels: ls, points: pts)) }
         }
         return out
@@ -125,11 +147,13 @@ public struct Evaluator: Sendable {
         while ts <= end {
             switch try eval(s.expr, ts) {
             case .vector(let vec):
+                try charge(vec.count)
                 for smp in vec {
                     if out[smp.labels] == nil { order.append(smp.labels) }
                     out[smp.labels, default: []].append(.init(t: ts, v: smp.value))
                 }
             case .scalar(let v):
+                try charge(1)
                 if out[.empty] == nil { order.append(.empty) }
                 out[.empty, default: []].append(.init(t: ts, v: v))
             default:
