@@ -18,8 +18,8 @@ final class VigilApp: Sendable {
     private let current = Mutex<Running?>(nil)
     private let reloads = ReloadCounters()
     private let signalQueue = DispatchQueue(label: "vigil.signals")
-    /// Reloads are applied one at a time, in order.
-    private let reloadQueue = DispatchQueue(label: "vigil.reload")
+    /// Reloads are applied one at a time, in order; shutdown waits for the one in progress.
+    private let lifecycle = Lifecycle()
     private let signals = Mutex<SignalWatcher?>(nil)
     private let rules = Mutex<RuleRuntime?>(nil)
     private let notify: NotifyService
@@ -80,11 +80,13 @@ final class VigilApp: Sendable {
         // Queries first: evaluating ones are cancelled (they stop at their next poll) and
         // waiting ones answered 503, so no client waits for the rest of the shutdown.
         queries.shutdown(waitSeconds: 0.5)
-        let stopped = current.withLock { $0?.scheduler }?.stop(timeout: 3) ?? true
+        await lifecycle.drain()
+        let scheduler = current.withLock { $0?.scheduler }
+        let stopped = await Lifecycle.blocking("vigil-stop") { scheduler?.stop(timeout: 3) ?? true }
         if !stopped { logger.warning("some collectors were still busy at shutdown") }
         ruleService.stop()
         await notify.stop()
-        server.stop()
+        await Lifecycle.blocking("vigil-stop") { server.stop() }
         logger.info("stopped")
     }
 
@@ -141,18 +143,14 @@ final class VigilApp: Sendable {
             logger.warning("web.max_connections or web.connection_timeout changed; they take effect after a restart")
         }
         reloads.record(success: true)
-        // Stopping waits for busy collectors, so the swap happens off the caller's thread, on one
-        // serial queue: two quick reloads swap one after the other, never both from the same
+        // Stopping waits for busy collectors, so the swap happens off the caller's thread, as one
+        // lifecycle step: two quick reloads swap one after the other, never both from the same
         // running scheduler (which would leave two schedulers collecting).
-        reloadQueue.async { [self] in
+        lifecycle.enqueue { [self] in
             external.withLock { $0 = (newConfig.global.externalLabels, newConfig.global.externalURL) }
-            let finished = DispatchSemaphore(value: 0)
-            Task { [self] in
-                await notify.apply(newConfig)
-                finished.signal()
-            }
-            finished.wait()
-            _ = current.withLock { $0 }?.scheduler.stop(timeout: 5)
+            await notify.apply(newConfig)
+            let running = current.withLock { $0 }?.scheduler
+            _ = await Lifecycle.blocking("vigil-reload") { running?.stop(timeout: 5) ?? true }
             rules.withLock { $0 }?.reload(newConfig.ruleRuntimeSettings)
             start(newConfig, targets: targets)
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
