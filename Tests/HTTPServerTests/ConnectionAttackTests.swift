@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VigilTestSupport
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -56,7 +57,7 @@ struct ConnectionAttackTests {
             try c.send([byte])
             usleep(200_000)  // 2 s for the body, twice the header timeout
         }
-        let r = try RawResponse.parse(c.readToEOF())
+        let r = try HTTPTestClient.parse(c.readToEOF(), method: "GET")
         #expect(r.status == 200)
         #expect(r.text == "0123456789")
         #expect(server.connectionStats.headerTimeouts == 0)
@@ -99,7 +100,7 @@ struct ConnectionAttackTests {
         #expect(idle[1...].allSatisfy { !$0.peerClosed() })
         // The connection inside its request is intact and gets its answer.
         try busy.send("ping")
-        let answer = try RawResponse.parse(busy.readToEOF())
+        let answer = try HTTPTestClient.parse(busy.readToEOF(), method: "GET")
         #expect(answer.status == 200 && answer.text == "ping")
     }
 
@@ -144,7 +145,7 @@ func freshClientLatencies(port: Int, samples: Int) throws -> [Duration] {
     func once() throws -> Duration {
         let start = ContinuousClock.now
         let r = try RawConnection(port: port, receiveTimeoutSeconds: 3).exchange(ConnectionAttackTests.metrics)
-        guard r.status == 200 else { throw ClientError(description: "status \(r.status)") }
+        guard r.status == 200 else { throw HTTPTestClient.Failure(description: "status \(r.status)") }
         return ContinuousClock.now - start
     }
     var out: [Duration] = []

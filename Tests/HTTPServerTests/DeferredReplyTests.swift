@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VigilTestSupport
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -74,7 +75,7 @@ struct DeferredReplyTests {
         }
         gate.release()
         for c in slow {
-            let r = try RawResponse.parse(c.readToEOF())
+            let r = try HTTPTestClient.parse(c.readToEOF(), method: "GET")
             #expect(r.status == 200)
             #expect(r.text == "slow done\n")
             #expect(r.headers["x-deferred"] == "yes")
@@ -158,13 +159,13 @@ struct DeferredReplyTests {
         #expect(ContinuousClock.now - start < .seconds(3))
         for c in waiting {
             let bytes = try c.readToEOF()
-            let r = try RawResponse.parse(bytes)
+            let r = try HTTPTestClient.parse(bytes, method: "GET")
             #expect(r.status == 503)
             #expect(r.text.contains("shutting down"))
         }
         #expect(server.deferredInFlight == 0)
         // A request arriving during stop was never suspended; the port is closed now.
-        #expect(throws: ClientError.self) { try RawConnection(port: server.port) }
+        #expect(throws: HTTPTestClient.Failure.self) { try RawConnection(port: server.port) }
     }
 }
 

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import VigilTestSupport
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -160,7 +161,7 @@ struct HTTPServerIntegrationTests {
         try? announced.send(String(repeating: "a", count: 5000))
         // A pipelined request after the refused body is not served: the connection closes.
         try? announced.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-        let r1 = try RawResponse.parse(announced.readToEOF())
+        let r1 = try HTTPTestClient.parse(announced.readToEOF(), method: "GET")
         #expect(r1.status == 413)
         #expect(r1.headers["connection"] == "close")
         #expect(r1.text.hasPrefix("413 "))
@@ -369,7 +370,7 @@ struct HTTPServerIntegrationTests {
         defer { loopback.stop() }
         let r = try fetch(port: loopback.port, host: "::1", "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(r.status == 200)
-        #expect(throws: ClientError.self) { try RawConnection(port: loopback.port, host: "127.0.0.1") }
+        #expect(throws: HTTPTestClient.Failure.self) { try RawConnection(port: loopback.port, host: "127.0.0.1") }
 
         let any = try Self.makeServer(address: ":0")
         defer { any.stop() }
@@ -386,6 +387,6 @@ struct HTTPServerIntegrationTests {
         #expect(try fetch(port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status == 200)
         DispatchQueue.concurrentPerform(iterations: 4) { _ in server.stop() }
         server.stop()
-        #expect(throws: ClientError.self) { try RawConnection(port: port) }
+        #expect(throws: HTTPTestClient.Failure.self) { try RawConnection(port: port) }
     }
 }

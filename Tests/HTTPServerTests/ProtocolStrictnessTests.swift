@@ -1,10 +1,11 @@
+import VigilTestSupport
 import Testing
 @testable import HTTPServer
 
 /// Methods are case-sensitive; control characters never reach a route, raw or percent-encoded.
 @Suite("HTTPServer protocol strictness")
 struct ProtocolStrictnessTests {
-    static func ask(_ server: HTTPServer, _ requestLine: String) throws -> RawResponse {
+    static func ask(_ server: HTTPServer, _ requestLine: String) throws -> HTTPTestClient.Response {
         try fetch(port: server.port, requestLine + "\r\nHost: x\r\nConnection: close\r\n\r\n")
     }
 
