@@ -223,18 +223,3 @@ public struct ProbeKind: TargetKind {
         ["authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token"].contains(name.lowercased())
     }
 }
-
-/// A double-quoted YAML string.
-func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default: out += u.value < 0x20 || u.value == 0x7F ? String(format: "\\x%02X", u.value) : String(u)
-        }
-    }
-    return out + "\""
-}

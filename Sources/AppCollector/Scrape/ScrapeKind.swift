@@ -218,10 +218,10 @@ public struct ScrapeKind: TargetKind {
         }
         var parts = ["action: \(action.rawValue)"]
         if !source.isEmpty { parts.append("source_labels: [\(source.joined(separator: ", "))]") }
-        if let separator { parts.append("separator: \(quoted(separator))") }
-        if let regex { parts.append("regex: \(quoted(regex))") }
-        if let target { parts.append("target_label: \(quoted(target))") }
-        if let replacement { parts.append("replacement: \(quoted(replacement))") }
+        if let separator { parts.append("separator: \(quote(separator))") }
+        if let regex { parts.append("regex: \(quote(regex))") }
+        if let target { parts.append("target_label: \(quote(target))") }
+        if let replacement { parts.append("replacement: \(quote(replacement))") }
         return (rule, "{\(parts.joined(separator: ", "))}")
     }
 
@@ -236,27 +236,27 @@ public struct ScrapeKind: TargetKind {
     /// The target's options for `check-config`: passwords and credentials redacted.
     static func render(_ o: ScrapeOptions) -> [String] {
         var lines = [
-            "job_name: \(quoted(o.jobName))",
-            "url: \(quoted("\(o.scheme)://\(o.address)\(o.metricsPath)"))",
-            "labels: {\(o.targetLabels.map { "\($0.name): \(quoted($0.value))" }.joined(separator: ", "))}",
+            "job_name: \(quote(o.jobName))",
+            "url: \(quote("\(o.scheme)://\(o.address)\(o.metricsPath)"))",
+            "labels: {\(o.targetLabels.map { "\($0.name): \(quote($0.value))" }.joined(separator: ", "))}",
             "honor_labels: \(o.honorLabels)",
         ]
         if !o.params.isEmpty {
-            lines.append("params: {\(o.params.map { "\($0.name): [\($0.values.map(quoted).joined(separator: ", "))]" }.joined(separator: ", "))}")
+            lines.append("params: {\(o.params.map { "\($0.name): [\($0.values.map(quote).joined(separator: ", "))]" }.joined(separator: ", "))}")
         }
-        if let b = o.basicAuth { lines.append("basic_auth: {username: \(quoted(b.username)), password: \(Redaction.mask)}") }
-        if let a = o.authorization { lines.append("authorization: {type: \(quoted(a.type)), credentials: \(Redaction.mask)}") }
+        if let b = o.basicAuth { lines.append("basic_auth: {username: \(quote(b.username)), password: \(Redaction.mask)}") }
+        if let a = o.authorization { lines.append("authorization: {type: \(quote(a.type)), credentials: \(Redaction.mask)}") }
         if let t = o.tls {
             var parts: [String] = []
-            if let ca = t.caFile { parts.append("ca_file: \(quoted(ca))") }
-            if let c = t.certFile { parts.append("cert_file: \(quoted(c))") }
-            if let k = t.keyFile { parts.append("key_file: \(quoted(k))") }
-            if let s = t.serverName { parts.append("server_name: \(quoted(s))") }
+            if let ca = t.caFile { parts.append("ca_file: \(quote(ca))") }
+            if let c = t.certFile { parts.append("cert_file: \(quote(c))") }
+            if let k = t.keyFile { parts.append("key_file: \(quote(k))") }
+            if let s = t.serverName { parts.append("server_name: \(quote(s))") }
             parts.append("insecure_skip_verify: \(t.insecureSkipVerify)")
             if let m = t.minVersion { parts.append("min_version: \(m.rawValue)") }
             lines.append("tls_config: {\(parts.joined(separator: ", "))}")
         }
-        if let p = o.proxyURL { lines.append("proxy_url: \(quoted(Redaction.url(p)))") }
+        if let p = o.proxyURL { lines.append("proxy_url: \(quote(Redaction.url(p)))") }
         lines.append("sample_limit: \(o.sampleLimit)")
         lines.append("label_limit: \(o.labelLimit)")
         lines.append("body_size_limit: \(o.bodySizeLimit)")
@@ -264,17 +264,4 @@ public struct ScrapeKind: TargetKind {
         lines += o.renderedRelabel.map { "  - \($0)" }
         return lines
     }
-}
-
-func quoted(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
 }

@@ -27,22 +27,7 @@ public final class AnchoredRegex: @unchecked Sendable {
             return
         }
         literal = nil
-        var message: UnsafeMutablePointer<CChar>?
-        var utf8 = Array(pattern.utf8)
-        utf8.append(0)
-        let re = utf8.withUnsafeBufferPointer { buf in
-            buf.baseAddress.flatMap { base in
-                base.withMemoryRebound(to: CChar.self, capacity: buf.count) { vigil_re2_compile($0, buf.count - 1, &message) }
-            }
-        }
-        guard let re else {
-            var reason = "cannot compile"
-            if let message {
-                reason = String(cString: message)
-                vigil_re2_free_error(message)
-            }
-            throw RegexError(pattern: pattern, reason: reason)
-        }
+        let re = try RE2Compile.compile(pattern, anchored: true)
         compiled = re
         captureCount = Int(vigil_re2_group_count(re))
     }

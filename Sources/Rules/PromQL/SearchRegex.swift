@@ -12,22 +12,7 @@ public final class SearchRegex: @unchecked Sendable {
 
     public init(_ pattern: String) throws(RegexError) {
         self.pattern = pattern
-        var message: UnsafeMutablePointer<CChar>?
-        var utf8 = Array(pattern.utf8)
-        utf8.append(0)
-        let re = utf8.withUnsafeBufferPointer { buf in
-            buf.baseAddress.flatMap { base in
-                base.withMemoryRebound(to: CChar.self, capacity: buf.count) { vigil_re2_compile_unanchored($0, buf.count - 1, &message) }
-            }
-        }
-        guard let re else {
-            var reason = "cannot compile"
-            if let message {
-                reason = String(cString: message)
-                vigil_re2_free_error(message)
-            }
-            throw RegexError(pattern: pattern, reason: reason)
-        }
+        let re = try RE2Compile.compile(pattern, anchored: false)
         compiled = re
         captureCount = Int(vigil_re2_group_count(re))
     }
