@@ -44,6 +44,10 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
             state.responded = true
             return queue(connection, .text(status: 501, "501 method not implemented\n"), closeAfter: true)
         }
+        if let refusal = clientCertificateRefusal(connection, server.clientAuth) {
+            state.responded = true
+            return queue(connection, refusal, closeAfter: true)
+        }
         if state.pathHasControlCharacter || rawTargetHasNUL(state, version: version) {
             state.responded = true
             return queue(connection, .text(status: 400, "400 bad request: control character in the path\n"), closeAfter: true)
@@ -103,6 +107,18 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         state.pending = pending
         start(HTTPResponder(pending: pending, deferrals: server.deferrals))
         return .YES
+    }
+}
+
+/// The 403 for a client whose certificate does not satisfy `mode`, nil when it does.
+/// libmicrohttpd (0.9.75) asks for a certificate but never verifies it, so this does, per
+/// request, before any routing.
+private func clientCertificateRefusal(_ connection: OpaquePointer, _ mode: TLSConfiguration.ClientAuth) -> HTTPResponse? {
+    guard mode != .none else { return nil }
+    switch (vigil_mhd_client_certificate_status(connection), mode) {
+    case (1, _), (0, .verifyIfGiven): return nil
+    case (0, _): return .text(status: 403, "403 a client certificate is required\n")
+    default: return .text(status: 403, "403 the client certificate is not trusted\n")
     }
 }
 
