@@ -154,6 +154,11 @@ public final class HTTPServer: Sendable {
         limit - max(1, limit / 8)
     }
 
+    /// Headers added to every response from now on (a response's own header of the same name wins).
+    public func setResponseHeaders(_ headers: [(String, String)]) {
+        context.extraHeaders.withLock { $0 = headers }
+    }
+
     /// Requests whose state is allocated right now (for tests: 0 when idle means nothing leaked).
     var requestStatesInFlight: Int { context.liveRequestStates.load(ordering: .relaxed) }
     /// Requests suspended for a deferred reply right now.

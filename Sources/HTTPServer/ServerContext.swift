@@ -13,6 +13,8 @@ final class ServerContext: Sendable {
     /// Request states currently allocated (between the request line and the request-completed
     /// callback). Returns to 0 when nothing is in flight: no per-request leak.
     let liveRequestStates = Atomic<Int>(0)
+    /// Headers added to every response (exporter-toolkit's `http_server_config.headers`).
+    let extraHeaders = Mutex<[(String, String)]>([])
     /// What a TLS client's certificate must satisfy (`.none` for plain HTTP).
     let clientAuth: TLSConfiguration.ClientAuth
 
