@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libxcrypt's crypt_r (bcrypt for basic auth); imported only by HTTPServer's BasicAuth.
+        .systemLibrary(name: "CCrypt"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // RE2 (Go's regexp syntax, linear time) behind a C interface; imported only by Rules' AnchoredRegex.
         .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
@@ -49,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "HTTPServer",
-            dependencies: ["CMicroHTTPD"],
+            dependencies: ["CMicroHTTPD", "CCrypt"],
             swiftSettings: strict
         ),
         .target(

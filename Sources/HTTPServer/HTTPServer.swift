@@ -30,6 +30,8 @@ public final class HTTPServer: Sendable {
     public let port: Int
     /// The listen address as given.
     public let listenAddress: String
+    /// Whether the server speaks HTTPS.
+    public let isTLS: Bool
 
     private let context: ServerContext
     private let daemon: Mutex<DaemonHandle?>
@@ -48,6 +50,8 @@ public final class HTTPServer: Sendable {
     ///     idle timeout), however slowly it trickles in.
     ///   - maxBodyBytes: larger request bodies are answered with 413 without reaching the handler.
     ///   - log: receives libmicrohttpd's error messages; nil leaves them on stderr.
+    ///   - tls: serve HTTPS with these credentials (nil: plain HTTP). Requests whose client
+    ///     certificate does not satisfy `clientAuth` are answered 403 before the handler.
     ///   - reply: answers every request. Runs on libmicrohttpd's thread; must never block or
     ///     await (see the type's documentation). Must not call `stop()`.
     /// - Throws: `HTTPServerError` naming the address when it does not parse, cannot be bound,
@@ -60,6 +64,7 @@ public final class HTTPServer: Sendable {
         maxBodyBytes: Int = 1 << 20,
         threads: Int = 1,
         log: (@Sendable (String) -> Void)? = nil,
+        tls: TLSConfiguration? = nil,
         reply: @escaping @Sendable (HTTPRequest) -> HTTPReply
     ) throws(HTTPServerError) {
         let address = try ListenAddress.parse(listenAddress)
@@ -72,6 +77,9 @@ public final class HTTPServer: Sendable {
         guard headerTimeoutSeconds.isFinite, headerTimeoutSeconds > 0, headerTimeoutSeconds <= 86_400 else {
             throw .daemonStartFailed(address: listenAddress, reason: "header timeout must be more than 0 and at most 1d")
         }
+        if let tls, let problem = tls.problem() {
+            throw .daemonStartFailed(address: listenAddress, reason: "TLS: \(problem.message)")
+        }
         let fd = try ListenSocket.open(address, as: listenAddress)
         let socketPort = ListenSocket.boundPort(fd)
 
@@ -79,25 +87,34 @@ public final class HTTPServer: Sendable {
             headerTimeoutSeconds: headerTimeoutSeconds,
             idleTimeoutSeconds: connectionTimeoutSeconds,
             evictAbove: Self.evictionThreshold(connectionLimit))
-        let context = ServerContext(handler: reply, maxBodyBytes: max(0, maxBodyBytes), tracker: tracker, log: log)
+        let context = ServerContext(handler: reply, maxBodyBytes: max(0, maxBodyBytes), tracker: tracker, log: log,
+                                    clientAuth: tls?.clientAuth ?? .none)
         guard tracker.startWatchdog() else {
             close(fd)
             throw .daemonStartFailed(address: listenAddress, reason: "cannot start the connection watchdog thread")
         }
         let contextPointer = Unmanaged.passUnretained(context).toOpaque()
         let flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ERROR_LOG.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
-        let started = vigil_mhd_start_daemon(
-            flags,
-            fd,
-            UInt32(connectionLimit),
-            UInt32(connectionTimeoutSeconds),
-            UInt32(max(1, threads)),
-            mhdAccessHandler, contextPointer,
-            mhdRequestCompleted, contextPointer,
-            mhdConnectionNotify, contextPointer,
-            mhdURILogger, contextPointer,
-            log == nil ? nil : mhdLogger, contextPointer
-        )
+        let started = withOptionalCString(tls?.keyPEM) { key in
+            withOptionalCString(tls?.certificatePEM) { cert in
+                withOptionalCString(tls?.clientAuth == TLSConfiguration.ClientAuth.none ? nil : tls?.clientCAPEM) { trust in
+                    withOptionalCString(tls?.priorities) { priorities in
+                        vigil_mhd_start_daemon(
+                            flags,
+                            fd,
+                            UInt32(connectionLimit),
+                            UInt32(connectionTimeoutSeconds),
+                            UInt32(max(1, threads)),
+                            mhdAccessHandler, contextPointer,
+                            mhdRequestCompleted, contextPointer,
+                            mhdConnectionNotify, contextPointer,
+                            mhdURILogger, contextPointer,
+                            log == nil ? nil : mhdLogger, contextPointer,
+                            key, cert, trust, priorities)
+                    }
+                }
+            }
+        }
         guard let started else {
             tracker.stopWatchdog()
             close(fd)
@@ -106,6 +123,7 @@ public final class HTTPServer: Sendable {
         let reported = Int(vigil_mhd_bind_port(started))
         self.port = reported != 0 ? reported : socketPort
         self.listenAddress = listenAddress
+        self.isTLS = tls != nil
         self.context = context
         self.daemon = Mutex(DaemonHandle(pointer: started))
     }
@@ -119,12 +137,13 @@ public final class HTTPServer: Sendable {
         maxBodyBytes: Int = 1 << 20,
         threads: Int = 1,
         log: (@Sendable (String) -> Void)? = nil,
+        tls: TLSConfiguration? = nil,
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
     ) throws(HTTPServerError) {
         try self.init(
             listenAddress: listenAddress, connectionLimit: connectionLimit,
             connectionTimeoutSeconds: connectionTimeoutSeconds, headerTimeoutSeconds: headerTimeoutSeconds,
-            maxBodyBytes: maxBodyBytes, threads: threads, log: log,
+            maxBodyBytes: maxBodyBytes, threads: threads, log: log, tls: tls,
             reply: { .now(handler($0)) })
     }
 
@@ -133,6 +152,11 @@ public final class HTTPServer: Sendable {
     /// closed yet and new clients are accepted meanwhile.
     static func evictionThreshold(_ limit: Int) -> Int {
         limit - max(1, limit / 8)
+    }
+
+    /// Headers added to every response from now on (a response's own header of the same name wins).
+    public func setResponseHeaders(_ headers: [(String, String)]) {
+        context.extraHeaders.withLock { $0 = headers }
     }
 
     /// Requests whose state is allocated right now (for tests: 0 when idle means nothing leaked).

@@ -42,17 +42,21 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         let methodText = method.map { String(cString: $0) } ?? ""
         guard implementedMethods.contains(methodText) else {
             state.responded = true
-            return queue(connection, .text(status: 501, "501 method not implemented\n"), closeAfter: true)
+            return queue(connection, server, .text(status: 501, "501 method not implemented\n"), closeAfter: true)
+        }
+        if let refusal = clientCertificateRefusal(connection, server.clientAuth) {
+            state.responded = true
+            return queue(connection, server, refusal, closeAfter: true)
         }
         if state.pathHasControlCharacter || rawTargetHasNUL(state, version: version) {
             state.responded = true
-            return queue(connection, .text(status: 400, "400 bad request: control character in the path\n"), closeAfter: true)
+            return queue(connection, server, .text(status: 400, "400 bad request: control character in the path\n"), closeAfter: true)
         }
         // Refuse an announced oversized body before reading any of it.
         if let length = lookupHeader(connection, "Content-Length"), let announced = Int(trimmedSpace(length)) {
             if announced > server.maxBodyBytes {
                 state.responded = true
-                return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true)
+                return queue(connection, server, tooLargeResponse(server.maxBodyBytes), closeAfter: true)
             }
             if announced > 0 { state.body.reserveCapacity(announced) }
         }
@@ -76,14 +80,14 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
     if let pending = state.pending {
         // Resumed: the deferred reply has answered.
         guard let (response, closeAfter) = server.deferrals.take(pending) else {
-            return queue(connection, .text(status: 500, "500 resumed without an answer\n"), closeAfter: true)
+            return queue(connection, server, .text(status: 500, "500 resumed without an answer\n"), closeAfter: true)
         }
-        return queue(connection, response, closeAfter: closeAfter)
+        return queue(connection, server, response, closeAfter: closeAfter)
     }
 
     if state.responded { return .YES }
     state.responded = true
-    if state.tooLarge { return queue(connection, tooLargeResponse(server.maxBodyBytes), closeAfter: true) }
+    if state.tooLarge { return queue(connection, server, tooLargeResponse(server.maxBodyBytes), closeAfter: true) }
 
     let request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "",
@@ -95,14 +99,26 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
     state.body = []
     switch server.handler(request) {
     case .now(let response):
-        return queue(connection, response)
+        return queue(connection, server, response)
     case .deferred(let start):
         guard let pending = server.deferrals.suspend(connection) else {
-            return queue(connection, .text(status: 503, "503 the server is shutting down\n"), closeAfter: true)
+            return queue(connection, server, .text(status: 503, "503 the server is shutting down\n"), closeAfter: true)
         }
         state.pending = pending
         start(HTTPResponder(pending: pending, deferrals: server.deferrals))
         return .YES
+    }
+}
+
+/// The 403 for a client whose certificate does not satisfy `mode`, nil when it does.
+/// libmicrohttpd (0.9.75) asks for a certificate but never verifies it, so this does, per
+/// request, before any routing.
+private func clientCertificateRefusal(_ connection: OpaquePointer, _ mode: TLSConfiguration.ClientAuth) -> HTTPResponse? {
+    guard mode != .none else { return nil }
+    switch (vigil_mhd_client_certificate_status(connection), mode) {
+    case (1, _), (0, .verifyIfGiven): return nil
+    case (0, _): return .text(status: 403, "403 a client certificate is required\n")
+    default: return .text(status: 403, "403 the client certificate is not trusted\n")
     }
 }
 
@@ -247,13 +263,15 @@ private func isClean(_ s: String) -> Bool {
 
 /// Copies a response into libmicrohttpd and queues it. `closeAfter` ends the connection after
 /// this response (used for 413, where the rest of the body may still be on the wire).
-private func queue(_ connection: OpaquePointer, _ response: HTTPResponse, closeAfter: Bool = false) -> MHD_Result {
+private func queue(_ connection: OpaquePointer, _ server: ServerContext, _ response: HTTPResponse, closeAfter: Bool = false) -> MHD_Result {
     let made: OpaquePointer? = response.body.withUnsafeBytes { raw in
         MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
     }
     guard let mhdResponse = made else { return .NO }
     defer { MHD_destroy_response(mhdResponse) }
-    for (name, value) in response.headers {
+    let extra = server.extraHeaders.withLock { $0 }
+    let own = Set(response.headers.map { $0.0.lowercased() })
+    for (name, value) in response.headers + extra.filter({ !own.contains($0.0.lowercased()) }) {
         guard !name.isEmpty, isClean(name), isClean(value), !managedHeaders.contains(name.lowercased()) else { continue }
         _ = MHD_add_response_header(mhdResponse, name, value)
     }

@@ -13,13 +13,19 @@ final class ServerContext: Sendable {
     /// Request states currently allocated (between the request line and the request-completed
     /// callback). Returns to 0 when nothing is in flight: no per-request leak.
     let liveRequestStates = Atomic<Int>(0)
+    /// Headers added to every response (exporter-toolkit's `http_server_config.headers`).
+    let extraHeaders = Mutex<[(String, String)]>([])
+    /// What a TLS client's certificate must satisfy (`.none` for plain HTTP).
+    let clientAuth: TLSConfiguration.ClientAuth
 
     init(
         handler: @escaping @Sendable (HTTPRequest) -> HTTPReply,
         maxBodyBytes: Int,
         tracker: ConnectionTracker,
-        log: (@Sendable (String) -> Void)?
+        log: (@Sendable (String) -> Void)?,
+        clientAuth: TLSConfiguration.ClientAuth = .none
     ) {
+        self.clientAuth = clientAuth
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
         self.tracker = tracker

@@ -13,6 +13,10 @@ import VigilCore
 final class VigilApp: Sendable {
     private let configFile: String?
     private let listenOverride: String?
+    private let webConfigOverride: String?
+    /// The web security in force (basic auth users, headers) and the TLS the server started with.
+    private let web = Mutex<WebConfigFile>(WebConfigFile())
+    private let basicAuth = BasicAuth(realm: "Vigil")
     private let logger: Logger
     private let store = SnapshotStore()
     private let current = Mutex<Running?>(nil)
@@ -21,6 +25,7 @@ final class VigilApp: Sendable {
     /// Reloads are applied one at a time, in order; shutdown waits for the one in progress.
     private let lifecycle = Lifecycle()
     private let signals = Mutex<SignalWatcher?>(nil)
+    private let httpServer = Mutex<HTTPServer?>(nil)
     private let rules = Mutex<RuleRuntime?>(nil)
     private let notify: NotifyService
     /// External labels and URL of the running configuration, for alerts sent to receivers.
@@ -31,9 +36,10 @@ final class VigilApp: Sendable {
         var scheduler: Scheduler
     }
 
-    init(configFile: String?, listenOverride: String?, logger: Logger) {
+    init(configFile: String?, listenOverride: String?, webConfigOverride: String? = nil, logger: Logger) {
         self.configFile = configFile
         self.listenOverride = listenOverride
+        self.webConfigOverride = webConfigOverride
         self.logger = logger
         self.notify = NotifyService(logger: logger)
     }
@@ -53,6 +59,14 @@ final class VigilApp: Sendable {
         let routes = Routes(store: store, rules: ruleService, queries: queries,
                             silences: { [notify] in notify.notifier.map { SilenceAPI(store: $0.silences) } },
                             reload: { [self] in self.reload(trigger: "http") })
+        let security: WebConfigFile
+        do {
+            security = try loadWebConfig(config)
+        } catch {
+            logger.critical("invalid web configuration file", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        web.withLock { $0 = security }
         let server: HTTPServer
         do {
             server = try HTTPServer(
@@ -62,7 +76,10 @@ final class VigilApp: Sendable {
                 headerTimeoutSeconds: config.web.headerTimeout,
                 threads: Self.httpThreads,
                 log: { [logger] message in logger.debug("http", metadata: ["detail": "\(message)"]) },
-                reply: { request in routes.handle(request) })
+                tls: security.tls,
+                reply: { [self] request in guarded(request, routes) })
+            server.setResponseHeaders(security.headers.map { ($0.name, $0.value) })
+            httpServer.withLock { $0 = server }
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
             throw ExitCode(1)
@@ -87,7 +104,21 @@ final class VigilApp: Sendable {
         ruleService.stop()
         await notify.stop()
         await Lifecycle.blocking("vigil-stop") { server.stop() }
+        basicAuth.shutdown()
         logger.info("stopped")
+    }
+
+    /// The web configuration file in force: `--web.config.file`, else `web.config_file`, else none.
+    private func loadWebConfig(_ config: VigilConfig) throws(PositionedError) -> WebConfigFile {
+        guard let path = webConfigOverride ?? config.web.configFile else { return WebConfigFile() }
+        return try WebConfigFile.load(path: path)
+    }
+
+    /// Every endpoint behind basic auth when `basic_auth_users` is set.
+    private func guarded(_ request: HTTPRequest, _ routes: Routes) -> HTTPReply {
+        let users = web.withLock { $0.users }
+        guard !users.isEmpty else { return routes.handle(request) }
+        return basicAuth.authorize(request, users: users) { routes.handle($0) }
     }
 
     /// "postgres=2 redis=1" for the start-up log line.
@@ -120,8 +151,10 @@ final class VigilApp: Sendable {
     func reload(trigger: String) -> Result<Void, PositionedError> {
         let newConfig: VigilConfig
         let targets: [TargetSpec]
+        let newWeb: WebConfigFile
         do {
             newConfig = try RunCommand.loadConfig(file: configFile, environment: ProcessInfo.processInfo.environment)
+            newWeb = try loadWebConfig(newConfig)
             try prepare(newConfig)
             targets = TargetFactory.targets(for: newConfig, reloads: reloads, notify: notify, logger: logger)
         } catch let error as PositionedError {
@@ -142,6 +175,13 @@ final class VigilApp: Sendable {
             || old.config.web.connectionTimeout != newConfig.web.connectionTimeout {
             logger.warning("web.max_connections or web.connection_timeout changed; they take effect after a restart")
         }
+        let oldWeb = web.withLock { $0 }
+        if oldWeb.tls != newWeb.tls {
+            logger.warning("tls_server_config changed; the certificates and TLS settings take effect after a restart")
+        }
+        // Users and headers apply at once; the TLS the server started with stays.
+        web.withLock { $0 = WebConfigFile(tls: oldWeb.tls, users: newWeb.users, headers: newWeb.headers) }
+        httpServer.withLock { $0 }?.setResponseHeaders(newWeb.headers.map { ($0.name, $0.value) })
         reloads.record(success: true)
         // Stopping waits for busy collectors, so the swap happens off the caller's thread, as one
         // lifecycle step: two quick reloads swap one after the other, never both from the same

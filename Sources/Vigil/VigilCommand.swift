@@ -126,6 +126,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.listen-address"), help: ArgumentHelp("Address to serve on, overriding web.listen_address (default \(VigilConfig.defaultListenAddress)).", valueName: "addr"))
     var listenAddress: String?
 
+    @Option(name: .customLong("web.config.file"), help: ArgumentHelp("exporter-toolkit web configuration file (TLS, basic auth, headers), overriding web.config_file.", valueName: "file"))
+    var webConfigFile: String?
+
     @Option(name: .customLong("log-format"), help: "Log format: text or json.")
     var logFormat: LogFormatOption = .text
 
@@ -145,7 +148,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("invalid configuration", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        let app = VigilApp(configFile: config, listenOverride: listenAddress, logger: logger)
+        let app = VigilApp(configFile: config, listenOverride: listenAddress, webConfigOverride: webConfigFile, logger: logger)
         try await app.run(initial: loaded)
     }
 

@@ -38,6 +38,8 @@ struct VigilConfig: Sendable {
         var queryMaxConcurrency = 2
         /// Samples one API query may load (Prometheus' `--query.max-samples`).
         var queryMaxSamples = 50_000_000
+        /// exporter-toolkit web configuration file (TLS, basic auth, headers); see WebConfigFile.
+        var configFile: String?
     }
 
     /// Where the shipped rules are installed (the container image puts them there).
@@ -137,6 +139,9 @@ extension VigilConfig {
             config.web.maxConnections = try w.int("max_connections", range: ConfigLimits.maxConnections) ?? config.web.maxConnections
             config.web.connectionTimeout = try w.seconds("connection_timeout", range: ConfigLimits.connectionTimeout) ?? config.web.connectionTimeout
             try config.web.readDefences(w)
+            if let file = try w.string("config_file") {
+                config.web.configFile = file.hasPrefix("/") || baseDirectory == "." ? file : baseDirectory + "/" + file
+            }
             try w.finish()
         }
         let defaults = TargetDefaults(collectInterval: config.global.collectInterval, collectTimeout: config.global.collectTimeout,
