@@ -80,7 +80,7 @@ extension Evaluator {
         if c.function.argTypes.first == .matrix {
             let m = try matrixArg(c, 0, t)
             // The range ends at the `@` time (if any) minus the offset: extrapolation uses it.
-            let (range, rangeEnd) = rangeAndEnd(c.args[0], t)
+            let (range, rangeEnd) = try rangeAndEnd(c.args[0], t)
             var out: [VectorSample] = []
             for s in m {
                 try poll()
@@ -127,11 +127,11 @@ extension Evaluator {
 
     /// The range of a matrix argument and the time its range ends: the `@` time (or `t`)
     /// minus the offset, as Prometheus' extrapolatedRate sees it.
-    func rangeAndEnd(_ e: Expr, _ t: Int64) -> (range: Int64, end: Int64) {
+    func rangeAndEnd(_ e: Expr, _ t: Int64) throws(EvalError) -> (range: Int64, end: Int64) {
         switch e {
-        case .matrixSelector(let s, let r): (r, resolve(s.at, t) - s.offset)
-        case .subquery(let s): (s.range, resolve(s.at, t) - s.offset)
-        case .paren(let x): rangeAndEnd(x, t)
+        case .matrixSelector(let s, let r): (try matrixRange(s, r), resolve(s.at, t) - (try offset(s)))
+        case .subquery(let s): (try subqueryRange(s), resolve(s.at, t) - (try offset(s)))
+        case .paren(let x): try rangeAndEnd(x, t)
         default: (0, t)
         }
     }
