@@ -827,6 +827,15 @@ struct Parser {
 
     private mutating func finishCall(_ name: String, _ start: Int, _ args: [Node], _ end: Int) throws(PromQLError) -> Node {
         guard let f = PromFunction.all[name] else {
+            if PromFunction.experimental.contains(name) {
+                throw error(start, "function \(PromQLString.quote(name)) is not enabled (Prometheus: --enable-feature=promql-experimental-functions)")
+            }
+            if PromFunction.experimentalAggregations.contains(name) {
+                throw error(start, "\(name)() is experimental and must be enabled with --enable-feature=promql-experimental-functions")
+            }
+            if let why = PromFunction.removed[name] {
+                throw error(start, "unknown function with name \(PromQLString.quote(name)) (\(why))")
+            }
             throw error(start, "unknown function with name \(PromQLString.quote(name))")
         }
         if args.count < f.minArgs || (f.maxArgs.map { args.count > $0 } ?? false) {
