@@ -37,6 +37,11 @@ extension Evaluator {
         case "label_replace": return .vector(try labelReplace(c, t))
         case "label_join": return .vector(try labelJoin(c, t))
         case "histogram_quantile": return .vector(try histogramQuantile(c, t))
+        case "histogram_fraction": return .vector(try histogramFraction(c, t))
+        case "histogram_avg", "histogram_count", "histogram_sum", "histogram_stddev", "histogram_stdvar":
+            // Only native histograms answer; float samples (all Vigil has) are ignored.
+            _ = try vectorArg(c, 0, t)
+            return .vector([])
         case "clamp", "clamp_min", "clamp_max":
             let vec = try vectorArg(c, 0, t)
             var lo = -Double.infinity, hi = Double.infinity
@@ -80,12 +85,12 @@ extension Evaluator {
         if c.function.argTypes.first == .matrix {
             let m = try matrixArg(c, 0, t)
             // The range ends at the `@` time (if any) minus the offset: extrapolation uses it.
-            let (range, rangeEnd) = rangeAndEnd(c.args[0], t)
+            let (range, rangeEnd) = try rangeAndEnd(c.args[0], t)
             var out: [VectorSample] = []
             for s in m {
                 try poll()
                 guard let v = Self.rangeFunction(name, s.points, t: rangeEnd, range: range, offset: 0) else { continue }
-                let labels = name == "last_over_time" ? s.labels : s.labels.droppingName
+                let labels = name == "last_over_time" || name == "first_over_time" ? s.labels : s.labels.droppingName
                 out.append(VectorSample(labels: labels, value: v))
             }
             return .vector(out)
@@ -127,11 +132,11 @@ extension Evaluator {
 
     /// The range of a matrix argument and the time its range ends: the `@` time (or `t`)
     /// minus the offset, as Prometheus' extrapolatedRate sees it.
-    func rangeAndEnd(_ e: Expr, _ t: Int64) -> (range: Int64, end: Int64) {
+    func rangeAndEnd(_ e: Expr, _ t: Int64) throws(EvalError) -> (range: Int64, end: Int64) {
         switch e {
-        case .matrixSelector(let s, let r): (r, resolve(s.at, t) - s.offset)
-        case .subquery(let s): (s.range, resolve(s.at, t) - s.offset)
-        case .paren(let x): rangeAndEnd(x, t)
+        case .matrixSelector(let s, let r): (try matrixRange(s, r), resolve(s.at, t) - (try offset(s)))
+        case .subquery(let s): (try subqueryRange(s), resolve(s.at, t) - (try offset(s)))
+        case .paren(let x): try rangeAndEnd(x, t)
         default: (0, t)
         }
     }
@@ -189,6 +194,7 @@ extension Evaluator {
         case "sum_over_time": return PromMath.kahanSum(pts.map(\.v))
         case "count_over_time": return Double(pts.count)
         case "last_over_time": return pts[pts.count - 1].v
+        case "first_over_time": return pts[0].v
         case "present_over_time": return 1
         case "min_over_time":
             var m = pts[0].v
@@ -372,6 +378,24 @@ extension Evaluator {
             groups[key, default: []].append((upper, s.value))
         }
         return order.map { VectorSample(labels: $0.droppingName, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
+    }
+
+    /// histogram_fraction over classic buckets (Prometheus' BucketFraction), grouped as
+    /// histogram_quantile groups them.
+    private func histogramFraction(_ c: FunctionCall, _ t: Int64) throws(EvalError) -> [VectorSample] {
+        let lower = try scalarArg(c, 0, t)
+        let upper = try scalarArg(c, 1, t)
+        let vec = try vectorArg(c, 2, t)
+        var order: [LabelSet] = []
+        var groups: [LabelSet: [(upper: Double, count: Double)]] = [:]
+        for s in vec {
+            try poll()
+            guard let le = s.labels["le"], let bound = Self.parseLe(le) else { continue }
+            let key = s.labels.removing(["le"])
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append((bound, s.value))
+        }
+        return order.map { VectorSample(labels: $0.droppingName, value: PromMath.bucketFraction(lower, upper, groups[$0] ?? [])) }
     }
 
     static func parseLe(_ s: String) -> Double? {

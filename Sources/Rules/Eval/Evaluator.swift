@@ -12,6 +12,8 @@ public struct Evaluator: Sendable {
     /// Start and end of the query, for `@ start()` / `@ end()`.
     var queryStart: Int64 = 0
     var queryEnd: Int64 = 0
+    /// Step of a range query (0 for an instant query), for `step()` in duration expressions.
+    var queryStep: Int64 = 0
     /// Deadline, sample budget and cancellation of an API query; nil (no limits) for rules.
     public var limits: EvalLimits?
 
@@ -45,6 +47,7 @@ public struct Evaluator: Sendable {
         var e = self
         e.queryStart = start
         e.queryEnd = end
+        e.queryStep = step
         try limits?.checkDeadline()
         var out: [LabelSet: [RangeSeries.Point]] = [:]
         var t = start
@@ -107,8 +110,29 @@ public struct Evaluator: Sendable {
         }
     }
 
+    // MARK: duration expressions
+
+    /// A duration expression's value for this query (`step()`, `range()` = end - start), with
+    /// Prometheus' checks; the plain value when there is none.
+    func duration(_ e: DurationExpr?, _ plain: Int64, allowNegative: Bool) throws(EvalError) -> Int64 {
+        guard let e else { return plain }
+        do throws(DurationError) {
+            return try e.milliseconds(step: Double(queryStep) / 1000, range: Double(queryEnd - queryStart) / 1000,
+                                      allowNegative: allowNegative)
+        } catch {
+            throw EvalError("\(error.description) in duration expression \(e.description)")
+        }
+    }
+
+    func offset(_ s: VectorSelector) throws(EvalError) -> Int64 { try duration(s.offsetExpr, s.offset, allowNegative: true) }
+    func offset(_ s: Subquery) throws(EvalError) -> Int64 { try duration(s.offsetExpr, s.offset, allowNegative: true) }
+    func matrixRange(_ s: VectorSelector, _ range: Int64) throws(EvalError) -> Int64 {
+        try duration(s.rangeExpr, range, allowNegative: false)
+    }
+    func subqueryRange(_ s: Subquery) throws(EvalError) -> Int64 { try duration(s.rangeExpr, s.range, allowNegative: false) }
+
     func selectVector(_ s: VectorSelector, _ t: Int64) throws(EvalError) -> [VectorSample] {
-        let ref = resolve(s.at, t) - s.offset
+        let ref = resolve(s.at, t) - (try offset(s))
         var out: [VectorSample] = []
         for (ls, buf) in history.selectBuffers(s.matchers) {
             if let p = buf.latest(at: ref, lookback: lookbackDelta) {
@@ -119,8 +143,9 @@ public struct Evaluator: Sendable {
         return out
     }
 
-    func selectMatrix(_ s: VectorSelector, range: Int64, _ t: Int64) throws(EvalError) -> [RangeSeries] {
-        let ref = resolve(s.at, t) - s.offset
+    func selectMatrix(_ s: VectorSelector, range plainRange: Int64, _ t: Int64) throws(EvalError) -> [RangeSeries] {
+        let ref = resolve(s.at, t) - (try offset(s))
+        let range = try matrixRange(s, plainRange)
         var out: [RangeSeries] = []
         for (ls, buf) in history.selectBuffers(s.matchers) {
             let pts = buf.points(after: ref - range, through: ref)
@@ -133,18 +158,21 @@ public struct Evaluator: Sendable {
     /// Evaluates the inner expression at every step aligned to the step size in
     /// `(t - offset - range, t - offset]`.
     func evalSubquery(_ s: Subquery, _ t: Int64) throws(EvalError) -> [RangeSeries] {
-        let step = s.step > 0 ? s.step : max(1, defaultSubqueryStep)
-        guard s.range / step <= Self.maxSubquerySteps else {
+        let range = try subqueryRange(s)
+        let explicitStep = try duration(s.stepExpr, s.step, allowNegative: false)
+        let step = explicitStep > 0 ? explicitStep : max(1, defaultSubqueryStep)
+        guard range / step <= Self.maxSubquerySteps else {
             throw EvalError("subquery \(Expr.subquery(s)) needs more than \(Self.maxSubquerySteps) steps")
         }
-        let end = resolve(s.at, t) - s.offset
-        let startExclusive = end - s.range
+        let end = resolve(s.at, t) - (try offset(s))
+        let startExclusive = end - range
         var first = step * (startExclusive / step)
         if first <= startExclusive { first += step }
         var out: [LabelSet: [RangeSeries.Point]] = [:]
         var order: [LabelSet] = []
         var ts = first
         while ts <= end {
+            try poll()
             switch try eval(s.expr, ts) {
             case .vector(let vec):
                 try charge(vec.count)

@@ -178,4 +178,45 @@ enum PromMath {
     /// Go's strconv.FormatFloat(f, 'f', -1, 64), the label text of count_values: shortest
     /// round-trip digits in fixed notation (`1000000000000000000000`, `0.00000000000000000001`).
     static func formatFloat(_ v: Double) -> String { GoFormat.fixed(v) }
+
+    /// Prometheus' BucketFraction: the estimated fraction of observations in [lower, upper]
+    /// from cumulative classic buckets, interpolating linearly inside a bucket.
+    static func bucketFraction(_ lower: Double, _ upper: Double, _ input: [(upper: Double, count: Double)]) -> Double {
+        guard !input.isEmpty else { return .nan }
+        let sorted = input.sorted { $0.upper < $1.upper }
+        guard sorted[sorted.count - 1].upper == .infinity else { return .nan }
+        // Coalesce buckets with the same upper bound.
+        var buckets: [(upper: Double, count: Double)] = []
+        for b in sorted {
+            if let last = buckets.last, last.upper == b.upper {
+                buckets[buckets.count - 1].count += b.count
+            } else {
+                buckets.append(b)
+            }
+        }
+        let count = buckets[buckets.count - 1].count
+        if count == 0 || lower.isNaN || upper.isNaN { return .nan }
+        if lower >= upper { return 0 }
+        var rank = 0.0, lowerRank = 0.0, upperRank = 0.0
+        var lowerSet = false, upperSet = false
+        var lowerBound = buckets[0].upper <= 0 ? -Double.infinity : 0
+        for (i, b) in buckets.enumerated() {
+            if i > 0 { lowerBound = buckets[i - 1].upper }
+            let upperBound = b.upper
+            func interpolate(_ v: Double) -> Double {
+                if lowerBound == -.infinity { return b.count }
+                return rank + (b.count - rank) * (v - lowerBound) / (upperBound - lowerBound)
+            }
+            if !lowerSet, lowerBound >= lower { lowerRank = rank; lowerSet = true }
+            if !upperSet, lowerBound >= upper { upperRank = rank; upperSet = true }
+            if lowerSet, upperSet { break }
+            if !lowerSet, lowerBound < lower, upperBound > lower { lowerRank = interpolate(lower); lowerSet = true }
+            if !upperSet, lowerBound < upper, upperBound > upper { upperRank = interpolate(upper); upperSet = true }
+            if lowerSet, upperSet { break }
+            rank = b.count
+        }
+        if !lowerSet || lowerRank > count { lowerRank = count }
+        if !upperSet || upperRank > count { upperRank = count }
+        return (upperRank - lowerRank) / count
+    }
 }

@@ -10,11 +10,16 @@ extension Expr: CustomStringConvertible {
         case .vectorSelector(let s): return s.description
         case .matrixSelector(var s, let range):
             let offset = s.offset, at = s.at
+            let offsetExpr = s.offsetExpr, rangeExpr = s.rangeExpr
             s.offset = 0
             s.at = nil
-            return "\(s)[\(Self.duration(range))]" + Self.modifiers(offset, at)
+            s.offsetExpr = nil
+            s.rangeExpr = nil
+            return "\(s)[\(rangeExpr.map { "(\($0))" } ?? Self.duration(range))]" + Self.modifiers(offset, at, offsetExpr)
         case .subquery(let s):
-            return "\(s.expr)[\(Self.duration(s.range)):\(s.step > 0 ? Self.duration(s.step) : "")]" + Self.modifiers(s.offset, s.at)
+            let range = s.rangeExpr.map { "(\($0))" } ?? Self.duration(s.range)
+            let step = s.stepExpr.map { "(\($0))" } ?? (s.step > 0 ? Self.duration(s.step) : "")
+            return "\(s.expr)[\(range):\(step)]" + Self.modifiers(s.offset, s.at, s.offsetExpr)
         case .paren(let e): return "(\(e))"
         case .unaryMinus(let e): return "-\(e)"
         case .binary(let b):
@@ -51,9 +56,13 @@ extension Expr: CustomStringConvertible {
 
     static func duration(_ ms: Int64) -> String { PromDuration.format(Double(ms) / 1000) }
 
-    static func modifiers(_ offset: Int64, _ at: AtModifier?) -> String {
+    static func modifiers(_ offset: Int64, _ at: AtModifier?, _ offsetExpr: DurationExpr? = nil) -> String {
         var s = ""
-        if offset != 0 { s += " offset \(duration(offset))" }
+        if let offsetExpr {
+            s += " offset (\(offsetExpr))"
+        } else if offset != 0 {
+            s += " offset \(duration(offset))"
+        }
         switch at {
         case .none: break
         case .start: s += " @ start()"
@@ -69,6 +78,6 @@ extension VectorSelector: CustomStringConvertible {
         let rest = matchers.filter { !($0.name == "__name__" && $0.op == .equal && $0.value == name) }
         var s = name ?? ""
         if !rest.isEmpty || name == nil { s += "{" + rest.map(\.description).joined(separator: ", ") + "}" }
-        return s + Expr.modifiers(offset, at)
+        return s + Expr.modifiers(offset, at, offsetExpr)
     }
 }

@@ -31,9 +31,11 @@ public indirect enum Expr: Sendable, Hashable {
         func walk(_ e: Expr, _ outer: Int64) -> Int64 {
             switch e {
             case .number, .string: return 0
-            case .vectorSelector(let s): return outer + max(0, s.offset) + lookbackDelta
-            case .matrixSelector(let s, let range): return outer + max(0, s.offset) + range
-            case .subquery(let s): return walk(s.expr, outer + s.range + max(0, s.offset))
+            case .vectorSelector(let s): return outer + max(0, ruleValue(s.offsetExpr, s.offset)) + lookbackDelta
+            case .matrixSelector(let s, let range):
+                return outer + max(0, ruleValue(s.offsetExpr, s.offset)) + max(0, ruleValue(s.rangeExpr, range))
+            case .subquery(let s):
+                return walk(s.expr, outer + max(0, ruleValue(s.rangeExpr, s.range)) + max(0, ruleValue(s.offsetExpr, s.offset)))
             case .paren(let x), .unaryMinus(let x): return walk(x, outer)
             case .binary(let b): return max(walk(b.lhs, outer), walk(b.rhs, outer))
             case .aggregate(let a): return max(walk(a.expr, outer), a.param.map { walk($0, outer) } ?? 0)
@@ -41,6 +43,12 @@ public indirect enum Expr: Sendable, Hashable {
             }
         }
         return walk(self, 0)
+    }
+
+    /// A duration as a rule (an instant query: step() and range() are 0) sees it; 0 if invalid.
+    private func ruleValue(_ e: DurationExpr?, _ plain: Int64) -> Int64 {
+        guard let e else { return plain }
+        return (try? e.milliseconds(step: 0, range: 0, allowNegative: true)) ?? 0
     }
 }
 
@@ -58,6 +66,10 @@ public struct VectorSelector: Sendable, Hashable {
     public var matchers: [LabelMatcher]
     public var offset: Int64 = 0
     public var at: AtModifier?
+    /// An offset that depends on the query (`offset step()`); replaces `offset` when set.
+    public var offsetExpr: DurationExpr?
+    /// The range of a matrix selector that depends on the query (`x[step()]`); replaces its range.
+    public var rangeExpr: DurationExpr?
 }
 
 /// `expr[range:step] offset d @ t`. A step of 0 means the evaluation interval.
@@ -67,6 +79,11 @@ public struct Subquery: Sendable, Hashable {
     public var step: Int64
     public var offset: Int64 = 0
     public var at: AtModifier?
+    /// Range, step and offset that depend on the query (`step()`, `range()`); replace the
+    /// plain values when set.
+    public var rangeExpr: DurationExpr?
+    public var stepExpr: DurationExpr?
+    public var offsetExpr: DurationExpr?
 }
 
 /// Vector matching of a binary operation.

@@ -270,11 +270,8 @@ struct Parser {
                 node = try parseRangeOrSubquery(node)
             case .offset:
                 _ = advance()
-                var sign: Int64 = 1
-                if current.kind == .sub { _ = advance(); sign = -1 } else if current.kind == .add { _ = advance() }
-                guard case .duration(let d) = current.kind else { throw unexpected(current, "offset", expected: "duration") }
-                let dt = advance()
-                node = try setOffset(node, sign * d, end: dt.end)
+                let d = try parseOffsetDuration()
+                node = try setOffset(node, d, end: d.end)
             case .at:
                 let t = advance()
                 let at: AtModifier
@@ -288,7 +285,13 @@ struct Parser {
                 default:
                     var sign = 1.0
                     if current.kind == .sub { _ = advance(); sign = -1 } else if current.kind == .add { _ = advance() }
-                    guard case .number(let v) = current.kind else { throw unexpected(current, "@", expected: "timestamp") }
+                    // Numbers and durations are interchangeable (Prometheus 3.0): `@ 100s`.
+                    let v: Double
+                    switch current.kind {
+                    case .number(let n): v = n
+                    case .duration(let ms): v = Double(ms) / 1000
+                    default: throw unexpected(current, "@", expected: "timestamp")
+                    }
                     end = advance().end
                     let ts = sign * v
                     guard ts.isFinite, abs(ts) <= PromDurationParser.maxSeconds * 1000 else {
@@ -305,47 +308,242 @@ struct Parser {
 
     private mutating func parseRangeOrSubquery(_ node: Node) throws(PromQLError) -> Node {
         let open = advance()
-        guard case .duration(let range) = current.kind else {
-            throw unexpected(current, "range", expected: "duration")
+        guard startsDurationExpr(current.kind) else {
+            throw unexpected(current, "subquery or range selector", expected: "number, duration, step(), or range()")
         }
-        _ = advance()
+        let range = try parsePositiveDuration()
         if current.kind == .colon {
             _ = advance()
-            var step: Int64 = 0
-            if case .duration(let s) = current.kind { step = s; _ = advance() }
+            var step: DurationValue?
+            if current.kind != .rightBracket {
+                guard startsDurationExpr(current.kind) else {
+                    throw unexpected(current, "subquery selector", expected: "number, duration, step(), range(), or \"]\"")
+                }
+                step = try parsePositiveDuration()
+            }
             let close = try expect(.rightBracket, "subquery selector", "\"]\"")
             if node.type != .vector {
                 typeCheck(node.start, "subquery is only allowed on instant vector, got \(node.type.rawValue) instead")
             }
-            if range <= 0 { throw error(open.start, "range must be greater than 0") }
-            return try self.node(.subquery(Subquery(expr: node.expr, range: range, step: step)), node.start, close.end, .matrix, over: node)
+            var sq = Subquery(expr: node.expr, range: range.fixed, step: step?.fixed ?? 0)
+            sq.rangeExpr = range.dynamic
+            sq.stepExpr = step?.dynamic
+            let h = max(node.height + 1, range.height + 1, (step?.height ?? 0) + 1)
+            return try self.node(.subquery(sq), node.start, close.end, .matrix, height: h)
         }
-        let close = try expect(.rightBracket, "range selector", "\"]\"")
-        guard case .vectorSelector(let vs) = node.expr else {
+        guard current.kind == .rightBracket else {
+            throw unexpected(current, "subquery or range", expected: "\":\" or \"]\"")
+        }
+        let close = advance()
+        guard case .vectorSelector(var vs) = node.expr else {
             throw error(open.start, "ranges only allowed for vector selectors")
         }
-        if vs.offset != 0 || vs.at != nil {
-            throw error(open.start, "no offset or @ modifier allowed before range")
-        }
-        if range <= 0 { throw error(open.start, "range must be greater than 0") }
-        return Node(expr: .matrixSelector(vs, range: range), start: node.start, end: close.end, type: .matrix)
+        if vs.offset != 0 || vs.offsetExpr != nil { throw error(open.start, "no offset modifiers allowed before range") }
+        if vs.at != nil { throw error(open.start, "no @ modifiers allowed before range") }
+        vs.rangeExpr = range.dynamic
+        return try self.node(.matrixSelector(vs, range: range.fixed), node.start, close.end, .matrix, height: range.height + 1)
     }
 
-    private func setOffset(_ node: Node, _ d: Int64, end: Int) throws(PromQLError) -> Node {
+    // MARK: duration expressions
+
+    /// A duration after `[`, `:` or `offset`: folded to milliseconds when it does not depend on
+    /// the query, else kept as an expression (`fixed` is then 0).
+    struct DurationValue {
+        var fixed: Int64
+        var dynamic: DurationExpr?
+        var start: Int
+        var end: Int
+        var height: Int
+    }
+
+    private func startsDurationExpr(_ k: Token.Kind) -> Bool {
+        switch k {
+        case .number, .duration, .leftParen, .add, .sub: return true
+        case .identifier(let n): return Self.durationKeyword(n) != nil
+        default: return false
+        }
+    }
+
+    private enum DurationKeyword { case step, range, minOf, maxOf }
+
+    private static func durationKeyword(_ name: String) -> DurationKeyword? {
+        switch name.lowercased() {
+        case "step": .step
+        case "range": .range
+        case "min_of": .minOf
+        case "max_of": .maxOf
+        default: nil
+        }
+    }
+
+    /// A parsed duration expression before folding, with its span and tree height.
+    private struct DurationNode {
+        var expr: DurationExpr
+        var start: Int
+        var end: Int
+        var height: Int
+    }
+
+    /// A range or a subquery step: Prometheus' positive_duration_expr.
+    private mutating func parsePositiveDuration() throws(PromQLError) -> DurationValue {
+        let d = try parseDurationExpr(minPrecedence: 0)
+        return try fold(d, allowNegative: false)
+    }
+
+    /// `offset` takes one signed literal, `step()`, `range()`, `min_of(…)`/`max_of(…)` or a
+    /// parenthesised duration expression: `x offset 100 + 2` is `(x offset 100) + 2` and
+    /// `x offset -2 ^ 2` is `(x offset -2) ^ 2`, as in Prometheus' offset_duration_expr.
+    private mutating func parseOffsetDuration() throws(PromQLError) -> DurationValue {
+        guard startsDurationExpr(current.kind) else {
+            throw unexpected(current, "offset", expected: "number, duration, step(), or range()")
+        }
+        try enter()
+        defer { depth -= 1 }
+        var d: DurationNode
+        if current.kind == .sub || current.kind == .add {
+            let sign = advance()
+            guard startsDurationExpr(current.kind), current.kind != .sub, current.kind != .add else {
+                throw unexpected(current, "offset", expected: "number, duration, step(), or range()")
+            }
+            let operand = try parseDurationPrimary()
+            d = try negated(sign, operand)
+        } else {
+            d = try parseDurationPrimary()
+        }
+        return try fold(d, allowNegative: true)
+    }
+
+    private func negated(_ sign: Token, _ operand: DurationNode) throws(PromQLError) -> DurationNode {
+        guard sign.kind == .sub else { return DurationNode(expr: operand.expr, start: sign.start, end: operand.end, height: operand.height) }
+        if case .number(let v) = operand.expr {
+            return DurationNode(expr: .number(-v), start: sign.start, end: operand.end, height: operand.height)
+        }
+        return try durationNode(.negate(operand.expr), sign.start, operand.end, operand.height + 1)
+    }
+
+    private func durationNode(_ e: DurationExpr, _ start: Int, _ end: Int, _ height: Int) throws(PromQLError) -> DurationNode {
+        if height > Self.maxDepth { throw tooDeep(start) }
+        return DurationNode(expr: e, start: start, end: end, height: height)
+    }
+
+    /// Folds a constant expression (checking it as Prometheus' durationVisitor does, at its
+    /// position); keeps one that needs `step()`/`range()` for the evaluator.
+    private func fold(_ d: DurationNode, allowNegative: Bool) throws(PromQLError) -> DurationValue {
+        guard d.expr.isConstant else {
+            return DurationValue(fixed: 0, dynamic: d.expr, start: d.start, end: d.end, height: d.height)
+        }
+        do throws(DurationError) {
+            let v = try d.expr.seconds(step: 0, range: 0)
+            let ms: Int64
+            if case .number = d.expr {
+                // A literal: rounded to the nanosecond in Prometheus; here to the millisecond.
+                if v <= 0, !allowNegative { throw DurationError("duration must be greater than 0") }
+                if !v.isFinite || abs(v) > PromDurationParser.maxSeconds { throw DurationError("duration out of range") }
+                ms = Int64((v * 1000).rounded())
+            } else {
+                ms = try DurationExpr.milliseconds(v, allowNegative: allowNegative)
+            }
+            return DurationValue(fixed: ms, dynamic: nil, start: d.start, end: d.end, height: 1)
+        } catch {
+            throw self.error(d.start, error.description)
+        }
+    }
+
+    /// Arithmetic `+ - * / % ^` with PromQL's precedence, unary signs binding like `*`.
+    private mutating func parseDurationExpr(minPrecedence: Int) throws(PromQLError) -> DurationNode {
+        try enter()
+        defer { depth -= 1 }
+        var lhs = try parseDurationUnary()
+        while let op = durationOp(current.kind), op.precedence >= minPrecedence {
+            let opToken = advance()
+            if !startsDurationExpr(current.kind) {
+                throw unexpected(current, "duration expression", expected: "number, duration, step(), or range()")
+            }
+            let rhs = try parseDurationExpr(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
+            if case .number(0) = rhs.expr, op == .div || op == .mod {
+                throw error(opToken.start, op == .div ? "division by zero" : "modulo by zero")
+            }
+            lhs = try durationNode(.binary(op, lhs.expr, rhs.expr), lhs.start, rhs.end, max(lhs.height, rhs.height) + 1)
+        }
+        return lhs
+    }
+
+    private func durationOp(_ k: Token.Kind) -> BinaryOp? {
+        switch k {
+        case .add: .add
+        case .sub: .sub
+        case .mul: .mul
+        case .div: .div
+        case .mod: .mod
+        case .pow: .pow
+        default: nil
+        }
+    }
+
+    private mutating func parseDurationUnary() throws(PromQLError) -> DurationNode {
+        guard current.kind == .sub || current.kind == .add else { return try parseDurationPrimary() }
+        let sign = advance()
+        if !startsDurationExpr(current.kind) {
+            throw unexpected(current, "duration expression", expected: "number, duration, step(), or range()")
+        }
+        return try negated(sign, parseDurationExpr(minPrecedence: BinaryOp.mul.precedence))
+    }
+
+    private mutating func parseDurationPrimary() throws(PromQLError) -> DurationNode {
+        let t = current
+        switch t.kind {
+        case .number(let v):
+            _ = advance()
+            return DurationNode(expr: .number(v), start: t.start, end: t.end, height: 1)
+        case .duration(let ms):
+            _ = advance()
+            return DurationNode(expr: .number(Double(ms) / 1000), start: t.start, end: t.end, height: 1)
+        case .leftParen:
+            _ = advance()
+            let inner = try parseDurationExpr(minPrecedence: 0)
+            let close = try expect(.rightParen, "duration expression", "\")\"")
+            return DurationNode(expr: inner.expr, start: t.start, end: close.end, height: inner.height)
+        case .identifier(let name):
+            guard let kw = Self.durationKeyword(name) else { break }
+            _ = advance()
+            _ = try expect(.leftParen, "duration expression", "\"(\"")
+            switch kw {
+            case .step, .range:
+                let close = try expect(.rightParen, "duration expression", "\")\"")
+                return DurationNode(expr: kw == .step ? .step : .range, start: t.start, end: close.end, height: 1)
+            case .minOf, .maxOf:
+                let a = try parseDurationExpr(minPrecedence: 0)
+                _ = try expect(.comma, "duration expression", "\",\"")
+                let b = try parseDurationExpr(minPrecedence: 0)
+                let close = try expect(.rightParen, "duration expression", "\")\"")
+                let e: DurationExpr = kw == .minOf ? .minOf(a.expr, b.expr) : .maxOf(a.expr, b.expr)
+                return try durationNode(e, t.start, close.end, max(a.height, b.height) + 1)
+            }
+        default:
+            break
+        }
+        throw unexpected(t, "duration expression", expected: "number, duration, step(), or range()")
+    }
+
+    private func setOffset(_ node: Node, _ d: DurationValue, end: Int) throws(PromQLError) -> Node {
         let msg = "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery"
+        let height = max(node.height, d.height + 1)
         switch node.expr {
         case .vectorSelector(var s):
-            if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
-            s.offset = d
-            return Node(expr: .vectorSelector(s), start: node.start, end: end, type: node.type, height: node.height)
+            if s.offset != 0 || s.offsetExpr != nil { throw error(node.start, "offset may not be set multiple times") }
+            s.offset = d.fixed
+            s.offsetExpr = d.dynamic
+            return try self.node(.vectorSelector(s), node.start, end, node.type, height: height)
         case .matrixSelector(var s, let r):
-            if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
-            s.offset = d
-            return Node(expr: .matrixSelector(s, range: r), start: node.start, end: end, type: node.type, height: node.height)
+            if s.offset != 0 || s.offsetExpr != nil { throw error(node.start, "offset may not be set multiple times") }
+            s.offset = d.fixed
+            s.offsetExpr = d.dynamic
+            return try self.node(.matrixSelector(s, range: r), node.start, end, node.type, height: height)
         case .subquery(var s):
-            if s.offset != 0 { throw error(node.start, "offset may not be set multiple times") }
-            s.offset = d
-            return Node(expr: .subquery(s), start: node.start, end: end, type: node.type, height: node.height)
+            if s.offset != 0 || s.offsetExpr != nil { throw error(node.start, "offset may not be set multiple times") }
+            s.offset = d.fixed
+            s.offsetExpr = d.dynamic
+            return try self.node(.subquery(s), node.start, end, node.type, height: height)
         default:
             throw error(node.start, msg)
         }
@@ -417,6 +615,10 @@ struct Parser {
         case .number(let v):
             _ = advance()
             return Node(expr: .number(v), start: t.start, end: t.end, type: .scalar)
+        case .duration(let ms):
+            // Numbers and durations are interchangeable (Prometheus 3.0): `1h` is 3600.
+            _ = advance()
+            return Node(expr: .number(Double(ms) / 1000), start: t.start, end: t.end, type: .scalar)
         case .string(let s):
             _ = advance()
             return Node(expr: .string(s), start: t.start, end: t.end, type: .string)
@@ -625,6 +827,15 @@ struct Parser {
 
     private mutating func finishCall(_ name: String, _ start: Int, _ args: [Node], _ end: Int) throws(PromQLError) -> Node {
         guard let f = PromFunction.all[name] else {
+            if PromFunction.experimental.contains(name) {
+                throw error(start, "function \(PromQLString.quote(name)) is not enabled (Prometheus: --enable-feature=promql-experimental-functions)")
+            }
+            if PromFunction.experimentalAggregations.contains(name) {
+                throw error(start, "\(name)() is experimental and must be enabled with --enable-feature=promql-experimental-functions")
+            }
+            if let why = PromFunction.removed[name] {
+                throw error(start, "unknown function with name \(PromQLString.quote(name)) (\(why))")
+            }
             throw error(start, "unknown function with name \(PromQLString.quote(name))")
         }
         if args.count < f.minArgs || (f.maxArgs.map { args.count > $0 } ?? false) {
