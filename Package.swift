@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["Rules", "VigilCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Rules", "VigilCore", "VigilTestSupport", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -139,9 +139,7 @@ final class ConnectingCollector: Collector {
         return [.gauge("connecting_value", "V.", value: 7)]
     }
 
-    private static func seconds(_ d: Duration) -> Double {
-        max(0, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-    }
+    private static func seconds(_ d: Duration) -> Double { max(0, d.seconds) }
 }
 
 @Suite("Scheduler connection set-up", .serialized)

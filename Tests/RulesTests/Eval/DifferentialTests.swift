@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTestSupport
 @testable import Rules
 import VigilCore
 
@@ -164,10 +165,7 @@ struct DifferentialTests {
     }
 
     static func generate(seed: Int, count: Int) throws -> Run? {
-        guard PromtoolOracleTests.findPromtool() != nil else {
-            if PromtoolOracleTests.required { Issue.record("promtool not found on PATH") }
-            return nil
-        }
+        guard TestEnvironment.tool("promtool") != nil else { return nil }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-differential-\(seed)-\(getpid()).json")
         defer { try? FileManager.default.removeItem(at: out) }
         let p = Process()

@@ -46,9 +46,7 @@ enum Fuzz {
         return names.filter { $0.hasSuffix(".yml") }.sorted().map { "\(shipped)/\($0)" } + FixtureFiles.files(in: "rules")
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.seconds }
 
     /// Mutates `s` with one of a few text edits, using `pieces` as the vocabulary.
     static func mutate(_ s: String, _ rng: inout SplitMix64, pieces: [String], corpus: [String]) -> String {

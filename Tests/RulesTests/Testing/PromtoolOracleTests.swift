@@ -1,31 +1,15 @@
 import Foundation
 import Testing
+import VigilTestSupport
 
 /// Runs Debian's `promtool test rules` on the same fixture files, so the suite proves both tools
 /// agree. Without promtool the test is skipped, unless `VIGIL_TEST_REQUIRE_SERVERS=1` or
 /// `CI=true` asks for every external tool.
 @Suite("promtool on the fixture files")
 struct PromtoolOracleTests {
-    static func findPromtool() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/promtool"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    static var required: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return env["VIGIL_TEST_REQUIRE_SERVERS"] == "1" || env["CI"] == "true"
-    }
-
     @Test("promtool test rules passes every fixture file")
     func promtoolPasses() throws {
-        guard let promtool = Self.findPromtool() else {
-            if Self.required { Issue.record("promtool not found on PATH") }
-            return
-        }
+        guard let promtool = TestEnvironment.tool("promtool") else { return }
         let files = FixtureFiles.files(in: "promql")
         #expect(!files.isEmpty)
         let p = Process()
