@@ -120,7 +120,8 @@ extension Evaluator {
                 v = keep ? 1 : 0
                 keep = true
             }
-            guard keep else { continue }
+            // The matching checks come before a comparison filters (Prometheus 3.9+): a
+            // comparison that drops a "many" side sample still fails an implicit one-to-one match.
             let metric = resultMetric(b, many: s.labels, one: o.labels, m)
             if m.cardinality == .oneToOne {
                 guard matchedOneToOne.insert(sig).inserted else {
@@ -131,6 +132,7 @@ extension Evaluator {
                     throw EvalError("multiple matches for labels: grouping labels must ensure unique matches")
                 }
             }
+            guard keep else { continue }
             out.append(VectorSample(labels: metric, value: v))
         }
         return out

@@ -592,6 +592,12 @@ struct Parser {
             default: return .leaf
             }
         case .identifier(let name) where peekKind() == .leftParen: return .call(name)
+        // `limitk by (x) (…)`: an aggregation Prometheus has only behind a flag.
+        case .identifier(let name) where PromFunction.experimentalAggregations.contains(name)
+            && (peekKind() == .by || peekKind() == .without): return .call(name)
+        // `start()`, `end()`: experimental functions (the keywords of `@ start()` otherwise).
+        case .start where peekKind() == .leftParen: return .call("start")
+        case .end where peekKind() == .leftParen: return .call("end")
         default: return .leaf
         }
     }
@@ -819,6 +825,9 @@ struct Parser {
     }
 
     private mutating func parseCall(_ name: String) throws(PromQLError) -> Node {
+        if PromFunction.experimentalAggregations.contains(name) {
+            throw error(current.start, "\(name)() is experimental and must be enabled with --enable-feature=promql-experimental-functions")
+        }
         let start = advanceStart()
         // Prometheus reports an unknown name when the call is reduced, after its arguments.
         let args = try parseArgs("function call")
