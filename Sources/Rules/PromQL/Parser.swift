@@ -415,8 +415,10 @@ struct Parser {
 
     private func negated(_ sign: Token, _ operand: DurationNode) throws(PromQLError) -> DurationNode {
         guard sign.kind == .sub else { return DurationNode(expr: operand.expr, start: sign.start, end: operand.end, height: operand.height) }
-        if case .number(let v) = operand.expr {
-            return DurationNode(expr: .number(-v), start: sign.start, end: operand.end, height: operand.height)
+        switch operand.expr {
+        case .number(let v): return DurationNode(expr: .number(-v), start: sign.start, end: operand.end, height: operand.height)
+        case .duration(let ms): return DurationNode(expr: .duration(-ms), start: sign.start, end: operand.end, height: operand.height)
+        default: break
         }
         return try durationNode(.negate(operand.expr), sign.start, operand.end, operand.height + 1)
     }
@@ -435,18 +437,26 @@ struct Parser {
         do throws(DurationError) {
             let v = try d.expr.seconds(step: 0, range: 0)
             let ms: Int64
-            if case .number = d.expr {
-                // A literal: rounded to the nanosecond in Prometheus; here to the millisecond.
+            switch d.expr {
+            case .number, .duration:
+                // A literal: rounded to the nanosecond as Prometheus does, then truncated to
+                // the millisecond as its engine does (durationMilliseconds): 0.0015 is 1ms.
                 if v <= 0, !allowNegative { throw DurationError("duration must be greater than 0") }
                 if !v.isFinite || abs(v) > PromDurationParser.maxSeconds { throw DurationError("duration out of range") }
-                ms = Int64((v * 1000).rounded())
-            } else {
+                ms = Self.milliseconds(ofSeconds: v)
+            default:
                 ms = try DurationExpr.milliseconds(v, allowNegative: allowNegative)
             }
             return DurationValue(fixed: ms, dynamic: nil, start: d.start, end: d.end, height: 1)
         } catch {
             throw self.error(d.start, error.description)
         }
+    }
+
+    /// Go's `time.Duration(math.Round(v * 1e9))` in whole milliseconds, truncated toward zero
+    /// (`durationMilliseconds`). `v` is finite and within ±maxSeconds, so nothing overflows.
+    static func milliseconds(ofSeconds v: Double) -> Int64 {
+        Int64((v * 1e9).rounded()) / 1_000_000
     }
 
     /// Arithmetic `+ - * / % ^` with PromQL's precedence, unary signs binding like `*`.
@@ -460,7 +470,7 @@ struct Parser {
                 throw unexpected(current, "duration expression", expected: "number, duration, step(), or range()")
             }
             let rhs = try parseDurationExpr(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
-            if case .number(0) = rhs.expr, op == .div || op == .mod {
+            if rhs.expr == .number(0) || rhs.expr == .duration(0), op == .div || op == .mod {
                 throw error(opToken.start, op == .div ? "division by zero" : "modulo by zero")
             }
             lhs = try durationNode(.binary(op, lhs.expr, rhs.expr), lhs.start, rhs.end, max(lhs.height, rhs.height) + 1)
@@ -497,7 +507,7 @@ struct Parser {
             return DurationNode(expr: .number(v), start: t.start, end: t.end, height: 1)
         case .duration(let ms):
             _ = advance()
-            return DurationNode(expr: .number(Double(ms) / 1000), start: t.start, end: t.end, height: 1)
+            return DurationNode(expr: .duration(ms), start: t.start, end: t.end, height: 1)
         case .leftParen:
             _ = advance()
             let inner = try parseDurationExpr(minPrecedence: 0)
