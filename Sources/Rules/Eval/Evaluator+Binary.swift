@@ -63,7 +63,7 @@ extension Evaluator {
                 keep = true
             }
             guard keep else { continue }
-            out.append(VectorSample(labels: Self.dropsName(b) ? s.labels.droppingName : s.labels, value: v))
+            out.append(VectorSample(labels: Self.dropsName(b) ? s.labels.droppingMetricSchema : s.labels, value: v))
         }
         return out
     }
@@ -139,7 +139,7 @@ extension Evaluator {
     }
 
     private func resultMetric(_ b: BinaryExpr, many: LabelSet, one: LabelSet, _ m: VectorMatching) -> LabelSet {
-        var ls = Self.dropsName(b) ? many.droppingName : many
+        var ls = Self.dropsName(b) ? many.droppingMetricSchema : many
         if m.cardinality == .oneToOne {
             ls = m.on ? ls.keeping(Set(m.labels)) : ls.removing(Set(m.labels))
         }

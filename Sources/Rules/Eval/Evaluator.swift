@@ -92,7 +92,7 @@ public struct Evaluator: Sendable {
             switch try eval(e, t) {
             case .scalar(let v): return .scalar(-v)
             case .vector(let vec):
-                return .vector(try Self.uniqueLabelSets(vec.map { VectorSample(labels: $0.labels.droppingName, value: -$0.value) }))
+                return .vector(try Self.uniqueLabelSets(vec.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: -$0.value) }))
             default: throw EvalError("unary minus needs a scalar or an instant vector")
             }
         case .binary(let b): return try Self.uniqueLabelSets(evalBinary(b, t))

@@ -92,6 +92,19 @@ struct PromQLTestScriptTests {
 
 /// Evals of Prometheus 3.14's own test files that parse without feature flags but whose expected
 /// answers need one (a stock Prometheus 3.14 fails them too), by file and line, with the reason.
+/// promqltest runs them with `EnableDelayedNameRemoval` and `UseStartTimestamps` on; a stock
+/// Prometheus has both off (`--enable-feature=promql-delayed-name-removal`, `use-start-timestamps`).
+/// Each line was checked against Prometheus' engine.go: without delayed name removal `rate(…)`
+/// drops `__name__` (and `__type__`/`__unit__`) before `label_replace`, `sum by (__name__)` or a
+/// set operator sees it, so the expected answer needs the flag; without start timestamps the
+/// `@st` lines are ignored and the expected increases need them.
 enum PrometheusTestdataScope {
-    static let outOfScope: [String: [Int: String]] = [:]
+    static let delayedNameRemoval = "delayed name removal"
+    static let startTimestamps = "start timestamps"
+
+    static let outOfScope: [String: [Int: String]] = [
+        "name_label_dropping.test": Dictionary(uniqueKeysWithValues: [59, 64, 69, 74, 89, 115, 119, 123].map { ($0, delayedNameRemoval) }),
+        "type_and_unit.test": Dictionary(uniqueKeysWithValues: [77, 92, 222, 237].map { ($0, delayedNameRemoval) }),
+        "start_timestamps.test": Dictionary(uniqueKeysWithValues: [8, 13, 18, 24, 42, 66, 74, 82, 144, 169, 189, 276, 289].map { ($0, startTimestamps) }),
+    ]
 }
