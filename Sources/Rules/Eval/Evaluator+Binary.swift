@@ -6,6 +6,7 @@ extension Evaluator {
         let rhs = try eval(b.rhs, t)
         switch (lhs, rhs) {
         case (.scalar(let l), .scalar(let r)):
+            if b.op.isTrim { throw EvalError("operator \"\(b.op.rawValue)\" not allowed for Scalar operations") }
             let (v, keep) = Self.apply(b.op, l, r)
             if b.op.isComparison { return .scalar(keep ? 1 : 0) }
             return .scalar(v)
@@ -44,6 +45,8 @@ extension Evaluator {
         case .gte: (l, l >= r)
         case .lte: (l, l <= r)
         case .and, .or, .unless: (.nan, false)
+        // Trimming applies to native histograms only; a float sample is dropped.
+        case .trimUpper, .trimLower: (0, false)
         }
     }
 
@@ -107,6 +110,9 @@ extension Evaluator {
             }
             oneBySig[sig] = s
         }
+        // Over float samples a trim operator drops every pair before the matching checks (the
+        // incompatible-types annotation returns first in Prometheus).
+        if b.op.isTrim { return [] }
         var matchedOneToOne: Set<LabelSet> = []
         var inserted: [LabelSet: Set<LabelSet>] = [:]
         var out: [VectorSample] = []

@@ -138,6 +138,8 @@ struct Parser {
         case .lss: .lss
         case .gte: .gte
         case .lte: .lte
+        case .trimUpper: .trimUpper
+        case .trimLower: .trimLower
         case .land: .and
         case .lor: .or
         case .lunless: .unless
