@@ -128,6 +128,7 @@ extension Evaluator {
             }
             // The matching checks come before a comparison filters (Prometheus 3.9+): a
             // comparison that drops a "many" side sample still fails an implicit one-to-one match.
+            if filterBeforeMatching, !keep { continue }
             let metric = resultMetric(b, many: s.labels, one: o.labels, m)
             if m.cardinality == .oneToOne {
                 guard matchedOneToOne.insert(sig).inserted else {

@@ -16,6 +16,10 @@ public struct Evaluator: Sendable {
     var queryStep: Int64 = 0
     /// Deadline, sample budget and cancellation of an API query; nil (no limits) for rules.
     public var limits: EvalLimits?
+    /// Prometheus before 3.9: a vector comparison filters its pairs before the vector-matching
+    /// checks, so `many > on(x) one` errs only for pairs that survive. Only the differential test
+    /// against promtool 2.42 sets it, to show that this order is the whole disagreement.
+    var filterBeforeMatching = false
 
     public init(history: SeriesHistory, lookbackDelta: Int64 = PromQL.lookbackDelta, defaultSubqueryStep: Int64 = 60_000,
                 limits: EvalLimits? = nil) {

@@ -195,6 +195,10 @@ struct Parser {
         } else if current.kind == .groupLeft || current.kind == .groupRight {
             throw unexpected(current)
         }
+        if case .identifier(let n) = current.kind, ["fill", "fill_left", "fill_right"].contains(n.lowercased()),
+           peekKind() == .leftParen {
+            throw error(current.start, "binop fill modifiers are experimental and not enabled (Prometheus: --enable-feature=promql-binop-fill-modifiers)")
+        }
         return m
     }
 
@@ -268,6 +272,8 @@ struct Parser {
         var node = base
         while true {
             switch current.kind {
+            case .identifier(let n) where ["anchored", "smoothed"].contains(n.lowercased()):
+                throw error(current.start, "\(n.lowercased()) modifier is experimental and not enabled (Prometheus: --enable-feature=promql-extended-range-selectors)")
             case .leftBracket:
                 node = try parseRangeOrSubquery(node)
             case .offset:

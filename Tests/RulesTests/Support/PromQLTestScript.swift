@@ -313,12 +313,8 @@ struct PromQLTestScript {
             if e.shouldFail, e.failMessage == nil, e.failRegexp == nil { return nil }
             let m = error.message
             if m.contains("promql-experimental-functions") { return "experimental functions" }
-            if e.expr.range(of: #"\b(anchored|smoothed)\b"#, options: .regularExpression) != nil {
-                return "extended range selectors"
-            }
-            if e.expr.range(of: #"\bfill(_left|_right)?\s*\("#, options: .regularExpression) != nil {
-                return "fill modifiers"
-            }
+            if m.contains("promql-extended-range-selectors") { return "extended range selectors" }
+            if m.contains("promql-binop-fill-modifiers") { return "fill modifiers" }
             return nil
         }
         if !native.isEmpty, selectsAny(expr, native) { return "native histograms" }
