@@ -327,7 +327,11 @@ struct Parser {
                 guard startsDurationExpr(current.kind) else {
                     throw unexpected(current, "subquery selector", expected: "number, duration, step(), range(), or \"]\"")
                 }
-                step = try parsePositiveDuration()
+                let s = try parsePositiveDuration()
+                // `x[5m:0.0005]`: positive, but 0 once in whole milliseconds; Prometheus would
+                // step by 0 (and spin until its timeout), Vigil refuses it.
+                if s.dynamic == nil, s.fixed == 0 { throw error(s.start, "subquery step must be at least 1ms") }
+                step = s
             }
             let close = try expect(.rightBracket, "subquery selector", "\"]\"")
             if node.type != .vector {

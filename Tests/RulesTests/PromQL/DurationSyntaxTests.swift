@@ -92,7 +92,8 @@ struct DurationSyntaxTests {
                       ("x[5m 1]", 5, "unexpected number \"1\" in subquery or range, expected \":\" or \"]\""),
                       ("x[5m:foo]", 5, "unexpected identifier \"foo\" in subquery selector, expected number, duration, step(), range(), or \"]\""),
                       ("x[5m+]", 5, "unexpected \"]\" in duration expression, expected number, duration, step(), or range()"),
-                      ("x[(5m]", 5, "unexpected \"]\" in duration expression, expected \")\"")])
+                      ("x[(5m]", 5, "unexpected \"]\" in duration expression, expected \")\""),
+                      ("x[5m:0.0005]", 5, "subquery step must be at least 1ms")])
     func errors(_ input: String, _ offset: Int, _ message: String) {
         do {
             _ = try PromQL.parse(input)
