@@ -455,7 +455,7 @@ struct Parser {
                 // the millisecond as its engine does (durationMilliseconds): 0.0015 is 1ms.
                 if v <= 0, !allowNegative { throw DurationError("duration must be greater than 0") }
                 if !v.isFinite || abs(v) > PromDurationParser.maxSeconds { throw DurationError("duration out of range") }
-                ms = Self.milliseconds(ofSeconds: v)
+                if case .duration(let exact) = d.expr { ms = exact } else { ms = Self.milliseconds(ofSeconds: v) }
             default:
                 ms = try DurationExpr.milliseconds(v, allowNegative: allowNegative)
             }
