@@ -6,6 +6,7 @@ extension Evaluator {
         let rhs = try eval(b.rhs, t)
         switch (lhs, rhs) {
         case (.scalar(let l), .scalar(let r)):
+            if b.op.isTrim { throw EvalError("operator \"\(b.op.rawValue)\" not allowed for Scalar operations") }
             let (v, keep) = Self.apply(b.op, l, r)
             if b.op.isComparison { return .scalar(keep ? 1 : 0) }
             return .scalar(v)
@@ -44,6 +45,8 @@ extension Evaluator {
         case .gte: (l, l >= r)
         case .lte: (l, l <= r)
         case .and, .or, .unless: (.nan, false)
+        // Trimming applies to native histograms only; a float sample is dropped.
+        case .trimUpper, .trimLower: (0, false)
         }
     }
 
@@ -63,7 +66,7 @@ extension Evaluator {
                 keep = true
             }
             guard keep else { continue }
-            out.append(VectorSample(labels: Self.dropsName(b) ? s.labels.droppingName : s.labels, value: v))
+            out.append(VectorSample(labels: Self.dropsName(b) ? s.labels.droppingMetricSchema : s.labels, value: v))
         }
         return out
     }
@@ -107,6 +110,9 @@ extension Evaluator {
             }
             oneBySig[sig] = s
         }
+        // Over float samples a trim operator drops every pair before the matching checks (the
+        // incompatible-types annotation returns first in Prometheus).
+        if b.op.isTrim { return [] }
         var matchedOneToOne: Set<LabelSet> = []
         var inserted: [LabelSet: Set<LabelSet>] = [:]
         var out: [VectorSample] = []
@@ -120,7 +126,9 @@ extension Evaluator {
                 v = keep ? 1 : 0
                 keep = true
             }
-            guard keep else { continue }
+            // The matching checks come before a comparison filters (Prometheus 3.9+): a
+            // comparison that drops a "many" side sample still fails an implicit one-to-one match.
+            if filterBeforeMatching, !keep { continue }
             let metric = resultMetric(b, many: s.labels, one: o.labels, m)
             if m.cardinality == .oneToOne {
                 guard matchedOneToOne.insert(sig).inserted else {
@@ -131,13 +139,14 @@ extension Evaluator {
                     throw EvalError("multiple matches for labels: grouping labels must ensure unique matches")
                 }
             }
+            guard keep else { continue }
             out.append(VectorSample(labels: metric, value: v))
         }
         return out
     }
 
     private func resultMetric(_ b: BinaryExpr, many: LabelSet, one: LabelSet, _ m: VectorMatching) -> LabelSet {
-        var ls = Self.dropsName(b) ? many.droppingName : many
+        var ls = Self.dropsName(b) ? many.droppingMetricSchema : many
         if m.cardinality == .oneToOne {
             ls = m.on ? ls.keeping(Set(m.labels)) : ls.removing(Set(m.labels))
         }

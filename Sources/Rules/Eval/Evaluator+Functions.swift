@@ -33,7 +33,7 @@ extension Evaluator {
             // unwrapped), as Prometheus special-cases it; otherwise the evaluation time.
             let vec = try vectorArg(c, 0, t)
             let direct = Self.isVectorSelector(c.args[0])
-            return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: Double(direct ? ($0.sourceTime ?? t) : t) / 1000) })
+            return .vector(vec.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: Double(direct ? ($0.sourceTime ?? t) : t) / 1000) })
         case "label_replace": return .vector(try labelReplace(c, t))
         case "label_join": return .vector(try labelJoin(c, t))
         case "histogram_quantile": return .vector(try histogramQuantile(c, t))
@@ -57,28 +57,28 @@ extension Evaluator {
             return .vector(vec.map { s in
                 // Go's math.Max/Min propagate NaN.
                 let v: Double = (s.value.isNaN || lo.isNaN || hi.isNaN) ? .nan : Swift.max(lo, Swift.min(hi, s.value))
-                return VectorSample(labels: s.labels.droppingName, value: v)
+                return VectorSample(labels: s.labels.droppingMetricSchema, value: v)
             })
         case "round":
             let vec = try vectorArg(c, 0, t)
             let toNearest = c.args.count > 1 ? try scalarArg(c, 1, t) : 1
             let inverse = 1 / toNearest
-            return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: Foundation.floor($0.value * inverse + 0.5) / inverse) })
+            return .vector(vec.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: Foundation.floor($0.value * inverse + 0.5) / inverse) })
         case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year":
             let vec = c.args.isEmpty ? [VectorSample(labels: .empty, value: Double(t) / 1000)] : try vectorArg(c, 0, t)
-            return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: Self.dateFunction(name, $0.value)) })
+            return .vector(vec.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: Self.dateFunction(name, $0.value)) })
         case "predict_linear":
             let m = try matrixArg(c, 0, t)
             let duration = try scalarArg(c, 1, t)
             return .vector(m.compactMap { s in
                 guard s.points.count >= 2 else { return nil }
                 let (slope, intercept) = PromMath.linearRegression(s.points, interceptTime: t)
-                return VectorSample(labels: s.labels.droppingName, value: slope * duration + intercept)
+                return VectorSample(labels: s.labels.droppingMetricSchema, value: slope * duration + intercept)
             })
         case "quantile_over_time":
             let q = try scalarArg(c, 0, t)
             let m = try matrixArg(c, 1, t)
-            return .vector(m.map { VectorSample(labels: $0.labels.droppingName, value: PromMath.quantile(q, $0.points.map(\.v))) })
+            return .vector(m.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: PromMath.quantile(q, $0.points.map(\.v))) })
         default:
             break
         }
@@ -90,14 +90,14 @@ extension Evaluator {
             for s in m {
                 try poll()
                 guard let v = Self.rangeFunction(name, s.points, t: rangeEnd, range: range, offset: 0) else { continue }
-                let labels = name == "last_over_time" || name == "first_over_time" ? s.labels : s.labels.droppingName
+                let labels = name == "last_over_time" || name == "first_over_time" ? s.labels : s.labels.droppingMetricSchema
                 out.append(VectorSample(labels: labels, value: v))
             }
             return .vector(out)
         }
         guard let f = Self.mathFunctions[name] else { throw EvalError("function \(name) is not supported") }
         let vec = try vectorArg(c, 0, t)
-        return .vector(vec.map { VectorSample(labels: $0.labels.droppingName, value: f($0.value)) })
+        return .vector(vec.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: f($0.value)) })
     }
 
     // MARK: arguments
@@ -377,7 +377,7 @@ extension Evaluator {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append((upper, s.value))
         }
-        return order.map { VectorSample(labels: $0.droppingName, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
+        return order.map { VectorSample(labels: $0.droppingMetricSchema, value: PromMath.bucketQuantile(q, groups[$0] ?? [])) }
     }
 
     /// histogram_fraction over classic buckets (Prometheus' BucketFraction), grouped as
@@ -395,7 +395,7 @@ extension Evaluator {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append((bound, s.value))
         }
-        return order.map { VectorSample(labels: $0.droppingName, value: PromMath.bucketFraction(lower, upper, groups[$0] ?? [])) }
+        return order.map { VectorSample(labels: $0.droppingMetricSchema, value: PromMath.bucketFraction(lower, upper, groups[$0] ?? [])) }
     }
 
     static func parseLe(_ s: String) -> Double? {

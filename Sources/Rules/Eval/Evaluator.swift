@@ -16,6 +16,10 @@ public struct Evaluator: Sendable {
     var queryStep: Int64 = 0
     /// Deadline, sample budget and cancellation of an API query; nil (no limits) for rules.
     public var limits: EvalLimits?
+    /// Prometheus before 3.9: a vector comparison filters its pairs before the vector-matching
+    /// checks, so `many > on(x) one` errs only for pairs that survive. Only the differential test
+    /// against promtool 2.42 sets it, to show that this order is the whole disagreement.
+    var filterBeforeMatching = false
 
     public init(history: SeriesHistory, lookbackDelta: Int64 = PromQL.lookbackDelta, defaultSubqueryStep: Int64 = 60_000,
                 limits: EvalLimits? = nil) {
@@ -92,7 +96,7 @@ public struct Evaluator: Sendable {
             switch try eval(e, t) {
             case .scalar(let v): return .scalar(-v)
             case .vector(let vec):
-                return .vector(try Self.uniqueLabelSets(vec.map { VectorSample(labels: $0.labels.droppingName, value: -$0.value) }))
+                return .vector(try Self.uniqueLabelSets(vec.map { VectorSample(labels: $0.labels.droppingMetricSchema, value: -$0.value) }))
             default: throw EvalError("unary minus needs a scalar or an instant vector")
             }
         case .binary(let b): return try Self.uniqueLabelSets(evalBinary(b, t))

@@ -64,6 +64,18 @@ public struct LabelSet: Sendable, Hashable, Comparable, CustomStringConvertible,
         LabelSet(sorted: labels.filter { names.contains($0.name) })
     }
 
+    /// The labels Prometheus 3.x drops with the metric name where an operation changes what a
+    /// series measures (arithmetic, most functions, `bool` comparisons): `__name__`, `__type__`
+    /// and `__unit__` (its schema metadata labels, model/schema.IsMetadataLabel). Unconditional
+    /// in 3.14, with or without `--enable-feature=type-and-unit-labels`.
+    public static let metricSchemaLabels: Set<String> = ["__name__", "__type__", "__unit__"]
+
+    /// Without `__name__`, `__type__` and `__unit__`.
+    public var droppingMetricSchema: LabelSet {
+        guard labels.contains(where: { Self.metricSchemaLabels.contains($0.name) }) else { return self }
+        return LabelSet(sorted: labels.filter { !Self.metricSchemaLabels.contains($0.name) })
+    }
+
     public var droppingName: LabelSet {
         guard let i = labels.firstIndex(where: { $0.name == "__name__" }) else { return self }
         var out = labels

@@ -7,6 +7,8 @@ import Foundation
 public indirect enum DurationExpr: Sendable, Hashable {
     /// Seconds.
     case number(Double)
+    /// A duration literal (`5m`), in milliseconds: rendered as written.
+    case duration(Int64)
     /// The query's step (0 for an instant query).
     case step
     /// The query's range, end - start (0 for an instant query).
@@ -20,7 +22,7 @@ public indirect enum DurationExpr: Sendable, Hashable {
     /// True when the value does not depend on the query (no `step()`/`range()`).
     public var isConstant: Bool {
         switch self {
-        case .number: true
+        case .number, .duration: true
         case .step, .range: false
         case .negate(let e): e.isConstant
         case .binary(_, let a, let b), .minOf(let a, let b), .maxOf(let a, let b): a.isConstant && b.isConstant
@@ -31,6 +33,7 @@ public indirect enum DurationExpr: Sendable, Hashable {
     public func seconds(step: Double, range: Double) throws(DurationError) -> Double {
         switch self {
         case .number(let v): return v
+        case .duration(let ms): return Double(ms) / 1000
         case .step: return step
         case .range: return range
         case .negate(let e): return -(try e.seconds(step: step, range: range))
@@ -76,6 +79,7 @@ public indirect enum DurationExpr: Sendable, Hashable {
     public var description: String {
         switch self {
         case .number(let v): return Expr.formatNumber(v)
+        case .duration(let ms): return ms < 0 ? "-" + Expr.duration(-ms) : Expr.duration(ms)
         case .step: return "step()"
         case .range: return "range()"
         case .negate(let e): return "-\(e.description)"

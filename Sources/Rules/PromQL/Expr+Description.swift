@@ -15,10 +15,10 @@ extension Expr: CustomStringConvertible {
             s.at = nil
             s.offsetExpr = nil
             s.rangeExpr = nil
-            return "\(s)[\(rangeExpr.map { "(\($0))" } ?? Self.duration(range))]" + Self.modifiers(offset, at, offsetExpr)
+            return "\(s)[\(rangeExpr.map(\.description) ?? Self.duration(range))]" + Self.modifiers(offset, at, offsetExpr)
         case .subquery(let s):
-            let range = s.rangeExpr.map { "(\($0))" } ?? Self.duration(s.range)
-            let step = s.stepExpr.map { "(\($0))" } ?? (s.step > 0 ? Self.duration(s.step) : "")
+            let range = s.rangeExpr.map(\.description) ?? Self.duration(s.range)
+            let step = s.stepExpr.map(\.description) ?? (s.step > 0 ? Self.duration(s.step) : "")
             return "\(s.expr)[\(range):\(step)]" + Self.modifiers(s.offset, s.at, s.offsetExpr)
         case .paren(let e): return "(\(e))"
         case .unaryMinus(let e): return "-\(e)"
@@ -59,7 +59,7 @@ extension Expr: CustomStringConvertible {
     static func modifiers(_ offset: Int64, _ at: AtModifier?, _ offsetExpr: DurationExpr? = nil) -> String {
         var s = ""
         if let offsetExpr {
-            s += " offset (\(offsetExpr))"
+            s += " offset \(offsetExpr.description)"
         } else if offset != 0 {
             s += " offset \(duration(offset))"
         }

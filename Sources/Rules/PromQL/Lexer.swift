@@ -96,9 +96,11 @@ struct Lexer {
             return token(.neq, start)
         case UInt8(ascii: "<"):
             if peek() == UInt8(ascii: "=") { pos += 1; return token(.lte, start) }
+            if peek() == UInt8(ascii: "/") { pos += 1; return token(.trimUpper, start) }
             return token(.lss, start)
         case UInt8(ascii: ">"):
             if peek() == UInt8(ascii: "=") { pos += 1; return token(.gte, start) }
+            if peek() == UInt8(ascii: "/") { pos += 1; return token(.trimLower, start) }
             return token(.gtr, start)
         case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
             return try string(quote: c, start)

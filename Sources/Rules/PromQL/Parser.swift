@@ -138,6 +138,8 @@ struct Parser {
         case .lss: .lss
         case .gte: .gte
         case .lte: .lte
+        case .trimUpper: .trimUpper
+        case .trimLower: .trimLower
         case .land: .and
         case .lor: .or
         case .lunless: .unless
@@ -192,6 +194,10 @@ struct Parser {
             }
         } else if current.kind == .groupLeft || current.kind == .groupRight {
             throw unexpected(current)
+        }
+        if case .identifier(let n) = current.kind, ["fill", "fill_left", "fill_right"].contains(n.lowercased()),
+           peekKind() == .leftParen {
+            throw error(current.start, "binop fill modifiers are experimental and not enabled (Prometheus: --enable-feature=promql-binop-fill-modifiers)")
         }
         return m
     }
@@ -266,6 +272,8 @@ struct Parser {
         var node = base
         while true {
             switch current.kind {
+            case .identifier(let n) where ["anchored", "smoothed"].contains(n.lowercased()):
+                throw error(current.start, "\(n.lowercased()) modifier is experimental and not enabled (Prometheus: --enable-feature=promql-extended-range-selectors)")
             case .leftBracket:
                 node = try parseRangeOrSubquery(node)
             case .offset:
@@ -319,7 +327,11 @@ struct Parser {
                 guard startsDurationExpr(current.kind) else {
                     throw unexpected(current, "subquery selector", expected: "number, duration, step(), range(), or \"]\"")
                 }
-                step = try parsePositiveDuration()
+                let s = try parsePositiveDuration()
+                // `x[5m:0.0005]`: positive, but 0 once in whole milliseconds; Prometheus would
+                // step by 0 (and spin until its timeout), Vigil refuses it.
+                if s.dynamic == nil, s.fixed == 0 { throw error(s.start, "subquery step must be at least 1ms") }
+                step = s
             }
             let close = try expect(.rightBracket, "subquery selector", "\"]\"")
             if node.type != .vector {
@@ -415,8 +427,10 @@ struct Parser {
 
     private func negated(_ sign: Token, _ operand: DurationNode) throws(PromQLError) -> DurationNode {
         guard sign.kind == .sub else { return DurationNode(expr: operand.expr, start: sign.start, end: operand.end, height: operand.height) }
-        if case .number(let v) = operand.expr {
-            return DurationNode(expr: .number(-v), start: sign.start, end: operand.end, height: operand.height)
+        switch operand.expr {
+        case .number(let v): return DurationNode(expr: .number(-v), start: sign.start, end: operand.end, height: operand.height)
+        case .duration(let ms): return DurationNode(expr: .duration(-ms), start: sign.start, end: operand.end, height: operand.height)
+        default: break
         }
         return try durationNode(.negate(operand.expr), sign.start, operand.end, operand.height + 1)
     }
@@ -435,18 +449,26 @@ struct Parser {
         do throws(DurationError) {
             let v = try d.expr.seconds(step: 0, range: 0)
             let ms: Int64
-            if case .number = d.expr {
-                // A literal: rounded to the nanosecond in Prometheus; here to the millisecond.
+            switch d.expr {
+            case .number, .duration:
+                // A literal: rounded to the nanosecond as Prometheus does, then truncated to
+                // the millisecond as its engine does (durationMilliseconds): 0.0015 is 1ms.
                 if v <= 0, !allowNegative { throw DurationError("duration must be greater than 0") }
                 if !v.isFinite || abs(v) > PromDurationParser.maxSeconds { throw DurationError("duration out of range") }
-                ms = Int64((v * 1000).rounded())
-            } else {
+                if case .duration(let exact) = d.expr { ms = exact } else { ms = Self.milliseconds(ofSeconds: v) }
+            default:
                 ms = try DurationExpr.milliseconds(v, allowNegative: allowNegative)
             }
             return DurationValue(fixed: ms, dynamic: nil, start: d.start, end: d.end, height: 1)
         } catch {
             throw self.error(d.start, error.description)
         }
+    }
+
+    /// Go's `time.Duration(math.Round(v * 1e9))` in whole milliseconds, truncated toward zero
+    /// (`durationMilliseconds`). `v` is finite and within ±maxSeconds, so nothing overflows.
+    static func milliseconds(ofSeconds v: Double) -> Int64 {
+        Int64((v * 1e9).rounded()) / 1_000_000
     }
 
     /// Arithmetic `+ - * / % ^` with PromQL's precedence, unary signs binding like `*`.
@@ -460,7 +482,7 @@ struct Parser {
                 throw unexpected(current, "duration expression", expected: "number, duration, step(), or range()")
             }
             let rhs = try parseDurationExpr(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
-            if case .number(0) = rhs.expr, op == .div || op == .mod {
+            if rhs.expr == .number(0) || rhs.expr == .duration(0), op == .div || op == .mod {
                 throw error(opToken.start, op == .div ? "division by zero" : "modulo by zero")
             }
             lhs = try durationNode(.binary(op, lhs.expr, rhs.expr), lhs.start, rhs.end, max(lhs.height, rhs.height) + 1)
@@ -497,7 +519,7 @@ struct Parser {
             return DurationNode(expr: .number(v), start: t.start, end: t.end, height: 1)
         case .duration(let ms):
             _ = advance()
-            return DurationNode(expr: .number(Double(ms) / 1000), start: t.start, end: t.end, height: 1)
+            return DurationNode(expr: .duration(ms), start: t.start, end: t.end, height: 1)
         case .leftParen:
             _ = advance()
             let inner = try parseDurationExpr(minPrecedence: 0)
@@ -592,6 +614,12 @@ struct Parser {
             default: return .leaf
             }
         case .identifier(let name) where peekKind() == .leftParen: return .call(name)
+        // `limitk by (x) (…)`: an aggregation Prometheus has only behind a flag.
+        case .identifier(let name) where PromFunction.experimentalAggregations.contains(name)
+            && (peekKind() == .by || peekKind() == .without): return .call(name)
+        // `start()`, `end()`: experimental functions (the keywords of `@ start()` otherwise).
+        case .start where peekKind() == .leftParen: return .call("start")
+        case .end where peekKind() == .leftParen: return .call("end")
         default: return .leaf
         }
     }
@@ -819,6 +847,9 @@ struct Parser {
     }
 
     private mutating func parseCall(_ name: String) throws(PromQLError) -> Node {
+        if PromFunction.experimentalAggregations.contains(name) {
+            throw error(current.start, "\(name)() is experimental and must be enabled with --enable-feature=promql-experimental-functions")
+        }
         let start = advanceStart()
         // Prometheus reports an unknown name when the call is reduced, after its arguments.
         let args = try parseArgs("function call")

@@ -12,7 +12,7 @@ struct Token: Sendable, Equatable {
         case identifier(String)
         case metricIdentifier(String)
         // Operators.
-        case add, sub, mul, div, mod, pow, eqlc, neq, lte, lss, gte, gtr, eql, eqlRegex, neqRegex
+        case add, sub, mul, div, mod, pow, eqlc, neq, lte, lss, gte, gtr, eql, eqlRegex, neqRegex, trimUpper, trimLower
         case land, lor, lunless, atan2
         // Keywords.
         case aggregator(AggregationOp)

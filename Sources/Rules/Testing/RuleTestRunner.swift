@@ -183,6 +183,9 @@ public enum RuleTestRunner {
                 } catch {
                     throw em.error(em.value("labels"), em.childPath("labels"), error.message)
                 }
+                if em.has("histogram") {
+                    throw em.error(em.value("histogram"), em.childPath("histogram"), SeriesNotation.nativeHistogramsUnsupported)
+                }
                 let valueText = try em.string("value") ?? "0"
                 guard let value = yamlFloat(valueText) else {
                     throw em.error(em.value("value"), em.childPath("value"), "invalid value \(PromQLString.quote(valueText))")

@@ -39,6 +39,7 @@ public enum SeriesNotation {
     /// How many values `values(text)` yields, without expanding them; nil where `values`
     /// fails. Lets a caller bound the total of many series before allocating any.
     public static func count(_ text: String) -> Int? {
+        if text.contains("{{") { return nil }
         var n = 0
         for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
             var add = 1
@@ -55,8 +56,14 @@ public enum SeriesNotation {
         return n
     }
 
+    /// The error for a native histogram sample (`{{schema:0 sum:1 count:1}}`): Vigil stores and
+    /// evaluates float samples only.
+    public static let nativeHistogramsUnsupported =
+        "native histograms are not supported: Vigil evaluates float samples only (found a {{…}} histogram sample)"
+
     /// Expands a value sequence.
     public static func values(_ text: String) throws(Failure) -> [Value] {
+        if text.contains("{{") { throw Failure(message: nativeHistogramsUnsupported) }
         var out: [Value] = []
         for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
             let t = String(token)

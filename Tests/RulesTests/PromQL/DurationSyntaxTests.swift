@@ -49,9 +49,38 @@ struct DurationSyntaxTests {
         guard case .matrixSelector(let s, _) = try PromQL.parse("x[step() + 1]") else { Issue.record("not a matrix selector"); return }
         #expect(s.rangeExpr == .binary(.add, .step, .number(1)))
         guard case .vectorSelector(let v) = try PromQL.parse("x offset min_of(range(), 8s)") else { Issue.record("not a selector"); return }
-        #expect(v.offsetExpr == .minOf(.range, .number(8)))
+        #expect(v.offsetExpr == .minOf(.range, .duration(8000)))
         guard case .subquery(let q) = try PromQL.parse("x[1h:STEP()]") else { Issue.record("not a subquery"); return }
         #expect(q.stepExpr == .step)
+    }
+
+    @Test("durations render as PromQL: duration literals as written, folded ones in Prometheus' notation",
+          arguments: [("x[5m + step()]", "x[(5m + step())]"), ("x[step()]", "x[step()]"),
+                      ("x offset -step()", "x offset -step()"), ("x offset (1h - range())", "x offset (1h - range())"),
+                      ("x[1h:min_of(step(), 30s)]", "x[1h:min_of(step(), 30s)]"), ("x[2 * step()]", "x[(2 * step())]"),
+                      ("x[26m+4m]", "x[30m]"), ("x[300]", "x[5m]"), ("x offset -90", "x offset -1m30s"),
+                      ("rate(x[5m:(30s)])", "rate(x[5m:30s])"), ("x[1h30m + step()]", "x[(1h30m + step())]"),
+                      ("x[-5m + 2 * step()]", "x[(-5m + (2 * step()))]")])
+    func renders(_ input: String, _ expected: String) throws {
+        let e = try PromQL.parse(input)
+        #expect(e.description == expected)
+        #expect(try PromQL.parse(e.description) == e, "\(expected) does not parse back to the same tree")
+    }
+
+    @Test("a number of seconds becomes Go's nanoseconds, then whole milliseconds truncated, as Prometheus' engine uses it",
+          arguments: [("x[0.0015]", Int64(1)), ("x[0.0019]", 1), ("x[1.0009]", 1000), ("x[0.9999999]", 999),
+                      ("x[0.9999999999]", 1000), ("x[0.0005]", 0)])
+    func subMillisecond(_ input: String, _ ms: Int64) throws {
+        guard case .matrixSelector(_, let range) = try PromQL.parse(input) else { Issue.record("not a matrix selector"); return }
+        #expect(range == ms)
+    }
+
+    @Test("a sub-millisecond offset truncates like Prometheus' durationMilliseconds", arguments: [
+        ("x offset 0.0019", Int64(1)), ("x offset -0.0019", -1), ("x offset 0.0004", 0),
+    ])
+    func subMillisecondOffset(_ input: String, _ ms: Int64) throws {
+        guard case .vectorSelector(let v) = try PromQL.parse(input) else { Issue.record("not a selector"); return }
+        #expect(v.offset == ms)
     }
 
     @Test("invalid durations are positioned errors with Prometheus' messages",
@@ -63,7 +92,8 @@ struct DurationSyntaxTests {
                       ("x[5m 1]", 5, "unexpected number \"1\" in subquery or range, expected \":\" or \"]\""),
                       ("x[5m:foo]", 5, "unexpected identifier \"foo\" in subquery selector, expected number, duration, step(), range(), or \"]\""),
                       ("x[5m+]", 5, "unexpected \"]\" in duration expression, expected number, duration, step(), or range()"),
-                      ("x[(5m]", 5, "unexpected \"]\" in duration expression, expected \")\"")])
+                      ("x[(5m]", 5, "unexpected \"]\" in duration expression, expected \")\""),
+                      ("x[5m:0.0005]", 5, "subquery step must be at least 1ms")])
     func errors(_ input: String, _ offset: Int, _ message: String) {
         do {
             _ = try PromQL.parse(input)

@@ -51,6 +51,9 @@ struct ParserTests {
         ("round(x)", "round(x)"),
         ("time() - timestamp(x)", "(time() - timestamp(x))"),
         ("a # comment\n + b", "(a + b)"),
+        ("a </ b * 2", "(a </ (b * 2))"),
+        ("a >/ 0.5 and b", "((a >/ 0.5) and b)"),
+        ("a</b", "(a </ b)"),
     ])
     func renders(_ input: String, _ expected: String) throws {
         let e = try PromQL.parse(input)
@@ -75,6 +78,7 @@ struct ParserTests {
         ("x)", 2, "unexpected right parenthesis"),
         ("1 > 2", 2, "comparisons between scalars must use BOOL modifier"),
         ("x + bool y", 2, "bool modifier can only be used on comparison operators"),
+        ("x </ bool y", 2, "bool modifier can only be used on comparison operators"),
         ("1 and x", 0, "set operator \"and\" not allowed"),
         ("x and on(a) group_left y", 12, "no grouping allowed for \"and\" operation"),
         ("1 + on(a) x", 2, "vector matching only allowed between instant vectors"),

@@ -17,6 +17,14 @@ struct PromtoolParserVerdictTests {
             || message.contains("expected duration")
     }
 
+    /// 2.42 knows `start`/`end` only after `@` and stops at the `(` of `start()`; 3.14 parses it
+    /// as a call of an experimental function and refuses that (Vigil too, naming the flag).
+    static func isStartEndCall(_ expr: String, column: Int, _ message: String) -> Bool {
+        guard message == "unexpected \"(\"", column > 0 else { return false }
+        let before = String(decoding: expr.utf8.prefix(column - 1), as: UTF8.self).lowercased()
+        return before.hasSuffix("start") || before.hasSuffix("end")
+    }
+
     static func isKnownDifference(_ expr: String) -> Bool {
         expr.range(of: #"[{,] ?["'`]"#, options: .regularExpression) != nil || expr.range(of: #"0x1f[0-9.]"#, options: .regularExpression) != nil
     }
@@ -32,7 +40,8 @@ struct PromtoolParserVerdictTests {
                 Issue.record("malformed row \(row)")
                 continue
             }
-            if Self.isKnownDifference(expr) || Self.isDurationDifference(message) { continue }
+            if Self.isKnownDifference(expr) || Self.isDurationDifference(message)
+                || Self.isStartEndCall(expr, column: column, message) { continue }
             compared += 1
             do {
                 _ = try PromQL.parse(expr)

@@ -89,6 +89,39 @@ struct RuleTestRunnerTests {
         #expect(r.failures.first?.contains(":3:5: tests[0].bogus: unknown field") == true)
     }
 
+    @Test("a native-histogram sample in an input series or an expected sample says native histograms are unsupported")
+    func nativeHistograms() throws {
+        let input = try Self.run("""
+        tests:
+          - interval: 1m
+            input_series:
+              - series: 'h{job="a"}'
+                values: '{{schema:0 sum:5 count:4 buckets:[1 2 1]}} {{schema:0 sum:6 count:5 buckets:[1 3 1]}}x2'
+            promql_expr_test:
+              - expr: h
+                eval_time: 1m
+        """)
+        #expect(!input.passed)
+        #expect(input.failures.first?.contains("values: native histograms are not supported") == true, "\(input.text)")
+        #expect(input.failures.first?.contains("invalid number") == false, "\(input.text)")
+        let expected = try Self.run("""
+        tests:
+          - interval: 1m
+            input_series:
+              - series: 'x'
+                values: '1'
+            promql_expr_test:
+              - expr: x
+                exp_samples:
+                  - labels: 'x'
+                    histogram: '{{schema:0 sum:1 count:1}}'
+        """)
+        #expect(!expected.passed)
+        #expect(expected.failures.first?.contains("histogram: native histograms are not supported") == true, "\(expected.text)")
+        #expect(throws: SeriesNotation.Failure.self) { try SeriesNotation.values("1 {{schema:1 count:2}}x3") }
+        #expect(SeriesNotation.count("{{schema:0 count:1}}") == nil)
+    }
+
     @Test("absurd time ranges are errors, not hangs or traps")
     func bounds() throws {
         let hang = try Self.run("evaluation_interval: 1s\ntests:\n  - input_series: []\n    promql_expr_test:\n      - expr: vector(1)\n        eval_time: 200y\n")
