@@ -520,7 +520,7 @@ def postgres():
                    [(f"sum by (server) (rate(pg_stat_database_xact_commit{{{SD}}}[{RI}]))", "{{server}} commit"),
                     (f"sum by (server) (rate(pg_stat_database_xact_rollback{{{SD}}}[{RI}]))", "{{server}} rollback")],
                    "ops"),
-        timeseries("Tuples", f"Rows inserted, updated, deleted, fetched and returned per second (pg_stat_database_tup_*, {src}).",
+        timeseries("Tuples", f"Rows inserted, updated, deleted, fetched and returned per second (pg_stat_database_tup_inserted, tup_updated, tup_deleted, tup_fetched, tup_returned; {src}).",
                    [(f"sum by (server) (rate(pg_stat_database_tup_{k}{{{SD}}}[{RI}]))", "{{server}} " + k)
                     for k in ("inserted", "updated", "deleted", "fetched", "returned")], "ops"),
         timeseries("Cache hit ratio per database", f"Share of block reads served from shared_buffers "
@@ -621,7 +621,7 @@ def postgres():
                    [(f"topk(10, pg_stat_user_tables_n_dead_tup{{{SD}}})", "{{server}} {{datname}}.{{relname}}")],
                    "short", w=8),
         table("Time since vacuum and analyze", f"Per table, time since the last (auto)vacuum and (auto)analyze; "
-              f"tables never vacuumed or analyzed are left out (pg_stat_user_tables_last_*, {src}).",
+              f"tables never vacuumed or analyzed are left out (pg_stat_user_tables_last_vacuum, last_autovacuum, last_analyze, last_autoanalyze; {src}).",
               [(f'time() - max by (server, datname, schemaname, relname) ({{__name__=~"pg_stat_user_tables_last_(auto)?vacuum", {SD}}} > 0)', ""),
                (f'time() - max by (server, datname, schemaname, relname) ({{__name__=~"pg_stat_user_tables_last_(auto)?analyze", {SD}}} > 0)', "")],
               "s", w=8, hide=("Time",)),
@@ -639,7 +639,7 @@ def postgres():
                    [(f"rate(pg_stat_bgwriter_checkpoints_timed_total{{{S}}}[{RI}])", "{{server}} timed"),
                     (f"rate(pg_stat_bgwriter_checkpoints_req_total{{{S}}}[{RI}])", "{{server}} requested")], "ops", w=8),
         timeseries("Buffers written", f"Buffers written per second by checkpoints, the background writer and backends, "
-                   f"and allocated (pg_stat_bgwriter_buffers_*_total, {src}).",
+                   f"and allocated (pg_stat_bgwriter_buffers_checkpoint_total, buffers_clean_total, buffers_backend_total, buffers_alloc_total; {src}).",
                    [(f"rate(pg_stat_bgwriter_buffers_{k}_total{{{S}}}[{RI}])", "{{server}} " + k)
                     for k in ("checkpoint", "clean", "backend", "alloc")], "ops", w=8),
         timeseries("WAL generated", f"Bytes of WAL written per second (pg_stat_wal_bytes_total from pg_stat_wal, {src}).",
@@ -860,8 +860,8 @@ def vigil_self():
              "(vigil_rule_evaluation_failures_total, rule engine); the window is the alert's.",
              [(f"sum(increase(vigil_rule_evaluation_failures_total{{{J}}}[5m]))", "failures")], "short", w=4,
              threshold="rule_failures_5m"),
-        timeseries("Rule history", "Series and samples the rule engine keeps for its ranges, and their memory "
-                   "(vigil_rule_history_series, _samples, _memory_bytes).",
+        timeseries("Rule history memory", "Memory the rule engine's history of samples takes "
+                   "(vigil_rule_history_memory_bytes, rule engine).",
                    [(f"vigil_rule_history_memory_bytes{{{J}}}", "memory")], "bytes", w=8),
         timeseries("Rule history series", "Series and samples held by the rule engine's history "
                    "(vigil_rule_history_series, vigil_rule_history_samples).",
