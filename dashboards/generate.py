@@ -959,6 +959,21 @@ def readme(boards):
         "window; every other rate uses `$__rate_interval`.",
         "* Defaults: last 6 hours, refresh 30 s, links between the four dashboards (tag `vigil`).",
         "",
+        "## Public dashboards (Grafana.com 9628, 763, 11835)",
+        "",
+        "Vigil exports every family of Debian's postgres_exporter 0.11 and redis_exporter 1.45 under the same "
+        "name, type and labels (checked by `PostgresExporterComparisonTests` and `RedisExporterComparisonTests`), "
+        "so panels written against those names find their series; the one 0.11 family that changed, "
+        "`pg_stat_database_active_time` (now `pg_stat_database_active_time_seconds_total`), and the names of "
+        "postgres_exporter before 0.11 (`pg_stat_bgwriter_*` without `_total`, `pg_replication_lag`) come back "
+        "with the recording rules in `compat/exporter-legacy-names.yml` (load them into Prometheus or Vigil; "
+        "`DashboardTests` checks each has data). Two differences no rename fixes: those dashboards pick a server "
+        "with `instance`, which is Vigil's own address for every server it watches (choose servers with the "
+        "`server` label instead, present when Vigil watches more than one of a kind), and panels on the "
+        "exporter's own process or Go runtime show Vigil's `process_*` families (no `go_*`). Which of their "
+        "panels work unchanged has not been checked panel by panel: their JSON is on grafana.com, not reachable "
+        "from the test machines.",
+        "",
         "Every query of every panel is run against live data by `DashboardTests` (Vigil against the PostgreSQL "
         "primary and replica, Redis and its replica, BullMQ queues, an instrumented app, probes and backups of "
         "`scripts/test`, scraped by a real Prometheus): each must return series. Grafana itself is not installed "
