@@ -976,7 +976,7 @@ def readme(boards):
         "",
         "Every query of every panel is run against live data by `DashboardTests` (Vigil against the PostgreSQL "
         "primary and replica, Redis and its replica, BullMQ queues, an instrumented app, probes and backups of "
-        "`scripts/test`, scraped by a real Prometheus): each must return series. Grafana itself is not installed "
+        "`scripts/test`, scraped by a real Prometheus): each must return a series with a finite value. Grafana itself is not installed "
         "there, so the JSON model is checked structurally, not rendered.",
         "",
     ]

@@ -8,8 +8,9 @@ import VigilTestSupport
 /// put back afterwards.
 final class LiveEnvironment {
     static let databaseName = "vigil_dashboards"
-    /// Redis databases for session keys, team sets and BullMQ, away from the other suites' ones.
-    static let redisDBs = [10, 11, 12]
+    /// Redis databases for session keys, team sets and BullMQ, away from the other suites' ones
+    /// (9 to 11 are RedisCollectorIntegrationTests'); emptied before and after.
+    static let redisDBs = [13, 14, 15]
 
     let directory: URL
     let backups: String
@@ -40,6 +41,7 @@ final class LiveEnvironment {
         let current = try Subprocess.run(redisCLI, ["-u", redis, "CONFIG", "GET", "maxmemory"], timeout: 10)
         maxmemory = current.stdout.split(separator: "\n").dropFirst().first.map(String.init)
         _ = try Subprocess.run(redisCLI, ["-u", redis, "CONFIG", "SET", "maxmemory", "1073741824"], timeout: 10)
+        flushRedis()
 
         let script = DashboardModel.root.appendingPathComponent("Tests/VigilTests/Fixtures/dashboards/workload.py").path
         let portFile = directory.appendingPathComponent("port").path
@@ -71,16 +73,22 @@ final class LiveEnvironment {
         appPort = port
     }
 
-    /// Ends the workload (closing its stdin ends its psql sessions), ends any session of ours it
-    /// left behind and puts maxmemory back.
+    private func flushRedis() {
+        for db in Self.redisDBs {
+            _ = try? Subprocess.run(redisCLI, ["-u", redisURL, "-n", String(db), "FLUSHDB"], timeout: 10)
+        }
+    }
+
+    /// Ends the workload (closing its stdin ends its psql sessions), drops its database (and any
+    /// session left in it) and its Redis data, and puts maxmemory back.
     func stop() {
         try? stdin.fileHandleForWriting.close()
         if !eventually(20, every: 0.1, { !workload.isRunning }) { stopChild(workload) }
         if let psql = TestEnvironment.executable("psql") {
-            _ = try? Subprocess.run(psql, [pgDSN, "-qAt", "-c",
-                                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(Self.databaseName)'"],
-                                    timeout: 20)
+            _ = try? Subprocess.run(psql, [pgDSN, "-qAt", "-c", "DROP DATABASE IF EXISTS \(Self.databaseName) WITH (FORCE)"],
+                                    timeout: 30)
         }
+        flushRedis()
         if let maxmemory {
             _ = try? Subprocess.run(redisCLI, ["-u", redisURL, "CONFIG", "SET", "maxmemory", maxmemory], timeout: 10)
             self.maxmemory = nil
