@@ -18,13 +18,16 @@ on the servers scripts/test starts, so that every panel has data.
     BackupShrank fire, so alerts and notifications exist).
 
 Writes its port to --port-file once everything is in place. Stops when stdin closes (the test
-ends or dies) or after --seconds, whichever comes first; it then ends its psql sessions.
+ends or dies) or after --seconds, whichever comes first, and ends its psql sessions (which also die
+with it if it is killed).
 """
 import argparse
 import asyncio
+import ctypes
 import gzip
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -98,7 +101,15 @@ def with_database(dsn, name):
     return f"{base}/{name}"
 
 
+def die_with_parent():
+    """For the psql sessions: SIGKILL when this script dies, however it dies (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
 def postgres_setup(dsn, name):
+    # Sessions a previous run left behind (killed before it could end them) would hold the lock.
+    psql(dsn, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
+              "AND pid <> pg_backend_pid()")
     exists = psql(dsn, f"SELECT 1 FROM pg_database WHERE datname = '{name}'").stdout.strip()
     if not exists:
         psql(dsn, f"CREATE DATABASE {name}")
@@ -114,7 +125,7 @@ def postgres_sessions(db):
     """One session idle in transaction holding a lock on dash_locked, one blocked behind it;
     both bounded by server-side timeouts should this script be killed without cleaning up."""
     holder = subprocess.Popen(["psql", db, "-qAt"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, text=True)
+                              stderr=subprocess.DEVNULL, text=True, preexec_fn=die_with_parent)
     holder.stdin.write("SET idle_in_transaction_session_timeout = '10min';\n"
                        "BEGIN;\nLOCK TABLE dash_locked IN ACCESS EXCLUSIVE MODE;\n")
     holder.stdin.flush()
@@ -126,7 +137,8 @@ def postgres_sessions(db):
         time.sleep(0.1)
     blocked = subprocess.Popen(["psql", db, "-qAt", "-c", "SET lock_timeout = '10min'", "-c",
                                 "SELECT count(*) FROM dash_locked"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=die_with_parent)
     return [holder, blocked]
 
 
