@@ -24,21 +24,6 @@ struct DashboardTests {
     /// entry is checked to be still needed: an exempt panel that has data fails the test.
     static let exemptions: [String: String] = [:]
 
-    /// Families on Vigil's /metrics that its own query API does not see, so panels on them are
-    /// asked of Prometheus only. Each is checked to be still absent there.
-    static let notInVigilHistory: [String: String] = [
-        // Inside Vigil's rules and API the scrape meta series are named as in Prometheus (`up`, …).
-        "vigil_scrape_up": "renamed up", "vigil_scrape_duration_seconds": "renamed scrape_duration_seconds",
-        "vigil_scrape_samples_scraped": "renamed scrape_samples_scraped",
-        // The rule engine's own statistics are published on /metrics, not fed into its history.
-        "vigil_rule_group_last_duration_seconds": "rule stats", "vigil_rule_group_evaluations_total": "rule stats",
-        "vigil_rule_group_iterations_missed_total": "rule stats", "vigil_rule_evaluation_failures_total": "rule stats",
-        "vigil_rule_history_memory_bytes": "rule stats", "vigil_rule_history_series": "rule stats",
-        "vigil_rule_history_samples": "rule stats",
-    ]
-    /// Series Prometheus writes about its own scrape of Vigil.
-    static let prometheusMade: Set<String> = ["up", "scrape_duration_seconds", "scrape_samples_scraped"]
-
     static func python() -> String? { TestEnvironment.tool("python3") }
 
     // MARK: generation
@@ -268,7 +253,7 @@ struct DashboardTests {
         return escaped.count == 1 ? escaped[0] : "(" + escaped.joined(separator: "|") + ")"
     }
 
-    @Test("every query of every panel returns data from a real Prometheus scraping Vigil against the test servers, and from Vigil's own query API")
+    @Test("every query of every panel returns data from a real Prometheus scraping Vigil against the test servers")
     func liveData() throws {
         guard let bin = TestEnvironment.vigilBinary, let prometheus = TestEnvironment.tool("prometheus"),
               let redisCLI = TestEnvironment.tool("redis-cli"),
@@ -342,7 +327,7 @@ struct DashboardTests {
 
         // Every query with the variables expanded as Grafana does: each variable to all the values
         // the label API gives for its own query, in dashboard order.
-        struct Query { var file: String; var panel: String; var expr: String; var vigilExpr: String; var names: [String] }
+        struct Query { var file: String; var panel: String; var expr: String }
         var queries: [Query] = []
         for d in try DashboardModel.all() {
             var values: [String: String] = [:]
@@ -360,10 +345,8 @@ struct DashboardTests {
             }
             for p in d.dataPanels {
                 for t in DashboardModel.targets(p) {
-                    let raw = t["expr"] as? String ?? ""
-                    queries.append(Query(file: d.file, panel: DashboardModel.title(p), expr: Self.expand(raw, values),
-                                         vigilExpr: Self.expand(raw, values.merging(["job": ".*"]) { _, new in new }),
-                                         names: Self.metricNames(raw)))
+                    queries.append(Query(file: d.file, panel: DashboardModel.title(p),
+                                         expr: Self.expand(t["expr"] as? String ?? "", values)))
                 }
             }
         }
@@ -388,30 +371,6 @@ struct DashboardTests {
             #expect(!api.query(q.expr).samples.contains { $0.value.isFinite },
                     "\(q.file) “\(q.panel)” has data now: remove its exemption")
         }
-        // The same queries through Vigil's own /api/v1/query (no `job` there: Prometheus adds it),
-        // except those on series only Prometheus has.
-        let own = PrometheusQueries(port: vigil.port)
-        var ownPending = queries.filter { q in
-            !q.names.contains { Self.notInVigilHistory[$0] != nil || Self.prometheusMade.contains($0) }
-        }
-        #expect(ownPending.count >= 140)
-        let ownDeadline = Date().addingTimeInterval(60)
-        var ownErrors: [String: String] = [:]
-        while !ownPending.isEmpty && Date() < ownDeadline {
-            ownPending = ownPending.filter { q in
-                let r = own.query(q.vigilExpr)
-                if let e = r.error { ownErrors[q.vigilExpr] = e }
-                return !r.samples.contains { $0.value.isFinite }
-            }
-            if !ownPending.isEmpty { Thread.sleep(forTimeInterval: 1) }
-        }
-        for q in ownPending {
-            Issue.record("Vigil's API, \(q.file) “\(q.panel)”: \(ownErrors[q.vigilExpr] ?? "no series with a finite value") — \(q.vigilExpr)")
-        }
-        for name in Self.notInVigilHistory.keys.sorted() {
-            #expect(own.vector(name).isEmpty, "\(name) is in Vigil's history now: drop it from notInVigilHistory")
-        }
-
         // The legacy names of dashboards/compat/ have data too.
         let compat = try RuleFile.load(path: DashboardModel.directory.appendingPathComponent("compat/exporter-legacy-names.yml").path)
         let records = compat.groups.flatMap(\.rules).map(\.name)
