@@ -92,6 +92,9 @@ final class PostgresSession: DatabaseConnector {
     private var cycleDeadline: ContinuousClock.Instant = .now
     private var cycleCounter = StatementCounter()
     private var cycleDatabases: [DatabaseHandle]?
+    /// The databases the last cycle visited: `connect` checks their connections without
+    /// asking the server again (each cycle reads the list afresh).
+    private var lastDatabaseNames: [String]?
 
     init(options: PostgresCollectorOptions, logger: Logger) {
         self.options = options
@@ -237,15 +240,19 @@ final class PostgresSession: DatabaseConnector {
         guard options.allDatabases else { return }
         var runner = ConnectionRunner(conn, database: mainDatabase, deadline: deadline, counter: StatementCounter())
         let names: [String]
-        do {
-            if mainDatabase.isEmpty, let db = try runner.rows("SELECT current_database() AS db").first?.label("db") {
+        if let lastDatabaseNames, !mainDatabase.isEmpty {
+            names = lastDatabaseNames
+        } else {
+            do {
+                if mainDatabase.isEmpty, let db = try runner.rows("SELECT current_database() AS db").first?.label("db") {
                 mainDatabase = db
-                runner = ConnectionRunner(conn, database: db, deadline: deadline, counter: StatementCounter())
+                    runner = ConnectionRunner(conn, database: db, deadline: deadline, counter: StatementCounter())
+                }
+                names = try databaseNames(runner)
+            } catch let e as PostgresError {
+                if e.connectionUnusable { dropMain() }
+                return
             }
-            names = try databaseNames(runner)
-        } catch let e as PostgresError {
-            if e.connectionUnusable { dropMain() }
-            return
         }
         for name in names where name != mainDatabase && !(others[name]?.isHealthy ?? false) {
             guard ContinuousClock.now < deadline else { return }
@@ -287,6 +294,7 @@ final class PostgresSession: DatabaseConnector {
     private func dropMain() {
         main?.close()
         main = nil
+        lastDatabaseNames = nil
     }
 
     /// Runners for every database per-database statistics visit this cycle (computed once per cycle).
@@ -315,6 +323,7 @@ final class PostgresSession: DatabaseConnector {
             otherBackoff[name] = nil
         }
         cycleDatabases = handles
+        lastDatabaseNames = names
         return handles
     }
 

@@ -37,23 +37,33 @@ enum StatUserTables {
         COALESCE(extract(epoch FROM s.last_autovacuum), 0)::float8 AS last_autovacuum,
         COALESCE(extract(epoch FROM s.last_analyze), 0)::float8 AS last_analyze,
         COALESCE(extract(epoch FROM s.last_autoanalyze), 0)::float8 AS last_autoanalyze,
-        s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count,
-        CASE WHEN s.relid IN (SELECT relation FROM exclusive) THEN
+        s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count
+        """
+
+    /// Exact sizes of the tables the statement sizes this cycle (those not in `known`: see
+    /// `TableSizes`); tables under (or queued for) an ACCESS EXCLUSIVE lock, whose exact size
+    /// cannot be read without waiting, are estimated from `relpages` instead (migrations,
+    /// VACUUM FULL), and `exact` says which. NULL sizes leave the table to the cache.
+    static let sizeList = """
+        (k.relid IS NULL AND x.relation IS NULL) AS exact,
+        CASE WHEN k.relid IS NOT NULL THEN NULL
+             WHEN x.relation IS NOT NULL THEN
                (SELECT COALESCE(sum(ic.relpages), 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = s.relid)
                * current_setting('block_size')::bigint
              ELSE pg_indexes_size(s.relid) END AS indexes_size,
-        CASE WHEN s.relid IN (SELECT relation FROM exclusive) THEN
+        CASE WHEN k.relid IS NOT NULL THEN NULL
+             WHEN x.relation IS NOT NULL THEN
                (c.relpages::bigint + COALESCE((SELECT t.relpages FROM pg_class t WHERE t.oid = c.reltoastrelid), 0))
                * current_setting('block_size')::bigint
              ELSE pg_table_size(s.relid) END AS table_size
         """
 
-    /// Tables under (or queued for) an ACCESS EXCLUSIVE lock, whose exact size cannot be read
-    /// without waiting: their size is estimated from `relpages` instead (migrations, VACUUM FULL).
-    static let exclusiveLocks = """
-        WITH exclusive AS (
-          SELECT relation FROM pg_locks
-          WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
-            AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+    /// The joins `sizeList` reads: `k`, the tables whose kept sizes are used ($1 relids, $2
+    /// their relfilenodes), and `x`, the tables under an ACCESS EXCLUSIVE lock.
+    static let sizeJoins = """
+        LEFT JOIN unnest($1::oid[], $2::oid[]) AS k(relid, relfilenode) ON k.relid = s.relid AND k.relfilenode = c.relfilenode
+        LEFT JOIN (SELECT DISTINCT relation FROM pg_locks
+                   WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) x ON x.relation = s.relid
         """
 }
