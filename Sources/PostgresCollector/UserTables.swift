@@ -17,16 +17,30 @@ final class UserTables: StatCollector {
 
     let switches = ["stat_user_tables", "statio_user_tables"]
 
+    /// One statement a database: what `pg_stat_user_tables` and `pg_statio_user_tables` show
+    /// (ordinary tables and materialized views outside pg_catalog, information_schema and the
+    /// TOAST schemas), read from the statistics functions those views call, with each table's
+    /// indexes summed once (the two views joined cost twice as much: each scans pg_class and
+    /// pg_index again), and the sizes `TableSizes` asks for.
     static let query = """
-        SELECT current_database() AS datname, s.relid::text AS relid, c.relfilenode::text AS relfilenode,
-        s.schemaname, s.relname,
+        WITH ix AS MATERIALIZED (
+          SELECT i.indrelid,
+                 sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans,
+                 sum(pg_stat_get_tuples_fetched(i.indexrelid))::bigint AS fetched,
+                 sum(pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid))::bigint AS blks_read,
+                 sum(pg_stat_get_blocks_hit(i.indexrelid))::bigint AS blks_hit
+          FROM pg_index i GROUP BY i.indrelid)
+        SELECT current_database() AS datname, c.oid::text AS relid, c.relfilenode::text AS relfilenode,
+        n.nspname AS schemaname, c.relname,
         \(StatUserTables.selectList),
         \(StatioUserTables.selectList),
         \(StatUserTables.sizeList)
-        FROM pg_stat_user_tables s
-        JOIN pg_statio_user_tables io ON io.relid = s.relid
-        JOIN pg_class c ON c.oid = s.relid
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN ix ON ix.indrelid = c.oid
+        LEFT JOIN ix tx ON tx.indrelid = c.reltoastrelid
         \(StatUserTables.sizeJoins)
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
         """
 
     /// A PostgreSQL array literal of oids (digits only, so nothing to quote).
