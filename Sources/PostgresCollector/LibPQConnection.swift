@@ -235,18 +235,51 @@ final class LibPQConnection {
     /// result. When the deadline passes the statement is cancelled and `.timeout` is thrown;
     /// the connection must then be dropped.
     func query(_ sql: String, _ params: [String?] = [], deadline: ContinuousClock.Instant) throws -> QueryResult {
-        guard let conn, PQstatus(conn) == CONNECTION_OK else {
-            throw PostgresError(.connectionLost, "not connected")
-        }
-        let sent: Int32
-        if params.isEmpty {
-            sent = PQsendQuery(conn, sql)
-        } else {
-            sent = withOptionalCStringArray(params) { values in
+        try run(deadline: deadline) { conn in
+            if params.isEmpty { return PQsendQuery(conn, sql) }
+            return withOptionalCStringArray(params) { values in
                 PQsendQueryParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
             }
         }
-        guard sent == 1 else { throw lostOrFailed() }
+    }
+
+    /// Statements prepared on this connection, by SQL text: `queryPrepared` has the server
+    /// parse and plan a statement once per connection instead of once per collection.
+    private var prepared: [String: String] = [:]
+    private var preparedCount = 0
+
+    /// `query` for one statement, prepared on first use (one round trip more, once) and
+    /// executed by name after. A statement the server forgot (`DISCARD ALL`, a pooler) or
+    /// whose plan no longer fits (its result type changed) is prepared again, once.
+    func queryPrepared(_ sql: String, _ params: [String?] = [], deadline: ContinuousClock.Instant) throws -> QueryResult {
+        if let name = prepared[sql] {
+            do {
+                return try execute(name, params, deadline: deadline)
+            } catch let e as PostgresError where e.sqlState == "26000" || e.sqlState == "0A000" {
+                prepared[sql] = nil
+            }
+        }
+        preparedCount += 1
+        let name = "vigil_\(preparedCount)"
+        _ = try run(deadline: deadline) { conn in PQsendPrepare(conn, name, sql, Int32(params.count), nil) }
+        prepared[sql] = name
+        return try execute(name, params, deadline: deadline)
+    }
+
+    private func execute(_ name: String, _ params: [String?], deadline: ContinuousClock.Instant) throws -> QueryResult {
+        try run(deadline: deadline) { conn in
+            withOptionalCStringArray(params) { values in
+                PQsendQueryPrepared(conn, name, Int32(params.count), values, nil, nil, 0)
+            }
+        }
+    }
+
+    /// Sends with `send` and collects the results of one statement, bounded by `deadline`.
+    private func run(deadline: ContinuousClock.Instant, _ send: (OpaquePointer) -> Int32) throws -> QueryResult {
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            throw PostgresError(.connectionLost, "not connected")
+        }
+        guard send(conn) == 1 else { throw lostOrFailed() }
 
         do {
             // Flush the outgoing buffer (non-blocking mode).

@@ -21,8 +21,9 @@ final class ConnectionRunner: SQLRunner {
         self.counter = counter
     }
 
-    func query(_ sql: String, _ params: [String?]) throws -> QueryResult {
+    func query(_ sql: String, _ params: [String?], prepared: Bool) throws -> QueryResult {
         counter.count += 1
+        if prepared { return try connection.queryPrepared(sql, params, deadline: deadline) }
         return try connection.query(sql, params, deadline: deadline)
     }
 }
