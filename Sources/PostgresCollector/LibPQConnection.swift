@@ -125,8 +125,11 @@ final class LibPQConnection {
     /// Connects within `deadline`. `statementTimeout` (seconds, 0 = none) is set on the session.
     /// `database`, when given, replaces the DSN's database.
     /// `lockTimeout` (seconds, 0 = none) bounds waits for locks on the session.
+    /// `statisticsSnapshot`: on PostgreSQL 15+, `stats_fetch_consistency = snapshot`, for a
+    /// session that reads the statistics of every table at once (the first read copies them
+    /// all; each later one, for a table or an index with no statistics too, is a local lookup).
     init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double,
-         lockTimeout: Double = 1, deadline: ContinuousClock.Instant) throws {
+         lockTimeout: Double = 1, statisticsSnapshot: Bool = false, deadline: ContinuousClock.Instant) throws {
         let params = try Self.parse(dsn: dsn)
         secret = params["password"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -160,6 +163,9 @@ final class LibPQConnection {
                 // A table under ACCESS EXCLUSIVE lock must not hold a collection up until the
                 // statement timeout.
                 settings.append("SET lock_timeout = \(max(1, Int((lockTimeout * 1000).rounded())))")
+            }
+            if statisticsSnapshot, PQserverVersion(started) >= 150_000 {
+                settings.append("SET stats_fetch_consistency = snapshot")
             }
             if !settings.isEmpty {
                 _ = try query(settings.joined(separator: "; "), deadline: deadline)

@@ -346,9 +346,10 @@ final class PostgresSession: DatabaseConnector {
         }
         let deadline = min(limit, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
+            // These sessions read per-table statistics (and the extension list) only.
             let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
                                         statementTimeout: options.statementTimeout,
-                                        lockTimeout: options.lockTimeout, deadline: deadline)
+                                        lockTimeout: options.lockTimeout, statisticsSnapshot: true, deadline: deadline)
             b.succeeded()
             otherBackoff[database] = b
             others[database] = c
