@@ -1,7 +1,7 @@
 /// Exact table and index sizes (`pg_table_size`, `pg_indexes_size`), kept between size passes.
 ///
 /// Exact sizes are the expensive part of per-table statistics: each call opens the table and
-/// its indexes and stats their files, for every table of every database (≈50 µs of server CPU
+/// its indexes and stats their files, for every table of every database (tens of µs of server CPU
 /// a table). They change slowly, so a database gets a full exact pass every `interval`
 /// seconds; in between, each table keeps the size its last pass measured, and only tables the
 /// cache does not know (new, or rewritten: TRUNCATE, VACUUM FULL, CLUSTER give the table a new
