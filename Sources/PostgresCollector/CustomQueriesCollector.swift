@@ -43,7 +43,7 @@ final class CustomQueriesCollector: StatCollector {
                 continue
             }
             do {
-                let families = try CustomQueries.families(q, try sql.query(q.sql))
+                let families = try CustomQueries.families(q, try sql.query(q.sql, [], prepared: false))
                 if q.cacheSeconds > 0 { cache[q.namespace] = (now, families) }
                 set.append(contentsOf: families)
             } catch let e as PostgresError where e.connectionUnusable {

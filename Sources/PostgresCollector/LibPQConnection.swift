@@ -125,8 +125,11 @@ final class LibPQConnection {
     /// Connects within `deadline`. `statementTimeout` (seconds, 0 = none) is set on the session.
     /// `database`, when given, replaces the DSN's database.
     /// `lockTimeout` (seconds, 0 = none) bounds waits for locks on the session.
+    /// `statisticsSnapshot`: on PostgreSQL 15+, `stats_fetch_consistency = snapshot`, for a
+    /// session that reads the statistics of every table at once (the first read copies them
+    /// all; each later one, for a table or an index with no statistics too, is a local lookup).
     init(dsn: String, database: String? = nil, applicationName: String = "vigil", statementTimeout: Double,
-         lockTimeout: Double = 1, deadline: ContinuousClock.Instant) throws {
+         lockTimeout: Double = 1, statisticsSnapshot: Bool = false, deadline: ContinuousClock.Instant) throws {
         let params = try Self.parse(dsn: dsn)
         secret = params["password"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -160,6 +163,9 @@ final class LibPQConnection {
                 // A table under ACCESS EXCLUSIVE lock must not hold a collection up until the
                 // statement timeout.
                 settings.append("SET lock_timeout = \(max(1, Int((lockTimeout * 1000).rounded())))")
+            }
+            if statisticsSnapshot, PQserverVersion(started) >= 150_000 {
+                settings.append("SET stats_fetch_consistency = snapshot")
             }
             if !settings.isEmpty {
                 _ = try query(settings.joined(separator: "; "), deadline: deadline)
@@ -235,18 +241,51 @@ final class LibPQConnection {
     /// result. When the deadline passes the statement is cancelled and `.timeout` is thrown;
     /// the connection must then be dropped.
     func query(_ sql: String, _ params: [String?] = [], deadline: ContinuousClock.Instant) throws -> QueryResult {
-        guard let conn, PQstatus(conn) == CONNECTION_OK else {
-            throw PostgresError(.connectionLost, "not connected")
-        }
-        let sent: Int32
-        if params.isEmpty {
-            sent = PQsendQuery(conn, sql)
-        } else {
-            sent = withOptionalCStringArray(params) { values in
+        try run(deadline: deadline) { conn in
+            if params.isEmpty { return PQsendQuery(conn, sql) }
+            return withOptionalCStringArray(params) { values in
                 PQsendQueryParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
             }
         }
-        guard sent == 1 else { throw lostOrFailed() }
+    }
+
+    /// Statements prepared on this connection, by SQL text: `queryPrepared` has the server
+    /// parse and plan a statement once per connection instead of once per collection.
+    private var prepared: [String: String] = [:]
+    private var preparedCount = 0
+
+    /// `query` for one statement, prepared on first use (one round trip more, once) and
+    /// executed by name after. A statement the server forgot (`DISCARD ALL`, a pooler) or
+    /// whose plan no longer fits (its result type changed) is prepared again, once.
+    func queryPrepared(_ sql: String, _ params: [String?] = [], deadline: ContinuousClock.Instant) throws -> QueryResult {
+        if let name = prepared[sql] {
+            do {
+                return try execute(name, params, deadline: deadline)
+            } catch let e as PostgresError where e.sqlState == "26000" || e.sqlState == "0A000" {
+                prepared[sql] = nil
+            }
+        }
+        preparedCount += 1
+        let name = "vigil_\(preparedCount)"
+        _ = try run(deadline: deadline) { conn in PQsendPrepare(conn, name, sql, Int32(params.count), nil) }
+        prepared[sql] = name
+        return try execute(name, params, deadline: deadline)
+    }
+
+    private func execute(_ name: String, _ params: [String?], deadline: ContinuousClock.Instant) throws -> QueryResult {
+        try run(deadline: deadline) { conn in
+            withOptionalCStringArray(params) { values in
+                PQsendQueryPrepared(conn, name, Int32(params.count), values, nil, nil, 0)
+            }
+        }
+    }
+
+    /// Sends with `send` and collects the results of one statement, bounded by `deadline`.
+    private func run(deadline: ContinuousClock.Instant, _ send: (OpaquePointer) -> Int32) throws -> QueryResult {
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            throw PostgresError(.connectionLost, "not connected")
+        }
+        guard send(conn) == 1 else { throw lostOrFailed() }
 
         do {
             // Flush the outgoing buffer (non-blocking mode).

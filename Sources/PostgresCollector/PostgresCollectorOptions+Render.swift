@@ -23,6 +23,7 @@ extension PostgresCollectorOptions {
         lines.append("include_databases: [\(includeDatabases.map(q).joined(separator: ", "))]")
         lines.append("exclude_databases: [\(excludeDatabases.map(q).joined(separator: ", "))]")
         lines.append("table_series_cap: \(tableSeriesCap)")
+        lines.append("size_interval: \(PromDuration.format(sizeInterval))")
         if let queriesFile { lines.append("queries_file: \(q(queriesFile))") }
         return lines
     }

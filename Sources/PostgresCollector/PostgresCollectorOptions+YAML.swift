@@ -8,6 +8,7 @@ public enum PostgresLimits {
     public static let reconnectBackoff: ClosedRange<Double> = 0.001...86_400       // 1ms … 1d
     public static let statementsTopN: ClosedRange<Int> = 1...100_000
     public static let tableSeriesCap: ClosedRange<Int> = 0...1_000_000
+    public static let sizeInterval: ClosedRange<Double> = 0...86_400                 // 0 (every collection) … 1d
     public static let latencyBucketCount = 100
     public static let latencyBucketBound: ClosedRange<Double> = 0.000_001...31_536_000   // 1µs … 1y
 }
@@ -47,6 +48,7 @@ extension PostgresCollectorOptions {
         o.includeDatabases = try t.stringList("include_databases") ?? o.includeDatabases
         o.excludeDatabases = try t.stringList("exclude_databases") ?? o.excludeDatabases
         o.tableSeriesCap = try t.int("table_series_cap", range: PostgresLimits.tableSeriesCap) ?? o.tableSeriesCap
+        o.sizeInterval = try t.seconds("size_interval", range: PostgresLimits.sizeInterval) ?? o.sizeInterval
         if let file = try t.string("queries_file") {
             let full = file.hasPrefix("/") ? file : "\(t.context.baseDirectory)/\(file)"
             guard FileManager.default.isReadableFile(atPath: full) else {

@@ -50,6 +50,12 @@ public struct PostgresCollectorOptions: Sendable {
     /// is summed into one series with `schemaname="other", relname="other"`.
     public var tableSeriesCap: Int = 1000
 
+    /// Seconds between exact size measurements (`pg_database_size`, `pg_table_size`,
+    /// `pg_indexes_size`), which read every file of every table: in between, each database and
+    /// table keeps the size its last measurement found (new ones are measured on first sight).
+    /// 0 measures every collection, as postgres_exporter does.
+    public var sizeInterval: Double = 300
+
     /// Custom queries in postgres_exporter's `queries.yaml` format.
     public var queriesFile: String?
 

@@ -21,8 +21,9 @@ final class ConnectionRunner: SQLRunner {
         self.counter = counter
     }
 
-    func query(_ sql: String, _ params: [String?]) throws -> QueryResult {
+    func query(_ sql: String, _ params: [String?], prepared: Bool) throws -> QueryResult {
         counter.count += 1
+        if prepared { return try connection.queryPrepared(sql, params, deadline: deadline) }
         return try connection.query(sql, params, deadline: deadline)
     }
 }
@@ -92,6 +93,9 @@ final class PostgresSession: DatabaseConnector {
     private var cycleDeadline: ContinuousClock.Instant = .now
     private var cycleCounter = StatementCounter()
     private var cycleDatabases: [DatabaseHandle]?
+    /// The databases the last cycle visited: `connect` checks their connections without
+    /// asking the server again (each cycle reads the list afresh).
+    private var lastDatabaseNames: [String]?
 
     init(options: PostgresCollectorOptions, logger: Logger) {
         self.options = options
@@ -237,15 +241,19 @@ final class PostgresSession: DatabaseConnector {
         guard options.allDatabases else { return }
         var runner = ConnectionRunner(conn, database: mainDatabase, deadline: deadline, counter: StatementCounter())
         let names: [String]
-        do {
-            if mainDatabase.isEmpty, let db = try runner.rows("SELECT current_database() AS db").first?.label("db") {
+        if let lastDatabaseNames, !mainDatabase.isEmpty {
+            names = lastDatabaseNames
+        } else {
+            do {
+                if mainDatabase.isEmpty, let db = try runner.rows("SELECT current_database() AS db").first?.label("db") {
                 mainDatabase = db
-                runner = ConnectionRunner(conn, database: db, deadline: deadline, counter: StatementCounter())
+                    runner = ConnectionRunner(conn, database: db, deadline: deadline, counter: StatementCounter())
+                }
+                names = try databaseNames(runner)
+            } catch let e as PostgresError {
+                if e.connectionUnusable { dropMain() }
+                return
             }
-            names = try databaseNames(runner)
-        } catch let e as PostgresError {
-            if e.connectionUnusable { dropMain() }
-            return
         }
         for name in names where name != mainDatabase && !(others[name]?.isHealthy ?? false) {
             guard ContinuousClock.now < deadline else { return }
@@ -287,6 +295,7 @@ final class PostgresSession: DatabaseConnector {
     private func dropMain() {
         main?.close()
         main = nil
+        lastDatabaseNames = nil
     }
 
     /// Runners for every database per-database statistics visit this cycle (computed once per cycle).
@@ -315,6 +324,7 @@ final class PostgresSession: DatabaseConnector {
             otherBackoff[name] = nil
         }
         cycleDatabases = handles
+        lastDatabaseNames = names
         return handles
     }
 
@@ -336,9 +346,10 @@ final class PostgresSession: DatabaseConnector {
         }
         let deadline = min(limit, ContinuousClock.now + .milliseconds(Int64(connectTimeout * 1000)))
         do {
+            // These sessions read per-table statistics (and the extension list) only.
             let c = try LibPQConnection(dsn: options.dsn, database: database, applicationName: options.applicationName,
                                         statementTimeout: options.statementTimeout,
-                                        lockTimeout: options.lockTimeout, deadline: deadline)
+                                        lockTimeout: options.lockTimeout, statisticsSnapshot: true, deadline: deadline)
             b.succeeded()
             otherBackoff[database] = b
             others[database] = c

@@ -3,13 +3,15 @@ import VigilCore
 /// Runs statements for a collection on one connection, bounded by the cycle's deadline,
 /// and counts them.
 protocol SQLRunner: AnyObject {
-    func query(_ sql: String, _ params: [String?]) throws -> QueryResult
+    /// Runs one statement; `prepared`: parsed and planned once per connection (Vigil's own
+    /// statements), else sent as it is (custom queries, which may hold several statements).
+    func query(_ sql: String, _ params: [String?], prepared: Bool) throws -> QueryResult
     /// The database this runner's connection is attached to.
     var database: String { get }
 }
 
 extension SQLRunner {
-    func query(_ sql: String) throws -> QueryResult { try query(sql, []) }
+    func query(_ sql: String, _ params: [String?] = []) throws -> QueryResult { try query(sql, params, prepared: true) }
     func rows(_ sql: String, _ params: [String?] = []) throws -> [Row] { try query(sql, params).namedRows }
 }
 

@@ -8,6 +8,8 @@ import VigilCore
 final class StatStatements: StatCollector {
     let name = "stat_statements"
     private var latency: StatementLatency
+    /// Whether the extension was found: checked until it is, and again after the view fails.
+    private var extensionFound = false
 
     init(options: PostgresCollectorOptions) {
         latency = StatementLatency(bounds: options.statementLatencyBuckets, topN: options.statementsTopN)
@@ -23,7 +25,7 @@ final class StatStatements: StatCollector {
             SELECT pg_get_userbyid(s.userid) AS "user", d.datname, s.queryid::text AS queryid,
                    sum(s.calls)::float8 AS calls, (sum(\(time)) / 1000.0)::float8 AS seconds, sum(s.rows)::float8 AS rows,
                    (sum(\(read)) / 1000.0)::float8 AS read_seconds, (sum(\(write)) / 1000.0)::float8 AS write_seconds
-            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            FROM pg_stat_statements(false) s JOIN pg_database d ON d.oid = s.dbid
             WHERE s.queryid IS NOT NULL
             GROUP BY s.userid, d.datname, s.queryid
             """
@@ -32,14 +34,22 @@ final class StatStatements: StatCollector {
     static let extensionQuery = "SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements'"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        guard try !sql.rows(Self.extensionQuery).isEmpty else {
-            throw CollectorUnavailable(reason: "the pg_stat_statements extension is not installed in database \(sql.database) (CREATE EXTENSION pg_stat_statements; it must also be in shared_preload_libraries)")
+        if !extensionFound {
+            guard try !sql.rows(Self.extensionQuery).isEmpty else {
+                throw CollectorUnavailable(reason: "the pg_stat_statements extension is not installed in database \(sql.database) (CREATE EXTENSION pg_stat_statements; it must also be in shared_preload_libraries)")
+            }
+            extensionFound = true
         }
         let rows: [Row]
         do {
             rows = try sql.rows(Self.query(server.version))
         } catch let e as PostgresError where e.sqlState == "55000" {
+            extensionFound = false
             throw CollectorUnavailable(reason: "pg_stat_statements is not loaded: \(e.message)")
+        } catch let e as PostgresError where e.sqlState == "42883" || e.sqlState == "42P01" {
+            // Dropped since it was found (undefined function): look for it again next cycle.
+            extensionFound = false
+            throw CollectorUnavailable(reason: "the pg_stat_statements extension is not installed in database \(sql.database): \(e.message)")
         }
         var snapshot: [StatementLatency.Key: StatementLatency.Totals] = [:]
         for row in rows {

@@ -13,10 +13,14 @@ enum StatioUserTables {
         ColumnSpec("tidx_blks_hit", "pg_statio_user_tables_tidx_blocks_hit", .counter, "Number of buffer hits in this table's TOAST table indexes (if any)"),
     ]
 
+    /// pg_statio_user_tables' columns, read from the functions the view reads (`c`: pg_class,
+    /// `ix`/`tx`: block statistics summed over the table's and its TOAST table's indexes).
     static let selectList = """
-        COALESCE(io.heap_blks_read, 0) AS heap_blks_read, COALESCE(io.heap_blks_hit, 0) AS heap_blks_hit,
-        COALESCE(io.idx_blks_read, 0) AS idx_blks_read, COALESCE(io.idx_blks_hit, 0) AS idx_blks_hit,
-        COALESCE(io.toast_blks_read, 0) AS toast_blks_read, COALESCE(io.toast_blks_hit, 0) AS toast_blks_hit,
-        COALESCE(io.tidx_blks_read, 0) AS tidx_blks_read, COALESCE(io.tidx_blks_hit, 0) AS tidx_blks_hit
+        pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid) AS heap_blks_read,
+        pg_stat_get_blocks_hit(c.oid) AS heap_blks_hit,
+        COALESCE(ix.blks_read, 0) AS idx_blks_read, COALESCE(ix.blks_hit, 0) AS idx_blks_hit,
+        COALESCE(pg_stat_get_blocks_fetched(NULLIF(c.reltoastrelid, 0)) - pg_stat_get_blocks_hit(NULLIF(c.reltoastrelid, 0)), 0) AS toast_blks_read,
+        COALESCE(pg_stat_get_blocks_hit(NULLIF(c.reltoastrelid, 0)), 0) AS toast_blks_hit,
+        COALESCE(tx.blks_read, 0) AS tidx_blks_read, COALESCE(tx.blks_hit, 0) AS tidx_blks_hit
         """
 }

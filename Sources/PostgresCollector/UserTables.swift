@@ -3,26 +3,48 @@ import VigilCore
 /// Per-table statistics (`pg_stat_user_tables_*`, `pg_statio_user_tables_*`) for every
 /// database the options include, one statement per database. At most `tableSeriesCap` tables
 /// get their own series, largest first across all databases; the rest of each database is
-/// summed into one series labelled `schemaname="other", relname="other"`.
+/// summed into one series labelled `schemaname="other", relname="other"`. Table and index
+/// sizes are exact, measured every `sizeInterval` and kept in between (`TableSizes`).
 final class UserTables: StatCollector {
     let name = "stat_user_tables"
     private let cap: Int
+    private var sizes: TableSizes
 
     init(options: PostgresCollectorOptions) {
         cap = max(0, options.tableSeriesCap)
+        sizes = TableSizes(interval: options.sizeInterval)
     }
 
     let switches = ["stat_user_tables", "statio_user_tables"]
 
+    /// One statement a database: what `pg_stat_user_tables` and `pg_statio_user_tables` show
+    /// (ordinary tables and materialized views outside pg_catalog, information_schema and the
+    /// TOAST schemas), read from the statistics functions those views call, with each table's
+    /// indexes summed once (the two views joined cost twice as much: each scans pg_class and
+    /// pg_index again), and the sizes `TableSizes` asks for.
     static let query = """
-        \(StatUserTables.exclusiveLocks)
-        SELECT current_database() AS datname, s.schemaname, s.relname,
+        WITH ix AS MATERIALIZED (
+          SELECT i.indrelid,
+                 sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans,
+                 sum(pg_stat_get_tuples_fetched(i.indexrelid))::bigint AS fetched,
+                 sum(pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid))::bigint AS blks_read,
+                 sum(pg_stat_get_blocks_hit(i.indexrelid))::bigint AS blks_hit
+          FROM pg_index i GROUP BY i.indrelid)
+        SELECT current_database() AS datname, c.oid::text AS relid, c.relfilenode::text AS relfilenode,
+        n.nspname AS schemaname, c.relname,
         \(StatUserTables.selectList),
-        \(StatioUserTables.selectList)
-        FROM pg_stat_user_tables s
-        JOIN pg_statio_user_tables io ON io.relid = s.relid
-        JOIN pg_class c ON c.oid = s.relid
+        \(StatioUserTables.selectList),
+        \(StatUserTables.sizeList)
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN ix ON ix.indrelid = c.oid
+        LEFT JOIN ix tx ON tx.indrelid = c.reltoastrelid
+        \(StatUserTables.sizeJoins)
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
         """
+
+    /// A PostgreSQL array literal of oids (digits only, so nothing to quote).
+    static func oidArray(_ oids: [String]) -> String { "{\(oids.joined(separator: ","))}" }
 
     /// One table's numbers.
     struct Table {
@@ -34,15 +56,25 @@ final class UserTables: StatCollector {
     }
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        let columns = (StatUserTables.specs + StatioUserTables.specs).map(\.column)
+        let columns = (StatUserTables.specs + StatioUserTables.specs).map(\.column).filter { $0 != "table_size" && $0 != "indexes_size" }
+        let now = Monotonic.now
         let (perDatabase, failures) = try server.connector.each(main: sql) { runner -> [Table] in
-            try runner.rows(Self.query).map { row in
-                var values: [String: Double] = [:]
+            let db = runner.database
+            let known = sizes.known(db, at: now)
+            let rows = try runner.rows(Self.query, [Self.oidArray(known.relids), Self.oidArray(known.relfilenodes)])
+            let measured = rows.map {
+                TableSizes.Measured(relid: $0.label("relid"), relfilenode: $0.label("relfilenode"),
+                                    table: $0.double("table_size"), indexes: $0.double("indexes_size"), exact: $0.value("exact") == 1)
+            }
+            let merged = sizes.merge(db, measured, fullPass: known.relids.isEmpty, at: now)
+            return zip(rows, merged).map { row, size in
+                var values: [String: Double] = ["table_size": size.table, "indexes_size": size.indexes]
                 for c in columns { values[c] = row.double(c) ?? 0 }
                 return Table(datname: row.label("datname"), schemaname: row.label("schemaname"),
                              relname: row.label("relname"), values: values)
             }
         }
+        if let visited = try? server.connector.databases() { sizes.keep(only: Set(visited.map(\.name))) }
         let tables = perDatabase.flatMap { $0 }
         let families = Self.families(tables, cap: cap, stat: server.options.isEnabled("stat_user_tables"),
                                      statio: server.options.isEnabled("statio_user_tables"))

@@ -192,3 +192,28 @@ struct LibPQConnectionUnreachableTests {
         }
     }
 }
+
+@Suite("LibPQConnection: prepared statements against a real server")
+struct PreparedStatementTests {
+    @Test("a statement is prepared once per connection and prepared again after the server forgot it",
+          .enabled(if: TestEnvironment.has("VIGIL_TEST_PG_DSN")), .timeLimit(.minutes(1)))
+    func preparedOnce() throws {
+        let dsn = try #require(TestEnvironment.pgDSN())
+        let c = try LibPQConnection(dsn: dsn, statementTimeout: 5, deadline: .after(seconds: 10))
+        defer { c.close() }
+        let sql = "SELECT $1::int + 1 AS n"
+        let count = "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = 'SELECT $1::int + 1 AS n'"
+        for i in 1...3 {
+            #expect(try c.queryPrepared(sql, ["\(i)"], deadline: .after(seconds: 5)).namedRows.first?.label("n") == "\(i + 1)")
+        }
+        #expect(try c.query(count, deadline: .after(seconds: 5)).namedRows.first?.label("n") == "1")
+        // What a pooler's DISCARD ALL does: the next execution prepares it again, once.
+        _ = try c.query("DISCARD ALL", deadline: .after(seconds: 5))
+        #expect(try c.queryPrepared(sql, ["41"], deadline: .after(seconds: 5)).namedRows.first?.label("n") == "42")
+        #expect(try c.queryPrepared(sql, ["1"], deadline: .after(seconds: 5)).namedRows.first?.label("n") == "2")
+        #expect(try c.query(count, deadline: .after(seconds: 5)).namedRows.first?.label("n") == "1")
+        // An error in a prepared statement is the statement's, not the connection's.
+        #expect(throws: PostgresError.self) { try c.queryPrepared("SELECT 1 / $1::int", ["0"], deadline: .after(seconds: 5)) }
+        #expect(try c.queryPrepared("SELECT 1 / $1::int AS n", ["1"], deadline: .after(seconds: 5)).namedRows.first?.label("n") == "1")
+    }
+}
