@@ -258,7 +258,7 @@ public final class RuleRuntime: @unchecked Sendable {
         families += RuleEngineStats.alertFamilies(engine)
         families += RuleEngineStats.historyFamilies(history)
         store.update(source: Self.source, families: families)
-        if let date { onPublish(families, date) }
+        onPublish(families, date ?? clock.now())
     }
 
     private func groupStatuses() -> [PrometheusAPI.GroupStatus] {
