@@ -52,13 +52,14 @@ final class VigilApp: Sendable {
         let listen = listenOverride ?? config.web.listenAddress
         await notify.apply(config)
         external.withLock { $0 = (config.global.externalLabels, config.global.externalURL) }
+        // Before the rule runtime, which publishes its statistics as it starts.
+        _ = remote.apply(config.remoteWrite, externalLabels: config.global.externalLabels)
         let ruleService = RuleRuntime(settings: config.ruleRuntimeSettings, store: store, logger: logger) { [self] update in
             let (labels, url) = external.withLock { $0 }
             notify.receive(update, externalLabels: labels, externalURL: url)
         } onPublish: { [remote] families, at in
             remote.append(families, at: at)
         }
-        _ = remote.apply(config.remoteWrite, externalLabels: config.global.externalLabels)
         rules.withLock { $0 = ruleService }
         // API queries evaluate on their own threads; web.query_* apply from the start (a reload
         // keeps the running values, like the rest of web.*).
