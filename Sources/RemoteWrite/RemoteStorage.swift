@@ -67,11 +67,14 @@ public final class RemoteStorage: Sendable {
         Self.stop(all, logger: logger)
     }
 
-    /// Stops `writers` one after the other, each flushing for up to `flushTimeout`; blocks.
+    /// Stops `writers` at once, each flushing for up to `flushTimeout`; blocks until all ended
+    /// (or `flushTimeout` plus a second passed).
     public static func stop(_ writers: [RemoteWriter], logger: Logger) {
-        for w in writers {
-            let before = w.currentStats
-            if !w.stop(flushTimeout: flushTimeout) {
+        let before = writers.map(\.currentStats)
+        for w in writers { w.requestStop(flushTimeout: flushTimeout) }
+        let limit = Date().addingTimeInterval(flushTimeout + 1)
+        for (w, before) in zip(writers, before) {
+            if !w.waitStopped(until: limit) {
                 logger.warning("remote_write queue did not stop in time", metadata: ["remote": "\(w.config.name)"])
             }
             let after = w.currentStats

@@ -26,6 +26,7 @@ public final class RemoteWriter: @unchecked Sendable {
     private var started = false
     private var stats = RemoteWriteStats()
     private var failing = false
+    private var overflowLogged = false
 
     /// The most a response body may be (receivers answer with a short error text).
     static let maxResponseBytes = 64 << 10
@@ -69,8 +70,9 @@ public final class RemoteWriter: @unchecked Sendable {
             stats.dropped += over
             stats.overflowed += over
             if waitingSince == nil, !queue.isEmpty { waitingSince = .now }
-            if over > 0, !failing {
-                // Logged once per outage, as the failure is (the counter has the rest).
+            if over > 0, !overflowLogged {
+                overflowLogged = true
+                // Logged once until the next successful send (the counter has the rest).
                 logger.warning("remote_write queue full; dropping the oldest samples",
                                metadata: ["remote": "\(config.name)", "capacity": "\(config.queue.capacity)"])
             }
@@ -92,16 +94,26 @@ public final class RemoteWriter: @unchecked Sendable {
     /// the timeout (plus one request's grace) passes; returns whether it ended.
     @discardableResult
     public func stop(flushTimeout: Double) -> Bool {
-        let limit = Date().addingTimeInterval(max(0, flushTimeout) + 1)
-        return cond.withLock {
+        requestStop(flushTimeout: flushTimeout)
+        return waitStopped(until: Date().addingTimeInterval(max(0, flushTimeout) + 1))
+    }
+
+    /// Starts stopping (see `stop`) without waiting.
+    public func requestStop(flushTimeout: Double) {
+        cond.withLock {
             if stopDeadline == nil { stopDeadline = .now + .seconds(max(0, flushTimeout)) }
-            guard started else {
+            if !started {
                 stats.dropped += queue.removeAll()
                 finished = true
-                return true
             }
             cond.broadcast()
-            while !finished {
+        }
+    }
+
+    /// Waits until the sending thread has ended, or `limit`; returns whether it ended.
+    public func waitStopped(until limit: Date) -> Bool {
+        cond.withLock {
+            while !finished {  // bounded by `limit`
                 if !cond.wait(until: limit) { break }
             }
             return finished
@@ -169,6 +181,7 @@ public final class RemoteWriter: @unchecked Sendable {
                 cond.withLock {
                     stats.bytes += body.count
                     stats.highestSent = max(stats.highestSent, newest)
+                    overflowLogged = false
                     if failing {
                         failing = false
                         logger.info("remote_write sending again", metadata: ["remote": "\(config.name)"])

@@ -33,7 +33,7 @@ public struct SeriesEncoder: Sendable {
         var all = [Label("__name__", name)]
         all.reserveCapacity(own.count + external.count + 1)
         for l in own where l.name != "__name__" { all.append(l) }
-        for e in external where own[e.name] == nil { all.append(e) }
+        for e in external where (own[e.name] ?? "").isEmpty { all.append(e) }
         if !relabel.isEmpty {
             guard let relabelled = RelabelRule.process(all, relabel) else { return nil }
             all = relabelled

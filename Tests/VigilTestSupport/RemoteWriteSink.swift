@@ -1,24 +1,23 @@
-import Foundation
+public import Foundation
 import Testing
-import VigilTestSupport
 
 /// `scripts/lib/remote-write-sink.py` on loopback: a remote-write receiver whose snappy and
 /// protobuf decoding is hand-written in Python (independent of Vigil's encoder), answering
 /// scripted statuses per path. Killed when released.
-final class RemoteWriteSink {
-    let port: Int
+public final class RemoteWriteSink {
+    public let port: Int
     private let process = Process()
     private let directory: URL
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/lib/remote-write-sink.py").path
+        .deletingLastPathComponent().appendingPathComponent("scripts/lib/remote-write-sink.py").path
 
-    struct StartFailed: Error, CustomStringConvertible {
-        var description: String
+    public struct StartFailed: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Starts the sink on `port` (nil: a free one) and waits (bounded) until it listens.
-    init(port fixed: Int? = nil) throws {
+    public init(port fixed: Int? = nil) throws {
         directory = try TestEnvironment.temporaryDirectory()
         let portFile = directory.appendingPathComponent("port").path
         process.executableURL = URL(fileURLWithPath: TestEnvironment.executable("python3") ?? "/usr/bin/python3")
@@ -45,32 +44,32 @@ final class RemoteWriteSink {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         stopChild(process)
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// The next answers of `path` (then 200).
-    func script(_ path: String, _ statuses: [Int]) throws {
+    public func script(_ path: String, _ statuses: [Int]) throws {
         let r = try HTTPTestClient.request(port: port, path: "/-/script?path=\(path)&statuses=\(statuses.map(String.init).joined(separator: ","))")
         #expect(r.status == 200)
     }
 
-    struct State {
-        var requests: [String: Int]
-        var headers: [String: String]
-        var errors: [String]
-        var total: Int
+    public struct State {
+        public var requests: [String: Int]
+        public var headers: [String: String]
+        public var errors: [String]
+        public var total: Int
         /// (labels, value, timestamp ms)
-        var samples: [(labels: [String: String], value: Double, timestamp: Int64)]
+        public var samples: [(labels: [String: String], value: Double, timestamp: Int64)]
 
-        func requests(_ status: Int) -> Int { requests[String(status)] ?? 0 }
-        var maxTimestamp: Int64 { samples.map(\.timestamp).max() ?? 0 }
+        public func requests(_ status: Int) -> Int { requests[String(status)] ?? 0 }
+        public var maxTimestamp: Int64 { samples.map(\.timestamp).max() ?? 0 }
 
         /// "name{a=b,...}@ts=value" for every sample at or before `cutoff`, sorted.
-        func keys(upTo cutoff: Int64) -> [String] {
+        public func keys(upTo cutoff: Int64) -> [String] {
             samples.filter { $0.timestamp <= cutoff }.map { s in
                 "\(s.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))@\(s.timestamp)=\(s.value)"
             }.sorted()
@@ -78,7 +77,7 @@ final class RemoteWriteSink {
     }
 
     /// What `path` received (samples of metric `name` only, or all when nil).
-    func state(_ path: String, name: String? = nil) throws -> State {
+    public func state(_ path: String, name: String? = nil) throws -> State {
         let query = "/-/state?path=\(path)" + (name.map { "&name=\($0)" } ?? "")
         let r = try HTTPTestClient.request(port: port, path: query, timeout: 20)
         guard r.status == 200, let json = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
