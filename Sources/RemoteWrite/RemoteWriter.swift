@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import HTTPClient
 public import Logging
 public import VigilCore
