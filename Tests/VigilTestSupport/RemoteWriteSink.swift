@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Testing
 
 /// `scripts/lib/remote-write-sink.py` on loopback: a remote-write receiver whose snappy and
