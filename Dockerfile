@@ -13,7 +13,7 @@ FROM swift:6.3-bookworm AS build
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libre2-dev pkg-config libcurl4-openssl-dev libssl-dev \
+      libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libre2-dev libsnappy-dev pkg-config libcurl4-openssl-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -32,7 +32,7 @@ FROM debian:bookworm-slim
 # curl is here only for the HEALTHCHECK below (vigil has no self-check command yet).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpq5 libhiredis0.14 libmicrohttpd12 libre2-9 libcurl4 zlib1g ca-certificates curl \
+      libpq5 libhiredis0.14 libmicrohttpd12 libre2-9 libsnappy1v5 libcurl4 zlib1g ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --user-group --home-dir /var/lib/vigil --create-home --shell /usr/sbin/nologin vigil
 

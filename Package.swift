@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // RE2 (Go's regexp syntax, linear time) behind a C interface; imported only by Rules' AnchoredRegex.
         .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        // snappy's C API (block format); imported only by RemoteWrite's Snappy.
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
 
         .target(
             name: "VigilCore",
@@ -75,10 +77,16 @@ let package = Package(
             dependencies: ["VigilCore", "HTTPClient", "Rules", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // remote_write: protobuf WriteRequest by hand, snappy, bounded queue, sender thread.
+        .target(
+            name: "RemoteWrite",
+            dependencies: ["VigilCore", "HTTPClient", "AppCollector", "CSnappy", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "Vigil",
             dependencies: [
-                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify", "AppCollector",
+                "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify", "AppCollector", "RemoteWrite",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,9 +121,10 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite", "VigilCore", "HTTPClient", "VigilTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "VigilTests",
-            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "Notify", "HTTPServer", "PostgresCollector", "RedisCollector"],
+            dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "Notify", "HTTPServer", "PostgresCollector", "RedisCollector", "RemoteWrite"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -4,6 +4,7 @@ import Foundation
 import HTTPServer
 import Logging
 import Notify
+import RemoteWrite
 import Rules
 import Synchronization
 import VigilCore
@@ -28,6 +29,8 @@ final class VigilApp: Sendable {
     private let httpServer = Mutex<HTTPServer?>(nil)
     private let rules = Mutex<RuleRuntime?>(nil)
     private let notify: NotifyService
+    /// `remote_write:` queues; fed by every landed collection and rule evaluation.
+    private let remote: RemoteStorage
     /// External labels and URL of the running configuration, for alerts sent to receivers.
     private let external = Mutex<(labels: [String: String], url: String)>(([:], ""))
 
@@ -42,15 +45,20 @@ final class VigilApp: Sendable {
         self.webConfigOverride = webConfigOverride
         self.logger = logger
         self.notify = NotifyService(logger: logger)
+        self.remote = RemoteStorage(userAgent: "Vigil/\(VigilVersion.current)", logger: logger)
     }
 
     func run(initial config: VigilConfig) async throws {
         let listen = listenOverride ?? config.web.listenAddress
         await notify.apply(config)
         external.withLock { $0 = (config.global.externalLabels, config.global.externalURL) }
+        // Before the rule runtime, which publishes its statistics as it starts.
+        _ = remote.apply(config.remoteWrite, externalLabels: config.global.externalLabels)
         let ruleService = RuleRuntime(settings: config.ruleRuntimeSettings, store: store, logger: logger) { [self] update in
             let (labels, url) = external.withLock { $0 }
             notify.receive(update, externalLabels: labels, externalURL: url)
+        } onPublish: { [remote] families, at in
+            remote.append(families, at: at)
         }
         rules.withLock { $0 = ruleService }
         // API queries evaluate on their own threads; web.query_* apply from the start (a reload
@@ -102,6 +110,7 @@ final class VigilApp: Sendable {
         let stopped = await Lifecycle.blocking("vigil-stop") { scheduler?.stop(timeout: 3) ?? true }
         if !stopped { logger.warning("some collectors were still busy at shutdown") }
         ruleService.stop()
+        await Lifecycle.blocking("vigil-stop") { [remote] in remote.stop() }
         await notify.stop()
         await Lifecycle.blocking("vigil-stop") { server.stop() }
         basicAuth.shutdown()
@@ -131,12 +140,19 @@ final class VigilApp: Sendable {
     static let httpThreads = 4
 
     private func start(_ config: VigilConfig, targets prepared: [TargetSpec]? = nil) {
-        let targets = prepared ?? TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
+        var targets = prepared ?? TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
+        if !config.remoteWrite.isEmpty {
+            targets.append(TargetSpec(name: "remote_write", interval: config.global.collectInterval,
+                                      timeout: config.timeout(interval: config.global.collectInterval, own: nil),
+                                      collector: RemoteStorageCollector(storage: remote)))
+        }
         let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
         let ruleService = rules.withLock { $0 }
-        let scheduler = Scheduler(targets: targets, store: store, logger: logger) { source, families, at in
+        let scheduler = Scheduler(targets: targets, store: store, logger: logger, onPublish: { source, families, at in
             ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
-        }
+        }, onStore: { [remote] _, families, at in
+            remote.append(families, at: at)
+        })
         store.retain(sources: scheduler.sourceKeys.union([RuleRuntime.source]))
         scheduler.start()
         current.withLock { $0 = Running(config: config, scheduler: scheduler) }
@@ -192,7 +208,10 @@ final class VigilApp: Sendable {
             let running = current.withLock { $0 }?.scheduler
             _ = await Lifecycle.blocking("vigil-reload") { running?.stop(timeout: 5) ?? true }
             rules.withLock { $0 }?.reload(newConfig.ruleRuntimeSettings)
+            // Unchanged remotes keep their queues; replaced ones flush (bounded) or count the loss.
+            let replaced = remote.apply(newConfig.remoteWrite, externalLabels: newConfig.global.externalLabels)
             start(newConfig, targets: targets)
+            await Lifecycle.blocking("vigil-reload") { [logger] in RemoteStorage.stop(replaced, logger: logger) }
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
         }
         return .success(())

@@ -1,6 +1,7 @@
 import Notify
 import PostgresCollector
 import RedisCollector
+import RemoteWrite
 import VigilCore
 
 extension VigilConfig {
@@ -24,6 +25,8 @@ extension VigilConfig {
         lines.append("  query_max_samples: \(web.queryMaxSamples)")
         lines.append("rule_files: [\(ruleFiles.map(quoted).joined(separator: ", "))]   # \(ruleGroups.count) groups, \(ruleGroups.reduce(0) { $0 + $1.rules.count }) rules")
         for kind in Self.kinds { lines += kind.render(targets(of: kind.section)) }
+        lines.append(remoteWrite.isEmpty ? "remote_write: []" : "remote_write:")
+        for r in remoteWrite { lines += r.rendered.enumerated().map { ($0.offset == 0 ? "  - " : "    ") + $0.element } }
         if let alerting {
             lines.append("alerting:   # receiver URLs shown as scheme://host only; keys and tokens redacted")
             lines.append("  route:")

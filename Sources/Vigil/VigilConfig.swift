@@ -4,6 +4,7 @@ import Notify
 import Yams
 import PostgresCollector
 import RedisCollector
+import RemoteWrite
 import Rules
 import VigilCore
 
@@ -58,6 +59,8 @@ struct VigilConfig: Sendable {
     /// The `alerting` section: route, receivers, inhibit rules (Alertmanager's shape), or nil
     /// when alerts are not sent anywhere.
     var alerting: NotifyConfig?
+    /// `remote_write:` items (prometheus.yml's shape); empty: nothing is sent.
+    var remoteWrite: [RemoteWriteConfig] = []
     /// Where this configuration came from, for logs.
     var source = "embedded default"
 
@@ -151,6 +154,7 @@ extension VigilConfig {
             config.alerting = try NotifyConfig.parse(node: node, path: "alerting", file: file,
                                                      environment: environment, baseDirectory: baseDirectory)
         }
+        config.remoteWrite = try RemoteWriteConfig.read(top)
         if let patterns = try top.stringList("rule_files") {
             config.ruleFiles = patterns
             config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)

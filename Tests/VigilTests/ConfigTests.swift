@@ -70,6 +70,7 @@ struct ConfigTests {
         #expect(config.redis[0].redis?.passwordFile?.hasSuffix("redis-password") == true)
         #expect(config.postgres[1].interval == 30)
         #expect(config.postgres[1].timeout == 5)
+        #expect(config.remoteWrite.map(\.name) == ["central"] && config.remoteWrite.first?.basicAuth?.password == "pw")
         let rendered = config.renderedYAML()
         #expect(!rendered.contains("s3cret"))
         #expect(!rendered.contains(":pw@"))

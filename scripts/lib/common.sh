@@ -20,7 +20,7 @@ VIGIL_PG_PASSWORD=vigil-test-pw
 VIGIL_PG_REPLICATION_SLOT=vigil_replica_slot
 
 VIGIL_PACKAGES=(
-  libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libre2-dev pkg-config openssl
+  libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libre2-dev libsnappy-dev pkg-config openssl
   postgresql postgresql-contrib redis-server
   prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
   curl python3 procps

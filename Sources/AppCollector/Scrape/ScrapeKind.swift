@@ -177,7 +177,7 @@ public struct ScrapeKind: TargetKind {
         return true
     }
 
-    static func relabel(_ r: StrictYAMLReader) throws(PositionedError) -> (RelabelRule, String) {
+    public static func relabel(_ r: StrictYAMLReader) throws(PositionedError) -> (RelabelRule, String) {
         let actionText = try r.string("action") ?? "replace"
         guard let action = RelabelRule.Action(rawValue: actionText.lowercased()) else {
             let known = RelabelRule.Action.allCases.map(\.rawValue).joined(separator: ", ")

@@ -79,6 +79,9 @@ public final class RuleRuntime: @unchecked Sendable {
     private let clock: any RuleClock
     private let logger: Logger
     private let onAlerts: @Sendable (AlertUpdate) -> Void
+    /// Gets what each evaluation publishes (recording-rule outputs, engine statistics) with its
+    /// evaluation time, for remote write.
+    private let onPublish: @Sendable ([MetricFamily], Date) -> Void
     /// The source key under which recording-rule outputs and engine statistics are published.
     public static let source = "rules/engine"
     /// How long after a landing the landing-driven groups are evaluated, seconds.
@@ -87,7 +90,9 @@ public final class RuleRuntime: @unchecked Sendable {
     /// Loads `settings` (restoring alert state from its state directory) and publishes the
     /// engine's statistics; returns once that is done.
     public init(settings: Settings, store: SnapshotStore, logger: Logger, clock: any RuleClock = DispatchRuleClock(),
-                onAlerts: @escaping @Sendable (AlertUpdate) -> Void = { _ in }) {
+                onAlerts: @escaping @Sendable (AlertUpdate) -> Void = { _ in },
+                onPublish: @escaping @Sendable ([MetricFamily], Date) -> Void = { _, _ in }) {
+        self.onPublish = onPublish
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -215,7 +220,7 @@ public final class RuleRuntime: @unchecked Sendable {
                 logger.error("alert state not saved", metadata: ["error": "\(error)"])
             }
         }
-        publish()
+        publish(at: date)
         let firing = engine.states.values.flatMap(\.alerts).filter { $0.state == .firing }
         let resolved = transitions.filter { $0.from == .firing && $0.to == .inactive }.map(\.alert)
         var expressions: [String: String] = [:]
@@ -247,12 +252,13 @@ public final class RuleRuntime: @unchecked Sendable {
         return byName.keys.sorted().compactMap { byName[$0] }
     }
 
-    private func publish() {
+    private func publish(at date: Date? = nil) {
         var families = stats.families(groups: groups)
         families += groups.flatMap { recorded[Self.key($0)] ?? [] }
         families += RuleEngineStats.alertFamilies(engine)
         families += RuleEngineStats.historyFamilies(history)
         store.update(source: Self.source, families: families)
+        onPublish(families, date ?? clock.now())
     }
 
     private func groupStatuses() -> [PrometheusAPI.GroupStatus] {

@@ -35,7 +35,9 @@ public final class Scheduler: Sendable {
     private let store: SnapshotStore
     private let firstRound: FirstRound
 
-    public init(targets: [TargetSpec], store: SnapshotStore, logger: Logger, onPublish: Publish? = nil) {
+    /// `onPublish` gets each landed collection as the rule engine names it; `onStore` (remote
+    /// write) as `/metrics` shows it.
+    public init(targets: [TargetSpec], store: SnapshotStore, logger: Logger, onPublish: Publish? = nil, onStore: Publish? = nil) {
         self.store = store
         let firstRound = FirstRound(Set(targets.map(\.sourceKey)))
         self.firstRound = firstRound
@@ -43,6 +45,7 @@ public final class Scheduler: Sendable {
             let ruleNames = spec.collector.ruleNames
             return TargetRunner(spec: spec, logger: logger) { source, families, at in
                 store.update(source: source, families: families)
+                onStore?(source, families, at)
                 onPublish?(source, ruleNames.isEmpty ? families : Self.renamed(families, ruleNames), at)
                 if firstRound.completed(source) { store.markReady() }
             }
