@@ -221,7 +221,7 @@ enum StatusPage {
     static func charts(_ s: State) -> String {
         guard !s.charts.isEmpty else { return "" }
         let to = SeriesHistory.milliseconds(s.now), from = to - s.chartWindow
-        var h = "<section id=\"charts\"><h2>Last \(HTML.escape(PromDuration.format(Double(s.chartWindow) / 1000)))</h2><div class=\"charts\">\n"
+        var h = "<section id=\"charts\"><h2>Last \(HTML.escape(PromDuration.format(Double(s.chartWindow / 1000))))</h2><div class=\"charts\">\n"
         let spark = Sparkline(maxGap: max(60_000, s.chartWindow / 10))
         for c in s.charts {
             for series in c.series {

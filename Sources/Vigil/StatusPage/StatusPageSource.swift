@@ -106,7 +106,8 @@ final class StatusPageSource: Sendable {
         return state
     }
 
-    /// The key metrics' series over the retained window (at most `maxWindow`).
+    /// The key metrics' series over the retained window (at most `maxWindow`), and the span they
+    /// cover: from the oldest sample drawn to `now`.
     static func charts(_ history: SeriesHistory, at now: Int64) -> ([StatusPage.Chart], Int64) {
         let window = min(max(history.retention, 60_000), maxWindow)
         var out: [StatusPage.Chart] = []
@@ -122,7 +123,9 @@ final class StatusPageSource: Sendable {
             }
             if !series.isEmpty { out.append(StatusPage.Chart(title: spec.title, metric: spec.metric, unit: spec.unit, series: series)) }
         }
-        return (out, window)
+        // Soon after a start the history is short: the charts span what there is (at least 10s).
+        let earliest = out.flatMap { $0.series.compactMap { $0.points.first?.t } }.min() ?? (now - window)
+        return (out, min(window, max(10_000, now - earliest)))
     }
 
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
