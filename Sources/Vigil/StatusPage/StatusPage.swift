@@ -211,8 +211,8 @@ enum StatusPage {
         guard !shown.isEmpty else { return h + "<p class=\"muted\">No active or pending silence.</p></section>\n" }
         h += "<table><thead><tr><th>Matchers</th><th>State</th><th>Ends</th><th>By</th><th>Comment</th><th></th></tr></thead><tbody>\n"
         for s in shown {
-            h += "<tr class=\"silence-row\" data-id=\"\(HTML.escape(s.id))\"><td><code>\(HTML.escape(s.matchers))</code></td><td>\(HTML.escape(s.state))</td>"
-                + "<td>\(HTML.escape(timestamp(s.endsAt)))</td><td>\(HTML.escape(s.createdBy))</td><td>\(HTML.escape(s.comment))</td>"
+            h += "<tr class=\"silence-row\" data-id=\"\(HTML.escape(s.id))\"><td class=\"wrap\"><code>\(HTML.escape(s.matchers))</code></td><td>\(HTML.escape(s.state))</td>"
+                + "<td>\(HTML.escape(timestamp(s.endsAt)))</td><td>\(HTML.escape(s.createdBy))</td><td class=\"wrap\">\(HTML.escape(s.comment))</td>"
                 + "<td><button class=\"expire\" type=\"button\" data-id=\"\(HTML.escape(s.id))\">Expire</button> <output class=\"result\"></output></td></tr>\n"
         }
         return h + "</tbody></table></section>\n"
@@ -322,13 +322,13 @@ enum StatusPage {
         .muted{color:var(--mute);font-size:13px}.ok{color:var(--ok)}.bad{color:var(--bad)}.warn{color:var(--warn)}
         .summary{font-weight:600;font-size:16px;margin:14px 0 0}
         table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}
-        th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{font-size:13px;color:var(--mute);font-weight:600}
+        th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}td{white-space:nowrap}td.err,td.wrap{white-space:normal}th{font-size:13px;color:var(--mute);font-weight:600}
         td.err{color:var(--bad);font-size:13px;word-break:break-word;max-width:420px}
         .pill{display:inline-block;border-radius:9px;padding:0 8px;font-size:12px;font-weight:600;border:1px solid currentColor;color:var(--mute)}
         .pill.ok{color:var(--ok)}.pill.bad{color:var(--bad)}.pill.warn{color:var(--warn)}
         article.alert{border:1px solid var(--line);border-left:4px solid var(--warn);border-radius:6px;padding:4px 10px;margin:8px 0}
         article.alert.firing{border-left-color:var(--bad)}article.alert p{margin:4px 0}
-        code{font-size:12.5px;background:rgba(127,127,127,.12);padding:1px 4px;border-radius:4px;word-break:break-all}
+        code{font-size:12.5px;background:rgba(127,127,127,.12);padding:1px 4px;border-radius:4px;word-break:break-word}
         dl{margin:4px 0;display:grid;grid-template-columns:max-content 1fr;gap:2px 10px}dt{color:var(--mute);font-size:13px}dd{margin:0;word-break:break-word}
         details.silence{margin:6px 0}form{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:6px}
         input{font:inherit;padding:2px 4px}button{font:inherit;padding:2px 10px;cursor:pointer}output{font-size:13px}
@@ -340,11 +340,14 @@ enum StatusPage {
 
     /// The silence buttons: POST `api/v2/silences` with the alert's labels as equality
     /// matchers (read from the form's `data-matchers`), DELETE `api/v2/silence/{id}` to expire.
-    /// Relative URLs, same origin: the browser sends the basic-auth credentials it holds.
+    /// URLs relative to the page, built on `location.origin` (never on a URL holding
+    /// `user:password@`, which fetch refuses); same origin, so the browser sends the basic-auth
+    /// credentials it holds.
     static let script = """
         function vigilDuration(s){var m=/^\\s*(?:(\\d+)w)?(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?\\s*$/.exec(s||"");if(!m)return null;
         var u=[604800,86400,3600,60,1],t=0;for(var i=0;i<5;i++){if(m[i+1])t+=parseInt(m[i+1],10)*u[i];}return t>0?t*1000:null;}
-        function vigilSend(method,url,body,out,done){out.textContent="…";
+        function vigilSend(method,path,body,out,done){out.textContent="…";
+        var url=location.origin+location.pathname.replace(/[^/]*$/,"")+path;
         fetch(url,{method:method,credentials:"same-origin",headers:body?{"Content-Type":"application/json"}:{},body:body?JSON.stringify(body):undefined})
         .then(function(r){return r.text().then(function(t){if(r.ok){done(t);setTimeout(function(){location.reload();},600);}else{out.textContent="failed ("+r.status+"): "+t;}});})
         .catch(function(e){out.textContent="failed: "+e;});}
