@@ -115,7 +115,8 @@ final class StatusPageSource: Sendable {
             guard let name = try? LabelMatcher("__name__", .equal, spec.metric) else { continue }
             let selected = history.select([name])
             var series: [StatusPage.Chart.Series] = []
-            for ls in selected.prefix(seriesPerChart) {
+            // Series that went stale (a target removed or relabeled) are left out.
+            for ls in selected.filter({ history.latest($0, at: now, lookback: PromQL.lookbackDelta) != nil }).prefix(seriesPerChart) {
                 let points = history.range(ls, after: now - window, through: now).map { StatusPage.Chart.Point(t: $0.t, v: $0.v) }
                 guard points.contains(where: { $0.v.isFinite }) else { continue }
                 let labels = ls.labels.filter { $0.name != "__name__" }.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
