@@ -125,7 +125,7 @@ enum StatusPage {
             <style>\(css)</style>
             </head><body>
             <header><h1>Vigil</h1><span class="muted">\(HTML.escape(s.version)) · \(HTML.escape(timestamp(s.now)))\(s.ready ? "" : " · <b class=\"warn\">not ready</b>")</span>
-            <nav><a href="metrics">/metrics</a> <a href="api/v1/alerts">alerts API</a> <a href="api/v1/rules">rules API</a>\(s.silences == nil ? "" : " <a href=\"api/v2/silences\">silences API</a>")\(s.dashboardsURL.map { " <a href=\"\(HTML.escape($0))\" rel=\"noopener noreferrer\">Dashboards</a>" } ?? "") <a href="-/healthy">healthy</a> <a href="-/ready">ready</a></nav>
+            <nav><a href="metrics">/metrics</a> <a href="api/v1/alerts">alerts API</a> <a href="api/v1/rules">rules API</a>\(s.silences == nil ? "" : " <a href=\"api/v2/silences\">silences API</a>")\(s.dashboardsURL.map { " <a href=\"\(HTML.escape($0))\" rel=\"noopener noreferrer\">Dashboards</a>" } ?? "") <a href="-/healthy">/-/healthy</a> <a href="-/ready">/-/ready</a></nav>
             </header>
             <main>
 
