@@ -40,6 +40,7 @@ struct Routes: Sendable {
     }
 
     func handle(_ request: HTTPRequest) -> HTTPReply {
+        if let refusal = CrossOriginCheck.refusal(request) { return .now(refusal) }
         // Alertmanager's v2 silence paths carry an id, so they are matched by prefix.
         if SilenceAPI.handles(path: request.path) {
             guard let api = silences() else {
