@@ -113,7 +113,7 @@ import VigilTestSupport
         try vigil.write(to: file, atomically: true, encoding: .utf8)
         let checked = try Subprocess.run(bin, ["check-config", file.path], timeout: 30)
         #expect(checked.status == 0, "\(checked.stderr)")
-        #expect(checked.stdout.contains("health_without_auth: true") && checked.stdout.contains("name: shop-db"))
+        #expect(checked.stdout.contains("health_without_auth: true") && checked.stdout.contains("name: \"shop-db\""))
         #expect(!checked.stdout.contains("CHANGE-ME") && !checked.stdout.contains("CHANGE/ME"), "\(checked.stdout)")
 
         // Run it (the database and cache names do not resolve here: those targets are down, which
