@@ -281,8 +281,8 @@ enum StatusPage {
     }
 
     static func ago(_ d: Date, now: Date) -> String {
+        // A collection that lands while the page is being put together is "just now", not "in 1s".
         let s = now.timeIntervalSince(d)
-        if s < 0 { return "in " + PromDuration.format(max(1, (-s).rounded())) }
         if s < 1 { return "just now" }
         return PromDuration.format(s.rounded()) + " ago"
     }
@@ -323,7 +323,7 @@ enum StatusPage {
         .summary{font-weight:600;font-size:16px;margin:14px 0 0}
         table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}
         th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}td{white-space:nowrap}td.err,td.wrap{white-space:normal}th{font-size:13px;color:var(--mute);font-weight:600}
-        td.err{color:var(--bad);font-size:13px;word-break:break-word;max-width:420px}
+        td.err{color:var(--bad);font-size:13px;word-break:break-word;min-width:14em;max-width:420px}
         .pill{display:inline-block;border-radius:9px;padding:0 8px;font-size:12px;font-weight:600;border:1px solid currentColor;color:var(--mute)}
         .pill.ok{color:var(--ok)}.pill.bad{color:var(--bad)}.pill.warn{color:var(--warn)}
         article.alert{border:1px solid var(--line);border-left:4px solid var(--warn);border-radius:6px;padding:4px 10px;margin:8px 0}
