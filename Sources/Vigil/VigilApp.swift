@@ -60,7 +60,7 @@ final class VigilApp: Sendable {
         let queries = QueryRunner(config: config.web)
         let status = StatusPageSource(.init(
             targets: { [self] in current.withLock { $0?.scheduler }?.statuses() ?? [] },
-            rules: ruleService, notifier: { [notify] in notify.notifier }, ready: { [store] in store.isReady },
+            rules: { ruleService.snapshot() }, notifier: { [notify] in notify.notifier }, ready: { [store] in store.isReady },
             dashboardsURL: { [self] in current.withLock { $0?.config.web.dashboardsURL } }))
         let routes = Routes(store: store, rules: ruleService, queries: queries,
                             silences: { [notify] in notify.notifier.map { SilenceAPI(store: $0.silences) } },

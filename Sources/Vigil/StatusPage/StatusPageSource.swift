@@ -13,7 +13,8 @@ import VigilCore
 final class StatusPageSource: Sendable {
     struct Inputs: Sendable {
         var targets: @Sendable () -> [TargetStatus]
-        var rules: RuleRuntime
+        /// The rule runtime's snapshot (may wait for an evaluation in progress).
+        var rules: @Sendable () -> RuleRuntime.Snapshot?
         var notifier: @Sendable () -> Notifier?
         var ready: @Sendable () -> Bool
         var dashboardsURL: @Sendable () -> String?
@@ -61,31 +62,36 @@ final class StatusPageSource: Sendable {
     func shutdown() { _ = pool.shutdown(waitSeconds: 1) }
 
     func state(at now: Date) -> StatusPage.State {
-        let snapshot = inputs.rules.snapshot()
+        let snapshot = inputs.rules()
         var state = StatusPage.State(version: VigilVersion.current, now: now, ready: inputs.ready())
         state.dashboardsURL = inputs.dashboardsURL()
         state.targets = inputs.targets().map {
             StatusPage.Target(kind: $0.kind, name: $0.name, up: $0.up, lastCollection: $0.lastCollection,
                               duration: $0.duration, lastError: $0.up == false ? $0.lastError : nil)
         }
-        state.alertingRules = snapshot.groups.contains { g in g.group.rules.contains { if case .alerting = $0 { true } else { false } } }
         let notifier = inputs.notifier()
         let silences = notifier?.silences.all ?? []
-        state.alerts = snapshot.engine.states.values.flatMap(\.alerts).filter { $0.state != .inactive }
-            .sorted { ($0.labels["alertname"] ?? "", $0.labels) < ($1.labels["alertname"] ?? "", $1.labels) }
-            .map { a in
-                let labels = a.labels.labels.map { (name: $0.name, value: $0.value) }
-                let dict = Dictionary(labels.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
-                return StatusPage.AlertRow(
-                    name: a.labels["alertname"] ?? "", state: a.state.rawValue, labels: labels,
-                    annotations: a.annotations.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
-                    activeAt: Self.date(a.activeAt), firedAt: a.firedAt.map(Self.date), value: a.value,
-                    silencedBy: silences.filter { $0.mutes(dict, at: now) }.map(\.id))
+        if let snapshot {
+            state.alertingRules = snapshot.groups.contains { g in g.group.rules.contains { if case .alerting = $0 { true } else { false } } }
+            state.alerts = snapshot.engine.states.values.flatMap(\.alerts).filter { $0.state != .inactive }
+                .sorted { ($0.labels["alertname"] ?? "", $0.labels) < ($1.labels["alertname"] ?? "", $1.labels) }
+                .map { a in
+                    let labels = a.labels.labels.map { (name: $0.name, value: $0.value) }
+                    let dict = Dictionary(labels.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
+                    return StatusPage.AlertRow(
+                        name: a.labels["alertname"] ?? "", state: a.state.rawValue, labels: labels,
+                        annotations: a.annotations.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) },
+                        activeAt: Self.date(a.activeAt), firedAt: a.firedAt.map(Self.date), value: a.value,
+                        silencedBy: silences.filter { $0.mutes(dict, at: now) }.map(\.id))
+                }
+            state.groups = snapshot.groups.map { g in
+                StatusPage.GroupRow(name: g.group.name, file: g.group.file, interval: Double(g.interval) / 1000, rules: g.rules.count,
+                                    lastEvaluation: g.lastEvaluation.map(Self.date), evaluationSeconds: g.evaluationSeconds,
+                                    errors: g.rules.compactMap { r in r.lastError.map { "\(r.rule.name): \($0)" } })
             }
-        state.groups = snapshot.groups.map { g in
-            StatusPage.GroupRow(name: g.group.name, file: g.group.file, interval: Double(g.interval) / 1000, rules: g.rules.count,
-                                lastEvaluation: g.lastEvaluation.map(Self.date), evaluationSeconds: g.evaluationSeconds,
-                                errors: g.rules.compactMap { r in r.lastError.map { "\(r.rule.name): \($0)" } })
+            (state.charts, state.chartWindow) = Self.charts(snapshot.history, at: SeriesHistory.milliseconds(now))
+        } else {
+            state.alertingRules = false
         }
         if let notifier {
             state.silences = silences.map {
@@ -102,7 +108,6 @@ final class StatusPageSource: Sendable {
                                               lastError: waiting.max { $0.nextAttemptAt < $1.nextAttemptAt }?.lastError)
             }
         }
-        (state.charts, state.chartWindow) = Self.charts(snapshot.history, at: SeriesHistory.milliseconds(now))
         return state
     }
 
