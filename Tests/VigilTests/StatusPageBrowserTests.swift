@@ -28,7 +28,8 @@ import VigilTestSupport
           config_file: \(dir)/web.yml
           dashboards_url: https://grafana.example.com/d/vigil
         global:
-          collect_interval: 1s
+          collect_interval: 2s
+          collect_timeout: 2s      # a loaded 2-core machine takes ~0.8 s for a PostgreSQL round
           state_dir: \(dir)/state
         postgres:
           targets:
