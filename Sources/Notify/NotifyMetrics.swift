@@ -18,6 +18,8 @@ public final class NotifyMetrics: Sendable {
         var latency: [Target: Histogram] = [:]
         var muted: [String: Double] = [:]
         var outboxWriteFailures = 0.0
+        /// When each receiver last had a notification delivered (for the status page).
+        var lastDelivery: [String: Date] = [:]
     }
 
     private let state = Mutex(State())
@@ -27,6 +29,7 @@ public final class NotifyMetrics: Sendable {
     func delivered(_ t: Target, latency: Double) {
         state.withLock { s in
             s.outcomes[Outcome(target: t, outcome: "delivered"), default: 0] += 1
+            s.lastDelivery[t.receiver] = Date()
             var h = s.latency[t] ?? Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))
             for (i, b) in Self.bounds.enumerated() where latency <= b { h.buckets[i] += 1 }
             h.sum += latency
@@ -53,6 +56,9 @@ public final class NotifyMetrics: Sendable {
         guard count > 0 else { return }
         state.withLock { $0.muted[reason, default: 0] += Double(count) }
     }
+
+    /// Receiver → when a notification to it was last delivered (since this process started).
+    public func lastDeliveries() -> [String: Date] { state.withLock { $0.lastDelivery } }
 
     func outboxWriteFailed() { state.withLock { $0.outboxWriteFailures += 1 } }
 

@@ -16,6 +16,7 @@ struct Routes: Sendable {
     let silences: @Sendable () -> SilenceAPI?
 
     init(store: SnapshotStore, rules: RuleRuntime, queries: QueryRunner, silences: @escaping @Sendable () -> SilenceAPI?,
+         status: StatusPageSource,
          reload: @escaping @Sendable () -> Result<Void, PositionedError>) {
         self.silences = silences
         self.store = store
@@ -33,12 +34,13 @@ struct Routes: Sendable {
             case .failure(let error): .text(status: 500, "Reload failed; the running configuration stays: \(error)\n")
             }
         }
-        r.get("/") { _ in Self.landing() }
+        r.add("/", methods: ["GET", "HEAD"], reply: { _ in status.reply() })
         RulesAPI(rules: rules, queries: queries).register(on: &r)
         router = r
     }
 
     func handle(_ request: HTTPRequest) -> HTTPReply {
+        if let refusal = CrossOriginCheck.refusal(request) { return .now(refusal) }
         // Alertmanager's v2 silence paths carry an id, so they are matched by prefix.
         if SilenceAPI.handles(path: request.path) {
             guard let api = silences() else {
@@ -55,23 +57,5 @@ struct Routes: Sendable {
         var headers = [("Content-Type", format.contentType), ("Vary", "Accept, Accept-Encoding")]
         if gzip { headers.append(("Content-Encoding", "gzip")) }
         return HTTPResponse(status: 200, headers: headers, body: store.body(format, gzip: gzip))
-    }
-
-    private static func landing() -> HTTPResponse {
-        let html = """
-            <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><title>Vigil</title></head>
-            <body><h1>Vigil \(VigilVersion.current)</h1>
-            <p>PostgreSQL and Redis metrics for Prometheus.</p>
-            <ul>
-            <li><a href="metrics">/metrics</a> — metrics (Prometheus text or OpenMetrics)</li>
-            <li><a href="-/healthy">/-/healthy</a> — liveness</li>
-            <li><a href="-/ready">/-/ready</a> — readiness (after the first collection round)</li>
-            <li><a href="api/v1/alerts">/api/v1/alerts</a>, <a href="api/v1/rules">/api/v1/rules</a>,
-                /api/v1/query?query=… — the Prometheus HTTP API's shapes</li>
-            </ul></body></html>
-
-            """
-        return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array(html.utf8))
     }
 }

@@ -16,6 +16,40 @@ struct SilenceCommand: AsyncParsableCommand {
     struct Connection: ParsableArguments {
         @Option(name: .long, help: "Base URL of the running Vigil (env VIGIL_URL).")
         var url: String = ProcessInfo.processInfo.environment["VIGIL_URL"] ?? "http://127.0.0.1:9633"
+        @Option(name: .customLong("tls-ca-file"), help: "CA certificate(s), PEM, to verify an https Vigil with (default: the system's).")
+        var tlsCAFile: String?
+        @Option(name: .customLong("tls-cert-file"), help: "Client certificate, PEM, when Vigil verifies client certificates.")
+        var tlsCertFile: String?
+        @Option(name: .customLong("tls-key-file"), help: "The client certificate's key, PEM.")
+        var tlsKeyFile: String?
+        @Option(help: "Basic-auth user (with --password-file).")
+        var username: String?
+        @Option(name: .customLong("password-file"), help: "File holding the basic-auth password (one trailing newline is ignored); never given on the command line.")
+        var passwordFile: String?
+
+        func validate() throws {
+            if (username == nil) != (passwordFile == nil) {
+                throw ValidationError("--username and --password-file go together")
+            }
+            if (tlsCertFile == nil) != (tlsKeyFile == nil) {
+                throw ValidationError("--tls-cert-file and --tls-key-file go together")
+            }
+        }
+
+        /// The `Authorization` header, or nil without credentials. The password is read from its
+        /// file at each call and never printed (errors name the file only).
+        func authorization() throws -> String? {
+            guard let username, let passwordFile else { return nil }
+            guard let data = FileManager.default.contents(atPath: passwordFile) else {
+                throw ValidationError("cannot read --password-file \(passwordFile)")
+            }
+            var password = String(decoding: data, as: UTF8.self)
+            if password.hasSuffix("\r\n") { password.removeLast(2) } else if password.hasSuffix("\n") { password.removeLast() }
+            guard !password.isEmpty else { throw ValidationError("--password-file \(passwordFile) is empty") }
+            return "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+        }
+
+        var tls: TLSOptions { TLSOptions(caFile: tlsCAFile, certFile: tlsCertFile, keyFile: tlsKeyFile) }
     }
 
     struct Add: AsyncParsableCommand {
@@ -47,7 +81,7 @@ struct SilenceCommand: AsyncParsableCommand {
                 "createdBy": author, "comment": comment,
             ]
             let data = try JSONSerialization.data(withJSONObject: body)
-            let reply = try await SilenceCommand.request(connection.url, "POST", "/api/v2/silences", body: data)
+            let reply = try await SilenceCommand.request(connection, "POST", "/api/v2/silences", body: data)
             let id = (try? JSONSerialization.jsonObject(with: reply) as? [String: Any])?["silenceID"] as? String
             print(id ?? String(decoding: reply, as: UTF8.self))
         }
@@ -63,9 +97,9 @@ struct SilenceCommand: AsyncParsableCommand {
         @Flag(help: "Include expired silences.") var expired = false
 
         func run() async throws {
-            let reply = try await SilenceCommand.request(connection.url, "GET", "/api/v2/silences", body: nil)
+            let reply = try await SilenceCommand.request(connection, "GET", "/api/v2/silences", body: nil)
             guard let all = try JSONSerialization.jsonObject(with: reply) as? [[String: Any]] else {
-                throw ValidationError("unexpected answer from \(connection.url)")
+                throw ValidationError("unexpected answer from \(Redaction.url(connection.url))")
             }
             print("ID                                    STATE     ENDS                      CREATED BY  MATCHERS  COMMENT")
             for s in all {
@@ -91,16 +125,20 @@ struct SilenceCommand: AsyncParsableCommand {
         func run() async throws {
             for id in ids {
                 let safe = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
-                _ = try await SilenceCommand.request(connection.url, "DELETE", "/api/v2/silence/\(safe)", body: nil)
+                _ = try await SilenceCommand.request(connection, "DELETE", "/api/v2/silence/\(safe)", body: nil)
                 print("expired \(id)")
             }
         }
     }
 
     /// One request to the running Vigil; a non-2xx answer becomes an error with its body.
-    static func request(_ base: String, _ method: String, _ path: String, body: Data?) async throws -> Data {
+    static func request(_ connection: Connection, _ method: String, _ path: String, body: Data?) async throws -> Data {
+        let base = connection.url
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
-        var request = HTTPClientRequest(method: method, url: trimmed + path, timeout: 10, maxResponseBytes: 16 << 20)
+        var request = HTTPClientRequest(method: method, url: trimmed + path, timeout: 10, tls: connection.tls, maxResponseBytes: 16 << 20)
+        if let authorization = try connection.authorization() {
+            request.headers.append(HTTPClientHeader("Authorization", authorization))
+        }
         if let body {
             request.body = Array(body)
             request.headers.append(HTTPClientHeader("Content-Type", "application/json"))

@@ -18,6 +18,8 @@ final class VigilApp: Sendable {
     /// The web security in force (basic auth users, headers) and the TLS the server started with.
     private let web = Mutex<WebConfigFile>(WebConfigFile())
     private let basicAuth = BasicAuth(realm: "Vigil")
+    /// `web.health_without_auth` of the running configuration.
+    private let openProbes = Atomic<Bool>(false)
     private let logger: Logger
     private let store = SnapshotStore()
     private let current = Mutex<Running?>(nil)
@@ -64,8 +66,13 @@ final class VigilApp: Sendable {
         // API queries evaluate on their own threads; web.query_* apply from the start (a reload
         // keeps the running values, like the rest of web.*).
         let queries = QueryRunner(config: config.web)
+        let status = StatusPageSource(.init(
+            targets: { [self] in current.withLock { $0?.scheduler }?.statuses() ?? [] },
+            rules: { ruleService.snapshot() }, notifier: { [notify] in notify.notifier }, ready: { [store] in store.isReady },
+            dashboardsURL: { [self] in current.withLock { $0?.config.web.dashboardsURL } }))
         let routes = Routes(store: store, rules: ruleService, queries: queries,
                             silences: { [notify] in notify.notifier.map { SilenceAPI(store: $0.silences) } },
+                            status: status,
                             reload: { [self] in self.reload(trigger: "http") })
         let security: WebConfigFile
         do {
@@ -75,6 +82,7 @@ final class VigilApp: Sendable {
             throw ExitCode(1)
         }
         web.withLock { $0 = security }
+        openProbes.store(config.web.healthWithoutAuth, ordering: .relaxed)
         let server: HTTPServer
         do {
             server = try HTTPServer(
@@ -114,6 +122,7 @@ final class VigilApp: Sendable {
         await notify.stop()
         await Lifecycle.blocking("vigil-stop") { server.stop() }
         basicAuth.shutdown()
+        status.shutdown()
         logger.info("stopped")
     }
 
@@ -123,12 +132,19 @@ final class VigilApp: Sendable {
         return try WebConfigFile.load(path: path)
     }
 
-    /// Every endpoint behind basic auth when `basic_auth_users` is set.
+    /// Every endpoint behind basic auth when `basic_auth_users` is set; `/-/healthy` and
+    /// `/-/ready` stay open when `web.health_without_auth` says so (orchestrator probes).
     private func guarded(_ request: HTTPRequest, _ routes: Routes) -> HTTPReply {
         let users = web.withLock { $0.users }
         guard !users.isEmpty else { return routes.handle(request) }
+        if Self.probePaths.contains(request.path), openProbes.load(ordering: .relaxed) {
+            return routes.handle(request)
+        }
         return basicAuth.authorize(request, users: users) { routes.handle($0) }
     }
+
+    /// The endpoints `web.health_without_auth` leaves open.
+    static let probePaths: Set<String> = ["/-/healthy", "/-/ready"]
 
     /// "postgres=2 redis=1" for the start-up log line.
     static func kindsSummary(_ config: VigilConfig) -> String {
@@ -197,6 +213,7 @@ final class VigilApp: Sendable {
         }
         // Users and headers apply at once; the TLS the server started with stays.
         web.withLock { $0 = WebConfigFile(tls: oldWeb.tls, users: newWeb.users, headers: newWeb.headers) }
+        openProbes.store(newConfig.web.healthWithoutAuth, ordering: .relaxed)
         httpServer.withLock { $0 }?.setResponseHeaders(newWeb.headers.map { ($0.name, $0.value) })
         reloads.record(success: true)
         // Stopping waits for busy collectors, so the swap happens off the caller's thread, as one

@@ -45,6 +45,8 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let config = try VigilConfig.load(file: file, environment: ProcessInfo.processInfo.environment)
+            // The exporter-toolkit web file is checked too (certificates load, hashes are bcrypt).
+            if let web = config.web.configFile { _ = try WebConfigFile.load(path: web) }
             print(config.renderedYAML(), terminator: "")
         } catch let error as PositionedError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -23,6 +23,8 @@ extension VigilConfig {
         lines.append("  query_timeout: \(PromDuration.format(web.queryTimeout))")
         lines.append("  query_max_concurrency: \(web.queryMaxConcurrency)")
         lines.append("  query_max_samples: \(web.queryMaxSamples)")
+        if let url = web.dashboardsURL { lines.append("  dashboards_url: \(quoted(url))") }
+        lines.append("  health_without_auth: \(web.healthWithoutAuth)")
         lines.append("rule_files: [\(ruleFiles.map(quoted).joined(separator: ", "))]   # \(ruleGroups.count) groups, \(ruleGroups.reduce(0) { $0 + $1.rules.count }) rules")
         for kind in Self.kinds { lines += kind.render(targets(of: kind.section)) }
         lines.append(remoteWrite.isEmpty ? "remote_write: []" : "remote_write:")

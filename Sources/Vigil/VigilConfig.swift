@@ -41,6 +41,10 @@ struct VigilConfig: Sendable {
         var queryMaxSamples = 50_000_000
         /// exporter-toolkit web configuration file (TLS, basic auth, headers); see WebConfigFile.
         var configFile: String?
+        /// Grafana (or other) dashboards linked from the status page; see VigilConfig+StatusPage.swift.
+        var dashboardsURL: String?
+        /// Leave `/-/healthy` and `/-/ready` open when basic auth is on (for orchestrator probes).
+        var healthWithoutAuth = false
     }
 
     /// Where the shipped rules are installed (the container image puts them there).
@@ -142,6 +146,7 @@ extension VigilConfig {
             config.web.maxConnections = try w.int("max_connections", range: ConfigLimits.maxConnections) ?? config.web.maxConnections
             config.web.connectionTimeout = try w.seconds("connection_timeout", range: ConfigLimits.connectionTimeout) ?? config.web.connectionTimeout
             try config.web.readDefences(w)
+            try config.web.readStatusPage(w)
             if let file = try w.string("config_file") {
                 config.web.configFile = file.hasPrefix("/") || baseDirectory == "." ? file : baseDirectory + "/" + file
             }

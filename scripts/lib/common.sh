@@ -24,6 +24,7 @@ VIGIL_PACKAGES=(
   postgresql postgresql-contrib redis-server
   prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
   curl python3 procps
+  chromium
 )
 VIGIL_BENCH_PACKAGES=(wrk nginx-light)
 

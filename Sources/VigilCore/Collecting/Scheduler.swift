@@ -65,6 +65,9 @@ public final class Scheduler: Sendable {
 
     public var sourceKeys: Set<String> { Set(runners.map(\.spec.sourceKey)) }
 
+    /// Every target's last outcome, in configuration order (for the status page).
+    public func statuses() -> [TargetStatus] { runners.map { $0.status() } }
+
     public func start() {
         for r in runners { r.start() }
     }
@@ -78,6 +81,32 @@ public final class Scheduler: Sendable {
         var all = true
         for r in runners where !r.waitStopped(until: deadline) { all = false }
         return all
+    }
+}
+
+/// What the last cycle of one target did, as the status page shows it.
+public struct TargetStatus: Sendable, Equatable {
+    /// The collector's kind (`postgres`, `redis`, `scrape`, `probe`, `backup`, `process`, …).
+    public var kind: String
+    public var name: String
+    /// Whether the last finished cycle succeeded; nil before the first one.
+    public var up: Bool?
+    /// When the last cycle finished (or timed out).
+    public var lastCollection: Date?
+    /// Seconds the last cycle took.
+    public var duration: Double
+    /// The error of the last failed cycle, while the target is down (as logged: secrets redacted by the collectors).
+    public var lastError: String?
+    public var interval: Double
+
+    public init(kind: String, name: String, up: Bool?, lastCollection: Date?, duration: Double, lastError: String?, interval: Double) {
+        self.kind = kind
+        self.name = name
+        self.up = up
+        self.lastCollection = lastCollection
+        self.duration = duration
+        self.lastError = lastError
+        self.interval = interval
     }
 }
 
@@ -111,6 +140,23 @@ final class TargetRunner: Sendable {
         var skippedTotal: Double = 0
         var lastSuccess: Double?
         var lastDuration: Double = 0
+        var up: Bool?
+        var lastCollection: Date?
+        var lastError: String?
+    }
+
+    func status() -> TargetStatus {
+        let s = state.withLock { $0 }
+        return TargetStatus(kind: spec.collector.kind, name: spec.name, up: s.up, lastCollection: s.lastCollection,
+                            duration: s.lastDuration, lastError: s.lastError, interval: spec.interval)
+    }
+
+    private func record(up: Bool, error: String?, at date: Date) {
+        state.withLock { s in
+            s.up = up
+            s.lastCollection = date
+            s.lastError = error
+        }
     }
 
     init(spec: TargetSpec, logger: Logger, publish: @escaping Scheduler.Publish) {
@@ -194,9 +240,11 @@ final class TargetRunner: Sendable {
                 switch result {
                 case .success(let families):
                     state.withLock { $0.lastSuccess = finishedAt.timeIntervalSince1970 }
+                    record(up: true, error: nil, at: finishedAt)
                     emit(families: families, up: true, at: finishedAt)
                 case .failure(let error):
                     logger.warning("collection failed", metadata: ["error": "\(error)"])
+                    record(up: false, error: "\(error)", at: finishedAt)
                     emit(families: (error as? CollectionFailure)?.families ?? [], up: false, at: finishedAt)
                 }
             }
@@ -237,6 +285,7 @@ final class TargetRunner: Sendable {
             }
             if fire {
                 logger.warning("\(reason)", metadata: ["timeout_seconds": "\(seconds)"])
+                record(up: false, error: "\(reason) after \(PromDuration.format(seconds))", at: Date())
                 emit(families: [], up: false, at: Date())
             }
         }
