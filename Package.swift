@@ -29,6 +29,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // RE2 (Go's regexp syntax, linear time) behind a C interface; imported only by Rules' AnchoredRegex.
         .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        // OpenSSL for TLS connections Vigil makes itself (Redis over TLS); imported only by TLSStream.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "TLSStream", dependencies: ["COpenSSL"], swiftSettings: strict),
 
         .target(
             name: "VigilCore",
@@ -46,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "RedisCollector",
-            dependencies: ["VigilCore", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "CHiredis", "TLSStream", "HTTPClient", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -99,7 +102,7 @@ let package = Package(
         .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RedisCollectorTests",
-            dependencies: ["VigilTestSupport", "RedisCollector", "VigilCore"],
+            dependencies: ["VigilTestSupport", "RedisCollector", "VigilCore", "TLSStream"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 public import VigilCore
 
 /// Ranges of a Redis target's durations (seconds) and numbers; README.md lists the same.
@@ -26,12 +27,17 @@ extension RedisCollectorOptions {
             throw t.context.error(t.node, t.path, "url or url_file is required")
         }
         let url = normalizeAddress(raw)
+        let endpoint: RedisEndpoint
         do {
-            _ = try RedisEndpoint.parse(url)
+            endpoint = try RedisEndpoint.parse(url)
         } catch {
             throw t.error(t.has("url") ? "url" : "url_file", "\(error)")
         }
         var o = RedisCollectorOptions(url: url, buildVersion: version)
+        o.tls = try t.tlsConfig("tls_config")
+        if o.tls != nil, !endpoint.tls {
+            throw t.error("tls_config", "tls_config needs a rediss:// URL (this target's URL is not TLS)")
+        }
         o.username = try t.string("username")
         o.password = try t.string("password")
         if let file = try t.string("password_file") {

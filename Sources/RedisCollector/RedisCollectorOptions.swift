@@ -1,9 +1,14 @@
+public import HTTPClient
+
 /// Everything one Redis target needs. The configuration loader maps YAML onto it; every field
 /// has a default, so `RedisCollectorOptions(url:)` is a working target.
 public struct RedisCollectorOptions: Sendable {
     /// `redis://[user[:password]@]host[:port][/db]` or `unix:///path/to/socket[?db=N]`.
-    /// `rediss://` is refused (Debian 12's hiredis 0.14 has no TLS: use a local tunnel).
+    /// `rediss://` connects over TLS (see `tls`).
     public var url: String
+    /// `tls_config` of a `rediss://` target: CA, client certificate, server name; nil means the
+    /// system CAs and the URL's host.
+    public var tls: TLSOptions?
     /// ACL user name; overrides the URL's user when set.
     public var username: String?
     /// Password; overrides the URL's password when set.
@@ -44,6 +49,7 @@ public struct RedisCollectorOptions: Sendable {
 
     public init(
         url: String,
+        tls: TLSOptions? = nil,
         username: String? = nil,
         password: String? = nil,
         passwordFile: String? = nil,
@@ -64,6 +70,7 @@ public struct RedisCollectorOptions: Sendable {
         buildVersion: String = "unknown"
     ) {
         self.url = url
+        self.tls = tls
         self.username = username
         self.password = password
         self.passwordFile = passwordFile
