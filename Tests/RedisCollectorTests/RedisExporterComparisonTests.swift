@@ -20,6 +20,8 @@ struct RedisExporterComparisonTests {
     /// Labels the current generation added to a family.
     static let addedLabels: [String: Set<String>] = [
         "redis_instance_info": ["master_replid"],
+        // The current generation adds the client's ACL user and protocol when Redis reports them.
+        "redis_connected_clients_details": ["user", "resp"],
     ]
 
     /// Starts the exporter on a free loopback port and returns its parsed families.
@@ -59,8 +61,11 @@ struct RedisExporterComparisonTests {
     }
 
     /// Runs Vigil's collector under the real Scheduler and parses the rendered text body.
-    static func scrapeVigil(redisURL: String, pattern: RedisKeyPattern, tls: TLSOptions? = nil) throws -> String {
-        let collector = try RedisCollector(options: .init(url: redisURL, tls: tls, keyPatterns: [pattern]), logger: Logger(label: "test"))
+    static func scrapeVigil(redisURL: String, pattern: RedisKeyPattern, tls: TLSOptions? = nil,
+                            configure: (inout RedisCollectorOptions) -> Void = { _ in }) throws -> String {
+        var options = RedisCollectorOptions(url: redisURL, tls: tls, keyPatterns: [pattern])
+        configure(&options)
+        let collector = try RedisCollector(options: options, logger: Logger(label: "test"))
         let store = SnapshotStore()
         let scheduler = Scheduler(targets: [TargetSpec(name: "compare", interval: 1, timeout: 5, collector: collector)],
                                   store: store, logger: Logger(label: "test"))
@@ -81,12 +86,13 @@ struct RedisExporterComparisonTests {
         _ = try admin.command(["NOSUCHCOMMAND-VIGIL"])
     }
 
-    static func compare(redisURL: String, tls: TLSOptions? = nil, exporterArguments: [String] = [])
+    static func compare(redisURL: String, tls: TLSOptions? = nil, exporterArguments: [String] = [],
+                        configure: (inout RedisCollectorOptions) -> Void = { _ in })
         throws -> (exporter: [String: ExpositionParser.ParsedFamily], vigil: [String: ExpositionParser.ParsedFamily])? {
         try seed(redisURL, tls: tls)
         guard let exporterBody = try scrapeExporter(redisURL: redisURL, countKeys: "db0=vigil-compare:*", extraArguments: exporterArguments) else { return nil }
         let exporter = try ExpositionParser.parse(exporterBody)
-        let vigil = try ExpositionParser.parse(try scrapeVigil(redisURL: redisURL, pattern: .init(db: 0, pattern: "vigil-compare:*"), tls: tls))
+        let vigil = try ExpositionParser.parse(try scrapeVigil(redisURL: redisURL, pattern: .init(db: 0, pattern: "vigil-compare:*"), tls: tls, configure: configure))
         let e = Dictionary(exporter.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let v = Dictionary(vigil.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
