@@ -319,8 +319,8 @@ public final class RedisCollector: Collector {
             default: nil
             }
             if let cap {
-                // Names past the cap are not kept (one more than it tells that some were left out).
-                var found = s.matching[step.job] ?? []
+                // Names past the cap are not kept; the planner's count of the pass says how many there were.
+                var found = step.cursor == "0" ? [] : s.matching[step.job] ?? []
                 for case .string(let k) in keys where found.count < cap { found.insert(String(decoding: k, as: UTF8.self)) }
                 s.matching[step.job] = found
             }
@@ -410,17 +410,22 @@ public final class RedisCollector: Collector {
                            extra: [RedisKeyArgument], limit: Int) -> ([RedisKeyArgument], Int) {
         var all = singles + patterns.filter { !KeyChecks.isPattern($0.key) }
         var scanned: [RedisKeyArgument] = []
+        // Names a pass matched beyond what was kept.
+        var notKept = 0
         for (i, names) in s.matched {
+            let db: Int
             switch s.purposes[i] {
-            case .streams(let db, _) where !keys: scanned += names.map { RedisKeyArgument(db: db, key: $0) }
-            case .keys(let db, _) where keys: scanned += names.map { RedisKeyArgument(db: db, key: $0) }
-            default: break
+            case .streams(let d, _) where !keys: db = d
+            case .keys(let d, _) where keys: db = d
+            default: continue
             }
+            scanned += names.map { RedisKeyArgument(db: db, key: $0) }
+            notKept += max(0, (s.planner.jobs[i].lastCount ?? 0) - names.count)
         }
         all += scanned.sorted { ($0.db, $0.key) < ($1.db, $1.key) } + extra
         var seen: Set<RedisKeyArgument> = []
         let unique = all.filter { seen.insert($0).inserted }
-        return (Array(unique.prefix(limit)), max(0, unique.count - limit))
+        return (Array(unique.prefix(limit)), max(0, unique.count - limit) + notKept)
     }
 
     /// The events streams of the BullMQ queues being counted.

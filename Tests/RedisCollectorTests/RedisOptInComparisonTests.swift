@@ -109,6 +109,20 @@ struct RedisOptInComparisonTests {
         #expect(Self.series(v["redis_connected_clients_by_name"])[["name": "vigil"]] ?? 0 >= 1)
     }
 
+    @Test("max_checked_keys caps the keys checked per cycle; the rest are counted, not kept")
+    func caps() throws {
+        guard let url = TestEnvironment.redisURL else { return }
+        let db = 5
+        let id = String(UUID().uuidString.prefix(8)).lowercased()
+        try Self.seed(url, db: db, id: id)
+        let c = try RedisCollector(options: .init(url: url, bullmq: .init(enabled: false), checkKeys: [.init(db: db, key: "vigil-keys-\(id):*")],
+                                                  maxCheckedKeys: 2), logger: Logger(label: "test"))
+        defer { c.close() }
+        let f = try c.collect(CollectContext(startedAt: Date(), deadline: .now + .seconds(5)))
+        #expect(f["redis_key_size"]?.samples.count == 2)
+        #expect(f.value("vigil_redis_checked_keys_ignored") == 6, "8 keys match, 2 are checked")
+    }
+
     @Test("without the options only the dashboard's settings are exported, and no key or stream families")
     func defaults() throws {
         guard let url = TestEnvironment.redisURL else { return }
