@@ -31,6 +31,9 @@ let package = Package(
         .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
         // snappy's C API (block format); imported only by RemoteWrite's Snappy.
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        // OpenSSL for TLS connections Vigil makes itself (Redis over TLS); imported only by TLSStream.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "TLSStream", dependencies: ["COpenSSL"], swiftSettings: strict),
 
         .target(
             name: "VigilCore",
@@ -48,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "RedisCollector",
-            dependencies: ["VigilCore", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "CHiredis", "TLSStream", "HTTPClient", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RedisCollectorTests",
-            dependencies: ["VigilTestSupport", "RedisCollector", "VigilCore"],
+            dependencies: ["VigilTestSupport", "RedisCollector", "VigilCore", "TLSStream"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

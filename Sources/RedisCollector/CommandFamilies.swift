@@ -5,14 +5,25 @@ import VigilCore
 enum CommandFamilies {
     /// `CONFIG GET *` (or a subset): `config_maxmemory`, `config_maxclients`, `config_io_threads`,
     /// the client output buffer limits. Returns the `databases` setting when present.
+    ///
+    /// Settings also become redis_exporter's `include-config-metrics` families:
+    /// `redis_config_key_value{key,value}` 1 and, for numbers, `redis_config_value{key}` — every
+    /// setting when `allSettings`, else only `dashboardSettings`. Settings holding secrets
+    /// (`requirepass`, `masterauth`, any `*pass*`) are never exported.
     @discardableResult
-    static func config(_ reply: RedisReply, to b: inout FamilyBuilder) -> Int? {
+    static func config(_ reply: RedisReply, allSettings: Bool = false, to b: inout FamilyBuilder) -> Int? {
         guard let items = reply.array, items.count % 2 == 0 else { return nil }
         var databases: Int?
         var i = 0
         while i + 1 < items.count {
             defer { i += 2 }
             guard let key = items[i].text, let value = items[i + 1].text else { continue }
+            if allSettings || dashboardSettings.contains(key), !isSecret(key) {
+                b.gauge("config_key_value", 1, ["key": key, "value": value], help: "Config key and value")
+                if let v = Double(value), v.isFinite {
+                    b.gauge("config_value", v, ["key": key], help: "Config key and value as metric")
+                }
+            }
             switch key {
             case "databases":
                 databases = Int(value)
@@ -45,6 +56,16 @@ enum CommandFamilies {
             }
         }
         return databases
+    }
+
+    /// The settings exported without `include_config_metrics`: what the seed tunes and the
+    /// Redis dashboard shows.
+    static let dashboardSettings: Set<String> = [
+        "maxmemory", "maxmemory-policy", "maxclients", "save", "appendonly", "appendfsync", "timeout", "tcp-keepalive", "databases",
+    ]
+
+    static func isSecret(_ key: String) -> Bool {
+        key.contains("pass") || key == "masterauth" || key.contains("secret")
     }
 
     /// `LATENCY LATEST`: [[event, last-spike unix time, latest ms, max ms], …].

@@ -1,11 +1,19 @@
 import CHiredis
 import Foundation
+import TLSStream
 
 /// One blocking hiredis connection. The only place CHiredis is used; no C pointer leaves this
 /// file. Not thread safe: it belongs to its target's collection thread.
 ///
 /// Every call is bounded: connecting by `connectTimeout`, each command by the smaller of
 /// `commandTimeout` and what is left before `deadline` (applied with `redisSetTimeout`).
+///
+/// Over TLS (`rediss://`) hiredis 0.14 cannot hold the socket (Debian 12 builds it without
+/// TLS): `TLSStream` owns the connection and the IO, hiredis formats the commands
+/// (`redisFormatCommandArgv`) and parses the replies (`redisReader`), so the same protocol
+/// code and the same reply conversion serve both paths, on this thread, bounded by the same
+/// deadlines. (A socket pair handed to `redisConnectFd` would need a second thread pumping
+/// bytes while hiredis blocks in `redisGetReply`.)
 final class HiredisConnection {
     struct Setup {
         var endpoint: RedisEndpoint
@@ -15,9 +23,14 @@ final class HiredisConnection {
         var commandTimeout: Double
         /// Set with `CLIENT SETNAME`; nil or empty to skip.
         var clientName: String?
+        /// TLS settings for a `rediss://` endpoint (nil: the system CAs and the URL's host).
+        var tls: TLSClientSettings? = nil
     }
 
     private var context: UnsafeMutablePointer<redisContext>?
+    /// The TLS path: the stream and the reply parser fed from it.
+    private var stream: TLSStream?
+    private var reader: UnsafeMutablePointer<redisReader>?
     private let setup: Setup
     /// The database currently selected on the server side.
     private(set) var selectedDatabase: Int = 0
@@ -29,13 +42,45 @@ final class HiredisConnection {
     /// A non-fatal setup problem (e.g. CLIENT SETNAME refused), for the caller to log once.
     private(set) var setupWarnings: [String] = []
 
-    var isConnected: Bool { context != nil }
+    var isConnected: Bool { context != nil || stream != nil }
+    /// The negotiated TLS protocol (`TLSv1.3`), nil on a plain connection.
+    var tlsVersion: String? { stream?.protocolVersion }
 
     /// Connects, authenticates, selects the database and names the client.
     init(_ setup: Setup, deadline: ContinuousClock.Instant?) throws(RedisConnectionError) {
         self.setup = setup
         self.deadline = deadline
         let connectSeconds = try boundedTimeout(setup.connectTimeout)
+        if setup.endpoint.tls {
+            try connectTLS(seconds: connectSeconds)
+        } else {
+            try connectPlain(seconds: connectSeconds)
+        }
+        try handshake()
+    }
+
+    private func connectTLS(seconds: Double) throws(RedisConnectionError) {
+        guard case .tcp(let host, let port) = setup.endpoint.address else {
+            throw RedisConnectionError(.connect, "TLS needs a TCP address, not \(setup.endpoint.redactedDescription)")
+        }
+        let where_ = setup.endpoint.redactedDescription
+        do {
+            stream = try TLSStream.connect(host: host, port: port, settings: setup.tls ?? TLSClientSettings(),
+                                           deadline: .now + .seconds(seconds))
+        } catch {
+            switch error.kind {
+            case .timeout: throw RedisConnectionError(.timeout, "cannot connect to \(where_): \(error.message)")
+            default: throw RedisConnectionError(.connect, "cannot connect to \(where_): \(error.message)")
+            }
+        }
+        guard let r = redisReaderCreate() else {
+            close()
+            throw RedisConnectionError(.connect, "cannot connect to \(where_): out of memory")
+        }
+        reader = r
+    }
+
+    private func connectPlain(seconds connectSeconds: Double) throws(RedisConnectionError) {
         let tv = Self.timeval(seconds: connectSeconds)
         let ctx: UnsafeMutablePointer<redisContext>?
         switch setup.endpoint.address {
@@ -55,7 +100,9 @@ final class HiredisConnection {
                                        "cannot connect to \(setup.endpoint.redactedDescription): \(message)")
         }
         self.context = ctx
+    }
 
+    private func handshake() throws(RedisConnectionError) {
         if let password = setup.password {
             var args = ["AUTH"]
             if let user = setup.endpoint.username { args.append(user) }
@@ -84,6 +131,12 @@ final class HiredisConnection {
             redisFree(ctx)
             context = nil
         }
+        stream?.close()
+        stream = nil
+        if let reader {
+            redisReaderFree(reader)
+            self.reader = nil
+        }
     }
 
     /// Switches database when needed; a refusal (e.g. index out of range) throws `.server`.
@@ -110,6 +163,9 @@ final class HiredisConnection {
     }
 
     func command(bytes args: [[UInt8]]) throws(RedisConnectionError) -> RedisReply {
+        if stream != nil {
+            return try exchangeTLS([args])[0]
+        }
         guard let ctx = context else { throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)") }
         try applyTimeout(ctx)
         commandsSent += 1
@@ -124,6 +180,9 @@ final class HiredisConnection {
     /// Sends several commands in one round trip and returns their replies in order.
     func pipeline(_ commands: [[String]]) throws(RedisConnectionError) -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
+        if stream != nil {
+            return try exchangeTLS(commands.map { $0.map { Array($0.utf8) } })
+        }
         guard let ctx = context else { throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)") }
         try applyTimeout(ctx)
         for args in commands {
@@ -143,6 +202,69 @@ final class HiredisConnection {
             freeReplyObject(reply)
         }
         return replies
+    }
+
+    // MARK: - TLS path
+
+    /// Writes `commands` in one go and reads as many replies, within one command timeout.
+    private func exchangeTLS(_ commands: [[[UInt8]]]) throws(RedisConnectionError) -> [RedisReply] {
+        guard let stream, let reader else {
+            throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)")
+        }
+        let until = ContinuousClock.now + .seconds(try boundedTimeout(setup.commandTimeout))
+        var out: [UInt8] = []
+        for args in commands {
+            var formatted: UnsafeMutablePointer<CChar>?
+            let n = Self.withArgv(args) { argc, argv, lens in redisFormatCommandArgv(&formatted, argc, argv, lens) }
+            guard n > 0, let formatted else { throw tlsFailure(.io, "cannot format a command (out of memory)") }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: formatted, count: Int(n)))
+            redisFreeCommand(formatted)
+        }
+        commandsSent += commands.count
+        do {
+            try stream.write(out, deadline: until)
+        } catch {
+            throw tlsFailure(error)
+        }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        // Each pass takes a parsed reply or reads at least one byte (bounded by `until`) or throws.
+        while replies.count < commands.count {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+                let message = withUnsafeBytes(of: &reader.pointee.errstr) { b in String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                throw tlsFailure(.io, "protocol error: \(message.isEmpty ? "unparsable reply" : message)")
+            }
+            if let raw {
+                replies.append(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
+                freeReplyObject(raw)
+                continue
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try stream.read(deadline: until)
+            } catch {
+                throw tlsFailure(error)
+            }
+            let fed = bytes.withUnsafeBytes { b in
+                redisReaderFeed(reader, b.baseAddress?.assumingMemoryBound(to: CChar.self), b.count)
+            }
+            guard fed == REDIS_OK else { throw tlsFailure(.io, "protocol error while reading a reply") }
+        }
+        return replies
+    }
+
+    private func tlsFailure(_ e: TLSStreamError) -> RedisConnectionError {
+        tlsFailure(e.kind == .timeout ? .timeout : .io, e.message)
+    }
+
+    /// Closes the connection and names what went wrong.
+    private func tlsFailure(_ kind: RedisConnectionError.Kind, _ what: String) -> RedisConnectionError {
+        close()
+        if kind == .timeout {
+            return RedisConnectionError(.timeout, "timed out talking to \(setup.endpoint.redactedDescription)")
+        }
+        return RedisConnectionError(kind, "lost connection to \(setup.endpoint.redactedDescription): \(what)")
     }
 
     // MARK: - Internals

@@ -1,6 +1,8 @@
 import Foundation
 public import Logging
 import Synchronization
+import HTTPClient
+import TLSStream
 public import VigilCore
 
 /// Collects one Redis server: redis_exporter's families from one persistent connection, plus
@@ -41,11 +43,17 @@ public final class RedisCollector: Collector {
         /// Queues found by the last complete discovery pass, per job.
         var queues: [Int: Set<String>] = [:]
         var queuesIgnored = 0.0
+        /// Key names matched by a `check_streams`/`check_keys` pass in progress, and by the last complete one, per job.
+        var matching: [Int: Set<String>] = [:]
+        var matched: [Int: Set<String>] = [:]
     }
 
     enum ScanPurpose: Sendable {
         case count(RedisKeyPattern)
         case bullmq(db: Int, prefix: String)
+        /// `check_streams` / `check_keys` patterns: the pass collects the names it meets.
+        case streams(db: Int, pattern: String)
+        case keys(db: Int, pattern: String)
     }
 
     /// Validates the options (the URL) and prepares the collector; it connects on the first cycle.
@@ -61,6 +69,14 @@ public final class RedisCollector: Collector {
         for p in options.keyPatterns {
             jobs.append(.init(db: p.db, match: p.pattern))
             purposes.append(.count(p))
+        }
+        for a in options.checkStreams where KeyChecks.isPattern(a.key) {
+            jobs.append(.init(db: a.db, match: a.key))
+            purposes.append(.streams(db: a.db, pattern: a.key))
+        }
+        for a in options.checkKeys where KeyChecks.isPattern(a.key) {
+            jobs.append(.init(db: a.db, match: a.key))
+            purposes.append(.keys(db: a.db, pattern: a.key))
         }
         if options.bullmq.enabled {
             for db in options.bullmq.databases ?? [endpoint.database] {
@@ -143,7 +159,8 @@ public final class RedisCollector: Collector {
         }
         let started = ContinuousClock.now
         let c = try HiredisConnection(.init(endpoint: endpoint, password: password, connectTimeout: options.connectTimeout,
-                                            commandTimeout: options.commandTimeout, clientName: options.clientName),
+                                            commandTimeout: options.commandTimeout, clientName: options.clientName,
+                                            tls: options.tls.map(Self.tlsSettings)),
                                       deadline: deadline)
         s.lastConnectSeconds = (ContinuousClock.now - started).seconds
         s.backoff.succeeded()
@@ -172,7 +189,7 @@ public final class RedisCollector: Collector {
             let reply = try c.command([options.configCommand, "GET", "*"])
             if let e = reply.errorMessage {
                 noteFailure(&s, command: "CONFIG GET", message: e)
-            } else if let n = CommandFamilies.config(reply, to: &b), n > 0 {
+            } else if let n = CommandFamilies.config(reply, allSettings: options.includeConfigMetrics, to: &b), n > 0 {
                 databases = n
             }
         }
@@ -231,6 +248,17 @@ public final class RedisCollector: Collector {
         try scan(&s, c, context)
         addKeyCounts(s, to: &b)
         try addBullMQ(&s, c, to: &b)
+        try addStreams(&s, c, to: &b)
+        try addKeyChecks(&s, c, to: &b)
+        if options.exportClientList || options.clientsByName {
+            let reply = try c.command(["CLIENT", "LIST"])
+            if let e = reply.errorMessage {
+                noteFailure(&s, command: "CLIENT LIST", message: e)
+            } else if let text = reply.text {
+                ClientList.add(ClientList.parse(text), details: options.exportClientList, byName: options.clientsByName,
+                               maxNames: options.maxClientNames, now: Date().timeIntervalSince1970, to: &b)
+            }
+        }
 
         // Self-metrics with redis_exporter's names.
         let duration = (ContinuousClock.now - start).seconds
@@ -285,10 +313,28 @@ public final class RedisCollector: Collector {
                 }
                 s.discovering[step.job] = found
             }
-            if s.planner.finish(step, nextCursor: next, matched: keys.count, now: Monotonic.now),
-               case .bullmq = s.purposes[step.job] {
-                s.queues[step.job] = s.discovering[step.job] ?? []
-                s.discovering[step.job] = nil
+            let cap: Int? = switch s.purposes[step.job] {
+            case .streams: options.maxStreams + 1
+            case .keys: options.maxCheckedKeys + 1
+            default: nil
+            }
+            if let cap {
+                // Names past the cap are not kept; the planner's count of the pass says how many there were.
+                var found = step.cursor == "0" ? [] : s.matching[step.job] ?? []
+                for case .string(let k) in keys where found.count < cap { found.insert(String(decoding: k, as: UTF8.self)) }
+                s.matching[step.job] = found
+            }
+            if s.planner.finish(step, nextCursor: next, matched: keys.count, now: Monotonic.now) {
+                switch s.purposes[step.job] {
+                case .bullmq:
+                    s.queues[step.job] = s.discovering[step.job] ?? []
+                    s.discovering[step.job] = nil
+                case .streams, .keys:
+                    s.matched[step.job] = s.matching[step.job] ?? []
+                    s.matching[step.job] = nil
+                case .count:
+                    break
+                }
             }
         }
     }
@@ -356,6 +402,131 @@ public final class RedisCollector: Collector {
         }
     }
 
+    // MARK: - Streams, key checks
+
+    /// The names to check: single ones first, then those the last complete passes matched
+    /// (sorted), then `extra`; duplicates dropped, at most `limit`. Also returns how many were left out.
+    private func checkList(_ s: State, singles: [RedisKeyArgument], patterns: [RedisKeyArgument], keys: Bool,
+                           extra: [RedisKeyArgument], limit: Int) -> ([RedisKeyArgument], Int) {
+        var all = singles + patterns.filter { !KeyChecks.isPattern($0.key) }
+        var scanned: [RedisKeyArgument] = []
+        // Names a pass matched beyond what was kept.
+        var notKept = 0
+        for (i, names) in s.matched {
+            let db: Int
+            switch s.purposes[i] {
+            case .streams(let d, _) where !keys: db = d
+            case .keys(let d, _) where keys: db = d
+            default: continue
+            }
+            scanned += names.map { RedisKeyArgument(db: db, key: $0) }
+            notKept += max(0, (s.planner.jobs[i].lastCount ?? 0) - names.count)
+        }
+        all += scanned.sorted { ($0.db, $0.key) < ($1.db, $1.key) } + extra
+        var seen: Set<RedisKeyArgument> = []
+        let unique = all.filter { seen.insert($0).inserted }
+        return (Array(unique.prefix(limit)), max(0, unique.count - limit) + notKept)
+    }
+
+    /// The events streams of the BullMQ queues being counted.
+    private func bullmqEventStreams(_ s: State) -> [RedisKeyArgument] {
+        guard options.bullmq.enabled, options.bullmq.eventsStreams else { return [] }
+        var all: [BullMQ.Queue] = []
+        for (i, names) in s.queues {
+            guard case .bullmq(let db, let prefix) = s.purposes[i] else { continue }
+            all += names.map { BullMQ.Queue(db: db, prefix: prefix, name: $0) }
+        }
+        return all.sorted().prefix(max(0, options.bullmq.maxQueues)).map { RedisKeyArgument(db: $0.db, key: $0.key("events")) }
+    }
+
+    /// Groups and consumers exported per stream at most (the rest are left out).
+    static let maxGroupsPerStream = 100
+    static let maxConsumersPerGroup = 200
+
+    private func addStreams(_ s: inout State, _ c: HiredisConnection, to b: inout FamilyBuilder) throws {
+        let (list, ignored) = checkList(s, singles: options.checkSingleStreams, patterns: options.checkStreams, keys: false,
+                                        extra: bullmqEventStreams(s), limit: options.maxStreams)
+        if !options.checkStreams.isEmpty || !options.checkSingleStreams.isEmpty || !bullmqEventStreams(s).isEmpty {
+            b.add("vigil_redis_streams_ignored", .gauge, Double(ignored),
+                  help: "Streams left out of redis_stream_* because there were more than max_streams.")
+        }
+        for db in Set(list.map(\.db)).sorted() {
+            if let e = try c.selectIfPossible(db) {
+                noteFailure(&s, command: "SELECT", message: e)
+                continue
+            }
+            let inDB = list.filter { $0.db == db }.map(\.key)
+            var start = 0
+            while start < inDB.count {
+                let chunk = Array(inDB[start..<min(start + 50, inDB.count)])
+                start += chunk.count
+                let replies = try c.pipeline(chunk.flatMap { [["XINFO", "STREAM", $0], ["XINFO", "GROUPS", $0]] })
+                var found: [(String, Streams.Stream, [Streams.Group])] = []
+                for (k, key) in chunk.enumerated() where 2 * k + 1 < replies.count {
+                    let info = replies[2 * k]
+                    if let e = info.errorMessage {
+                        // A BullMQ queue without events yet, or a matched key of another type: nothing to report.
+                        if !e.hasPrefix("WRONGTYPE") && !e.lowercased().contains("no such key") {
+                            noteFailure(&s, command: "XINFO", message: e)
+                        }
+                        continue
+                    }
+                    guard let stream = Streams.stream(info) else { continue }
+                    found.append((key, stream, Array(Streams.groups(replies[2 * k + 1]).prefix(Self.maxGroupsPerStream))))
+                }
+                let consumerCommands = found.flatMap { key, _, groups in groups.map { ["XINFO", "CONSUMERS", key, $0.name] } }
+                let consumerReplies = try c.pipeline(consumerCommands)
+                var next = 0
+                for (key, stream, groups) in found {
+                    var withConsumers: [(Streams.Group, [Streams.Consumer])] = []
+                    for g in groups {
+                        let reply = next < consumerReplies.count ? consumerReplies[next] : .null
+                        next += 1
+                        withConsumers.append((g, Array(Streams.consumers(reply).prefix(Self.maxConsumersPerGroup))))
+                    }
+                    Streams.add(db: db, key: key, stream, groups: withConsumers, to: &b)
+                }
+            }
+        }
+    }
+
+    private func addKeyChecks(_ s: inout State, _ c: HiredisConnection, to b: inout FamilyBuilder) throws {
+        guard !options.checkKeys.isEmpty || !options.checkSingleKeys.isEmpty else { return }
+        let (list, ignored) = checkList(s, singles: options.checkSingleKeys, patterns: options.checkKeys, keys: true,
+                                        extra: [], limit: options.maxCheckedKeys)
+        b.add("vigil_redis_checked_keys_ignored", .gauge, Double(ignored),
+              help: "Keys left out of redis_key_size/redis_key_value because there were more than max_checked_keys.")
+        for db in Set(list.map(\.db)).sorted() {
+            if let e = try c.selectIfPossible(db) {
+                noteFailure(&s, command: "SELECT", message: e)
+                continue
+            }
+            let inDB = list.filter { $0.db == db }.map(\.key)
+            var start = 0
+            while start < inDB.count {
+                let chunk = Array(inDB[start..<min(start + 100, inDB.count)])
+                start += chunk.count
+                let types = try c.pipeline(chunk.map { ["TYPE", $0] }).map { $0.text ?? "" }
+                let plans = zip(chunk, types).map { key, type in (key, type, KeyChecks.sizeCommands(key: key, type: type)) }
+                let replies = try c.pipeline(plans.flatMap(\.2))
+                var offset = 0
+                var results: [(String, String, [RedisReply])] = []
+                for (key, type, commands) in plans {
+                    let end = min(offset + commands.count, replies.count)
+                    results.append((key, type, Array(replies[min(offset, end)..<end])))
+                    offset += commands.count
+                }
+                // A HyperLogLog is a string whose size redis_exporter reports as PFCOUNT's estimate.
+                let hll = results.filter { $0.1 == "string" && $0.2.count > 1 && { if case .string(let v) = $0.2[1] { return KeyChecks.isHyperLogLog(v) }; return false }($0) }.map(\.0)
+                let counts = Dictionary(zip(hll, try c.pipeline(hll.map { ["PFCOUNT", $0] })), uniquingKeysWith: { a, _ in a })
+                for (key, type, r) in results {
+                    guard let result = KeyChecks.result(type: type, r, pfcount: counts[key]) else { continue }
+                    KeyChecks.add(db: db, key: key, result, stringValues: options.checkKeysStringValues, to: &b)
+                }
+            }
+        }
+    }
+
     // MARK: - Helpers
 
     /// Counts a refused optional command and logs it once per command (not every cycle).
@@ -365,6 +536,19 @@ public final class RedisCollector: Collector {
             logger.warning("Redis refused an optional command; its metrics are skipped (logged once)",
                            metadata: ["command": "\(command)", "error": "\(message)", "redis": "\(endpoint.redactedDescription)"])
         }
+    }
+
+    /// `tls_config` as TLSStream takes it.
+    static func tlsSettings(_ o: TLSOptions) -> TLSClientSettings {
+        let version: TLSProtocolVersion? = switch o.minVersion {
+        case .tls10: .tls10
+        case .tls11: .tls11
+        case .tls12: .tls12
+        case .tls13: .tls13
+        case nil: nil
+        }
+        return TLSClientSettings(caFile: o.caFile, certFile: o.certFile, keyFile: o.keyFile, serverName: o.serverName,
+                                 insecureSkipVerify: o.insecureSkipVerify, minVersion: version)
     }
 
     static func readPassword(_ path: String) throws -> String {

@@ -1,3 +1,4 @@
+import HTTPClient
 import VigilCore
 
 extension RedisCollectorOptions {
@@ -6,6 +7,15 @@ extension RedisCollectorOptions {
     public var renderedLines: [String] {
         let q = TargetList.quoted
         var lines: [String] = ["url: \(q(Redaction.url(url)))"]
+        if let tls {
+            lines.append("tls_config:")
+            if let v = tls.caFile { lines.append("  ca_file: \(q(v))") }
+            if let v = tls.certFile { lines.append("  cert_file: \(q(v))") }
+            if let v = tls.keyFile { lines.append("  key_file: \(q(v))") }
+            if let v = tls.serverName { lines.append("  server_name: \(q(v))") }
+            lines.append("  insecure_skip_verify: \(tls.insecureSkipVerify)")
+            if let v = tls.minVersion { lines.append("  min_version: \(v.rawValue)") }
+        }
         if let username { lines.append("username: \(q(username))") }
         if password != nil { lines.append("password: \(q(Redaction.mask))") }
         if let passwordFile { lines.append("password_file: \(q(passwordFile))") }
@@ -24,6 +34,18 @@ extension RedisCollectorOptions {
         lines.append("  prefixes: [\(bullmq.prefixes.map(q).joined(separator: ", "))]")
         if let dbs = bullmq.databases { lines.append("  databases: [\(dbs.map(String.init).joined(separator: ", "))]") }
         lines.append("  max_queues: \(bullmq.maxQueues)")
+        lines.append("  events_streams: \(bullmq.eventsStreams)")
+        for (name, list) in [("check_streams", checkStreams), ("check_single_streams", checkSingleStreams),
+                             ("check_keys", checkKeys), ("check_single_keys", checkSingleKeys)] {
+            lines.append("\(name): [\(list.map { q("db\($0.db)=\($0.key)") }.joined(separator: ", "))]")
+        }
+        lines.append("check_keys_string_values: \(checkKeysStringValues)")
+        lines.append("max_streams: \(maxStreams)")
+        lines.append("max_checked_keys: \(maxCheckedKeys)")
+        lines.append("export_client_list: \(exportClientList)")
+        lines.append("clients_by_name: \(clientsByName)")
+        lines.append("max_client_names: \(maxClientNames)")
+        lines.append("include_config_metrics: \(includeConfigMetrics)")
         lines.append("scan_interval: \(PromDuration.format(scanInterval))")
         lines.append("scan_keys_per_second: \(formatValue(scanKeysPerSecond))")
         lines.append("scan_count: \(scanCount)")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 public import VigilCore
 
 /// Ranges of a Redis target's durations (seconds) and numbers; README.md lists the same.
@@ -12,6 +13,9 @@ public enum RedisLimits {
     public static let bullmqMaxQueues: ClosedRange<Int> = 1...100_000
     public static let scanKeysPerSecond: ClosedRange<Int> = 1...10_000_000
     public static let scanCount: ClosedRange<Int> = 1...1_000_000
+    public static let maxStreams: ClosedRange<Int> = 1...10_000
+    public static let maxCheckedKeys: ClosedRange<Int> = 1...100_000
+    public static let maxClientNames: ClosedRange<Int> = 1...1_000
 }
 
 extension RedisCollectorOptions {
@@ -26,12 +30,17 @@ extension RedisCollectorOptions {
             throw t.context.error(t.node, t.path, "url or url_file is required")
         }
         let url = normalizeAddress(raw)
+        let endpoint: RedisEndpoint
         do {
-            _ = try RedisEndpoint.parse(url)
+            endpoint = try RedisEndpoint.parse(url)
         } catch {
             throw t.error(t.has("url") ? "url" : "url_file", "\(error)")
         }
         var o = RedisCollectorOptions(url: url, buildVersion: version)
+        o.tls = try t.tlsConfig("tls_config")
+        if o.tls != nil, !endpoint.tls {
+            throw t.error("tls_config", "tls_config needs a rediss:// URL (this target's URL is not TLS)")
+        }
         o.username = try t.string("username")
         o.password = try t.string("password")
         if let file = try t.string("password_file") {
@@ -70,8 +79,20 @@ extension RedisCollectorOptions {
                 o.bullmq.databases = list
             }
             o.bullmq.maxQueues = try b.int("max_queues", range: RedisLimits.bullmqMaxQueues) ?? o.bullmq.maxQueues
+            o.bullmq.eventsStreams = try b.bool("events_streams") ?? o.bullmq.eventsStreams
             try b.finish()
         }
+        o.checkStreams = try keyArguments(t, "check_streams")
+        o.checkSingleStreams = try keyArguments(t, "check_single_streams")
+        o.checkKeys = try keyArguments(t, "check_keys")
+        o.checkSingleKeys = try keyArguments(t, "check_single_keys")
+        o.checkKeysStringValues = try t.bool("check_keys_string_values") ?? o.checkKeysStringValues
+        o.maxStreams = try t.int("max_streams", range: RedisLimits.maxStreams) ?? o.maxStreams
+        o.maxCheckedKeys = try t.int("max_checked_keys", range: RedisLimits.maxCheckedKeys) ?? o.maxCheckedKeys
+        o.exportClientList = try t.bool("export_client_list") ?? o.exportClientList
+        o.clientsByName = try t.bool("clients_by_name") ?? o.clientsByName
+        o.maxClientNames = try t.int("max_client_names", range: RedisLimits.maxClientNames) ?? o.maxClientNames
+        o.includeConfigMetrics = try t.bool("include_config_metrics") ?? o.includeConfigMetrics
         o.scanInterval = try t.seconds("scan_interval", range: RedisLimits.scanInterval) ?? o.scanInterval
         if let rate = try t.int("scan_keys_per_second", range: RedisLimits.scanKeysPerSecond) { o.scanKeysPerSecond = Double(rate) }
         o.scanCount = try t.int("scan_count", range: RedisLimits.scanCount) ?? o.scanCount
@@ -81,5 +102,18 @@ extension RedisCollectorOptions {
                           "reconnect_backoff_initial (\(PromDuration.format(o.reconnectBackoffInitial))) must not exceed reconnect_backoff_max (\(PromDuration.format(o.reconnectBackoffMax)))")
         }
         return o
+    }
+
+    /// A list of redis_exporter-style `dbN=key` strings.
+    static func keyArguments(_ t: StrictYAMLReader, _ key: String) throws(PositionedError) -> [RedisKeyArgument] {
+        var out: [RedisKeyArgument] = []
+        for item in try t.stringItems(key) ?? [] {
+            guard let a = RedisKeyArgument.parse(item.value, range: RedisLimits.database) else {
+                throw t.context.error(item.node, item.path,
+                                      "expected \"dbN=key\" or \"key\" (a non-empty key; N from \(RedisLimits.database.lowerBound) to \(RedisLimits.database.upperBound))")
+            }
+            out.append(a)
+        }
+        return out
     }
 }

@@ -1,9 +1,14 @@
+public import HTTPClient
+
 /// Everything one Redis target needs. The configuration loader maps YAML onto it; every field
 /// has a default, so `RedisCollectorOptions(url:)` is a working target.
 public struct RedisCollectorOptions: Sendable {
     /// `redis://[user[:password]@]host[:port][/db]` or `unix:///path/to/socket[?db=N]`.
-    /// `rediss://` is refused (Debian 12's hiredis 0.14 has no TLS: use a local tunnel).
+    /// `rediss://` connects over TLS (see `tls`).
     public var url: String
+    /// `tls_config` of a `rediss://` target: CA, client certificate, server name; nil means the
+    /// system CAs and the URL's host.
+    public var tls: TLSOptions?
     /// ACL user name; overrides the URL's user when set.
     public var username: String?
     /// Password; overrides the URL's password when set.
@@ -31,6 +36,32 @@ public struct RedisCollectorOptions: Sendable {
     public var keyPatterns: [RedisKeyPattern]
     /// BullMQ queue discovery and counts.
     public var bullmq: BullMQOptions
+    /// redis_exporter's `check-streams`: stream name patterns (SCANned on the scan cadence) and
+    /// names without glob characters (checked as they are), `redis_stream_*`.
+    public var checkStreams: [RedisKeyArgument]
+    /// redis_exporter's `check-single-streams`: stream names checked without SCAN.
+    public var checkSingleStreams: [RedisKeyArgument]
+    /// redis_exporter's `check-keys`: `redis_key_size`/`redis_key_value` for the keys matching
+    /// each pattern (SCANned; a name without glob characters is checked as it is).
+    public var checkKeys: [RedisKeyArgument]
+    /// redis_exporter's `check-single-keys`: keys checked without SCAN.
+    public var checkSingleKeys: [RedisKeyArgument]
+    /// Export a non-numeric string key's value as the `val` label of `redis_key_value_as_string`
+    /// (redis_exporter 1.45 does; off by default: values become label values).
+    public var checkKeysStringValues: Bool
+    /// Most streams checked per cycle (configured ones and BullMQ events streams together).
+    public var maxStreams: Int
+    /// Most keys checked per cycle.
+    public var maxCheckedKeys: Int
+    /// redis_exporter's `export-client-list`: one `redis_connected_client_info` series per client (cardinality!).
+    public var exportClientList: Bool
+    /// `redis_connected_clients_by_name{name}` from `CLIENT LIST`; at most `maxClientNames` names, the rest as `name="other"`.
+    public var clientsByName: Bool
+    public var maxClientNames: Int
+    /// redis_exporter's `include-config-metrics`: every `CONFIG GET *` setting as
+    /// `redis_config_key_value{key,value}` (and numeric ones as `redis_config_value{key}`).
+    /// Off: only the settings Vigil's dashboard shows (`RedisConfigFamilies.dashboardSettings`).
+    public var includeConfigMetrics: Bool
     /// Seconds between the starts of two complete SCAN passes over a pattern (and of BullMQ discovery).
     public var scanInterval: Double
     /// Keys per second SCAN may examine, over all patterns of the target (the COUNT hints add up to this).
@@ -44,6 +75,7 @@ public struct RedisCollectorOptions: Sendable {
 
     public init(
         url: String,
+        tls: TLSOptions? = nil,
         username: String? = nil,
         password: String? = nil,
         passwordFile: String? = nil,
@@ -57,6 +89,17 @@ public struct RedisCollectorOptions: Sendable {
         latencyHistograms: Bool = true,
         keyPatterns: [RedisKeyPattern] = [],
         bullmq: BullMQOptions = BullMQOptions(),
+        checkStreams: [RedisKeyArgument] = [],
+        checkSingleStreams: [RedisKeyArgument] = [],
+        checkKeys: [RedisKeyArgument] = [],
+        checkSingleKeys: [RedisKeyArgument] = [],
+        checkKeysStringValues: Bool = false,
+        maxStreams: Int = 200,
+        maxCheckedKeys: Int = 1000,
+        exportClientList: Bool = false,
+        clientsByName: Bool = true,
+        maxClientNames: Int = 50,
+        includeConfigMetrics: Bool = false,
         scanInterval: Double = 60,
         scanKeysPerSecond: Double = 20_000,
         scanCount: Int = 1000,
@@ -64,6 +107,7 @@ public struct RedisCollectorOptions: Sendable {
         buildVersion: String = "unknown"
     ) {
         self.url = url
+        self.tls = tls
         self.username = username
         self.password = password
         self.passwordFile = passwordFile
@@ -77,6 +121,17 @@ public struct RedisCollectorOptions: Sendable {
         self.latencyHistograms = latencyHistograms
         self.keyPatterns = keyPatterns
         self.bullmq = bullmq
+        self.checkStreams = checkStreams
+        self.checkSingleStreams = checkSingleStreams
+        self.checkKeys = checkKeys
+        self.checkSingleKeys = checkSingleKeys
+        self.checkKeysStringValues = checkKeysStringValues
+        self.maxStreams = maxStreams
+        self.maxCheckedKeys = maxCheckedKeys
+        self.exportClientList = exportClientList
+        self.clientsByName = clientsByName
+        self.maxClientNames = maxClientNames
+        self.includeConfigMetrics = includeConfigMetrics
         self.scanInterval = scanInterval
         self.scanKeysPerSecond = scanKeysPerSecond
         self.scanCount = scanCount
@@ -105,8 +160,11 @@ public struct BullMQOptions: Sendable {
     public var databases: [Int]?
     /// Most queues counted per target (more are ignored and counted in the discovery metric).
     public var maxQueues: Int
+    /// Check each discovered queue's events stream (`<prefix>:<queue>:events`) as `redis_stream_*`.
+    public var eventsStreams: Bool
 
-    public init(enabled: Bool = true, prefixes: [String] = ["bull"], databases: [Int]? = nil, maxQueues: Int = 500) {
+    public init(enabled: Bool = true, prefixes: [String] = ["bull"], databases: [Int]? = nil, maxQueues: Int = 500, eventsStreams: Bool = true) {
+        self.eventsStreams = eventsStreams
         self.enabled = enabled
         self.prefixes = prefixes
         self.databases = databases

@@ -2,7 +2,8 @@ import VigilCore
 
 /// Where and how to reach one Redis server, parsed from a URL:
 /// `redis://[user[:password]@]host[:port][/db]` or `unix://[user[:password]@]/path/to/socket[?db=N]`.
-/// `rediss://` is refused: Debian 12's hiredis (0.14) has no TLS.
+/// `rediss://host[:port][/db]` is the same over TLS: Vigil terminates TLS itself (`TLSStream`)
+/// and hiredis only formats commands and parses replies (Debian 12's hiredis 0.14 has no TLS).
 public struct RedisEndpoint: Sendable, Equatable {
     public enum Address: Sendable, Equatable {
         case tcp(host: String, port: Int)
@@ -16,12 +17,15 @@ public struct RedisEndpoint: Sendable, Equatable {
     public var password: String?
     /// Database selected after connecting.
     public var database: Int
+    /// TLS (`rediss://`); only with a TCP address.
+    public var tls: Bool
 
-    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0) {
+    public init(address: Address, username: String? = nil, password: String? = nil, database: Int = 0, tls: Bool = false) {
         self.address = address
         self.username = username
         self.password = password
         self.database = database
+        self.tls = tls
     }
 
     /// A description safe for logs: no password.
@@ -30,7 +34,7 @@ public struct RedisEndpoint: Sendable, Equatable {
         switch address {
         case .tcp(let host, let port):
             let h = host.contains(":") ? "[\(host)]" : host
-            return "redis://\(user)\(h):\(port)/\(database)"
+            return "\(tls ? "rediss" : "redis")://\(user)\(h):\(port)/\(database)"
         case .unix(let path):
             return "unix://\(user)\(path)?db=\(database)"
         }
@@ -50,14 +54,12 @@ public struct RedisEndpoint: Sendable, Equatable {
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         var rest = Substring(url[schemeEnd.upperBound...])
         switch scheme {
-        case "redis", "valkey", "unix", "redis+unix":
+        case "redis", "valkey", "unix", "redis+unix", "rediss", "valkeys":
             break
-        case "rediss", "valkeys":
-            throw RedisURLError("TLS Redis URLs (\(scheme)://) are not supported: Debian 12's hiredis 0.14 has no TLS; "
-                + "run a local TLS tunnel (stunnel, spiped, ssh -L) and point Vigil at redis://127.0.0.1:<tunnel port>")
         default:
-            throw RedisURLError("invalid Redis URL \(safe): unknown scheme \"\(scheme)\" (use redis:// or unix://)")
+            throw RedisURLError("invalid Redis URL \(safe): unknown scheme \"\(scheme)\" (use redis://, rediss:// or unix://)")
         }
+        let tls = scheme == "rediss" || scheme == "valkeys"
         if rest.contains("#") {
             rest = rest[..<(rest.firstIndex(of: "#") ?? rest.endIndex)]
         }
@@ -137,7 +139,7 @@ public struct RedisEndpoint: Sendable, Equatable {
         if !dbPath.isEmpty {
             database = try parseDB(String(dbPath), safe: safe)
         }
-        return RedisEndpoint(address: .tcp(host: host, port: port), username: username, password: password, database: database)
+        return RedisEndpoint(address: .tcp(host: host, port: port), username: username, password: password, database: database, tls: tls)
     }
 
     private static func parsePort(_ s: Substring, safe: String) throws(RedisURLError) -> Int {

@@ -89,5 +89,23 @@ struct BullMQOracleTests {
         let age = try #require(f.value("bullmq_queue_oldest_waiting_job_age_seconds", labels))
         #expect(age >= 0 && age < 120)
         #expect(oracle.counts.values.allSatisfy { $0 >= 0 } && oracle.counts["completed"] == 3 && oracle.counts["active"] == 1)
+
+        // The queue's events stream, written by BullMQ's own scripts, is checked by default,
+        // and redis_exporter's -check-streams reads the same families from it.
+        let events = ["db": "db\(db)", "stream": "bull:\(queue):events"]
+        let length = try #require(f.value("redis_stream_length", events), "bull:\(queue):events is checked by default")
+        let xlen = try RedisCollectorIntegrationTests.admin(url, db: db).command(["XLEN", "bull:\(queue):events"]).integer ?? -1
+        #expect(length > 0 && length <= Double(xlen))
+        #expect(f.value("redis_stream_groups", events) == 0, "BullMQ's QueueEvents read with XREAD, not groups")
+        #expect(f.value("redis_stream_last_generated_id", events) ?? 0 > 1.7e12)
+        guard let body = try RedisExporterComparisonTests.scrapeExporter(redisURL: url, countKeys: "db\(db)=bull:\(queue):meta",
+                                                                         extraArguments: ["-check-streams", "db\(db)=bull:\(queue):events"]) else { return }
+        let theirs = try ExpositionParser.parse(body)
+        for name in ["redis_stream_length", "redis_stream_groups", "redis_stream_last_generated_id", "redis_stream_radix_tree_keys"] {
+            let sample = theirs.first { $0.name == name }?.samples.first
+            #expect(sample?.labels == events, "\(name) on the exporter's side")
+            #expect(f[name]?.samples.first.map { Dictionary(uniqueKeysWithValues: $0.labels.map { ($0.name, $0.value) }) } == events)
+        }
+        #expect(theirs.first { $0.name == "redis_stream_length" }?.samples.first?.value ?? 0 >= length)
     }
 }

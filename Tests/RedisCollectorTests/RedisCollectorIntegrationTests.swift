@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Logging
 import Testing
 import VigilCore
@@ -14,10 +15,11 @@ struct RedisCollectorIntegrationTests {
         CollectContext(startedAt: Date(), deadline: .now + .milliseconds(Int64(seconds * 1000)))
     }
 
-    static func admin(_ url: String, db: Int? = nil) throws -> HiredisConnection {
+    static func admin(_ url: String, db: Int? = nil, tls: TLSOptions? = nil) throws -> HiredisConnection {
         var e = try RedisEndpoint.parse(url)
         if let db { e.database = db }
-        return try HiredisConnection(.init(endpoint: e, password: e.password, connectTimeout: 2, commandTimeout: 5, clientName: "vigil-test-admin"),
+        return try HiredisConnection(.init(endpoint: e, password: e.password, connectTimeout: 2, commandTimeout: 5, clientName: "vigil-test-admin",
+                                           tls: tls.map(RedisCollector.tlsSettings)),
                                      deadline: .now + .seconds(30))
     }
 

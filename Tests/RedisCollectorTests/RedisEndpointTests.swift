@@ -48,14 +48,16 @@ struct RedisEndpointTests {
         #expect(withAuth.password == "pw")
     }
 
-    @Test("rediss:// is refused with advice to use a local TLS tunnel")
-    func tlsRefused() {
-        #expect {
-            try RedisEndpoint.parse("rediss://user:hunter2@redis.example.com:6380")
-        } throws: { error in
-            let text = "\(error)"
-            return text.contains("tunnel") && text.contains("hiredis 0.14") && !text.contains("hunter2")
-        }
+    @Test("rediss:// and valkeys:// are TLS endpoints; the redacted description keeps the scheme and hides the password")
+    func tls() throws {
+        let e = try RedisEndpoint.parse("rediss://user:hunter2@redis.example.com:6380/2")
+        #expect(e.tls)
+        #expect(e.address == .tcp(host: "redis.example.com", port: 6380))
+        #expect(e.database == 2)
+        #expect(e.redactedDescription == "rediss://user@redis.example.com:6380/2")
+        #expect(try RedisEndpoint.parse("valkeys://cache").tls)
+        #expect(try RedisEndpoint.parse("valkeys://cache").address == .tcp(host: "cache", port: 6379))
+        #expect(try !RedisEndpoint.parse("redis://cache").tls)
     }
 
     @Test("errors name the URL without its password", arguments: [

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Logging
 import Testing
 import VigilCore
@@ -19,15 +20,17 @@ struct RedisExporterComparisonTests {
     /// Labels the current generation added to a family.
     static let addedLabels: [String: Set<String>] = [
         "redis_instance_info": ["master_replid"],
+        // The current generation adds the client's ACL user and protocol when Redis reports them.
+        "redis_connected_clients_details": ["user", "resp"],
     ]
 
     /// Starts the exporter on a free loopback port and returns its parsed families.
-    static func scrapeExporter(redisURL: String, countKeys: String) throws -> String? {
+    static func scrapeExporter(redisURL: String, countKeys: String, extraArguments: [String] = []) throws -> String? {
         guard let exe = TestEnvironment.tool("prometheus-redis-exporter") else { return nil }
         let port = try SilentListener.freePort()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["-redis.addr", redisURL, "-web.listen-address", "127.0.0.1:\(port)", "-ping-on-connect", "-count-keys", countKeys]
+        p.arguments = ["-redis.addr", redisURL, "-web.listen-address", "127.0.0.1:\(port)", "-ping-on-connect", "-count-keys", countKeys] + extraArguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -58,8 +61,11 @@ struct RedisExporterComparisonTests {
     }
 
     /// Runs Vigil's collector under the real Scheduler and parses the rendered text body.
-    static func scrapeVigil(redisURL: String, pattern: RedisKeyPattern) throws -> String {
-        let collector = try RedisCollector(options: .init(url: redisURL, keyPatterns: [pattern]), logger: Logger(label: "test"))
+    static func scrapeVigil(redisURL: String, pattern: RedisKeyPattern, tls: TLSOptions? = nil,
+                            configure: (inout RedisCollectorOptions) -> Void = { _ in }) throws -> String {
+        var options = RedisCollectorOptions(url: redisURL, tls: tls, keyPatterns: [pattern])
+        configure(&options)
+        let collector = try RedisCollector(options: options, logger: Logger(label: "test"))
         let store = SnapshotStore()
         let scheduler = Scheduler(targets: [TargetSpec(name: "compare", interval: 1, timeout: 5, collector: collector)],
                                   store: store, logger: Logger(label: "test"))
@@ -71,8 +77,8 @@ struct RedisExporterComparisonTests {
         return String(decoding: store.body(.text, gzip: false), as: UTF8.self)
     }
 
-    static func seed(_ redisURL: String) throws {
-        let admin = try RedisCollectorIntegrationTests.admin(redisURL)
+    static func seed(_ redisURL: String, tls: TLSOptions? = nil) throws {
+        let admin = try RedisCollectorIntegrationTests.admin(redisURL, tls: tls)
         // State that makes optional families appear: expiring keys, an error, counted keys.
         _ = try admin.command(["SET", "vigil-compare:1", "a", "EX", "600"])
         _ = try admin.command(["SET", "vigil-compare:2", "b"])
@@ -80,11 +86,13 @@ struct RedisExporterComparisonTests {
         _ = try admin.command(["NOSUCHCOMMAND-VIGIL"])
     }
 
-    static func compare(redisURL: String) throws -> (exporter: [String: ExpositionParser.ParsedFamily], vigil: [String: ExpositionParser.ParsedFamily])? {
-        try seed(redisURL)
-        guard let exporterBody = try scrapeExporter(redisURL: redisURL, countKeys: "db0=vigil-compare:*") else { return nil }
+    static func compare(redisURL: String, tls: TLSOptions? = nil, exporterArguments: [String] = [],
+                        configure: (inout RedisCollectorOptions) -> Void = { _ in })
+        throws -> (exporter: [String: ExpositionParser.ParsedFamily], vigil: [String: ExpositionParser.ParsedFamily])? {
+        try seed(redisURL, tls: tls)
+        guard let exporterBody = try scrapeExporter(redisURL: redisURL, countKeys: "db0=vigil-compare:*", extraArguments: exporterArguments) else { return nil }
         let exporter = try ExpositionParser.parse(exporterBody)
-        let vigil = try ExpositionParser.parse(try scrapeVigil(redisURL: redisURL, pattern: .init(db: 0, pattern: "vigil-compare:*")))
+        let vigil = try ExpositionParser.parse(try scrapeVigil(redisURL: redisURL, pattern: .init(db: 0, pattern: "vigil-compare:*"), tls: tls, configure: configure))
         let e = Dictionary(exporter.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let v = Dictionary(vigil.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
@@ -142,6 +150,21 @@ struct RedisExporterComparisonTests {
                      "redis_latency_percentiles_usec", "redis_slowlog_length", "redis_instance_info"] {
             #expect(e[name] != nil && v[name] != nil, "\(name) on both sides")
         }
+        #expect(v["redis_keys_count"]?.samples.first?.value == e["redis_keys_count"]?.samples.first?.value)
+    }
+
+    @Test("over TLS with a client certificate (--tls-auth-clients yes) both sides export the same families")
+    func overTLS() throws {
+        guard let server = try RedisTLSTests.server(clientCertificates: true) else { return }
+        defer { server.stop() }
+        let c = server.certificates
+        let tls = TLSOptions(caFile: c.caFile, certFile: c.clientCert, keyFile: c.clientKey)
+        guard let (e, v) = try Self.compare(redisURL: server.url(), tls: tls, exporterArguments: [
+            "-tls-ca-cert-file", c.caFile, "-tls-client-cert-file", c.clientCert, "-tls-client-key-file", c.clientKey,
+        ]) else { return }
+        #expect(e["redis_up"]?.samples.first?.value == 1, "redis_exporter reached the TLS server")
+        #expect(v["redis_up"]?.samples.first?.value == 1, "Vigil reached the TLS server")
+        #expect(v["redis_keys_count"]?.samples.first?.value == 2)
         #expect(v["redis_keys_count"]?.samples.first?.value == e["redis_keys_count"]?.samples.first?.value)
     }
 
