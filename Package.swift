@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         // OpenSSL for TLS connections Vigil makes itself (Redis over TLS); imported only by TLSStream.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
-        .target(name: "TLSStream", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "TLSStream", dependencies: ["COpenSSL", "VigilCore"], swiftSettings: strict),
 
         .target(
             name: "VigilCore",
@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "RedisCollector",
-            dependencies: ["VigilCore", "CHiredis", "TLSStream", "HTTPClient", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilCore", "CHiredis", "TLSStream", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "AppCollectorTests", dependencies: ["AppCollector", "VigilCore", "HTTPClient", "Rules", "VigilTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilCore", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",

@@ -6,7 +6,7 @@ import Darwin
 import CCurl
 import Foundation
 import Synchronization
-import VigilCore
+public import VigilCore
 
 /// HTTP(S) on libcurl, the only importer of CCurl. `perform` blocks the calling thread and is
 /// meant for collector threads (never the Swift concurrency pool); `send` is the async face,

@@ -1,3 +1,5 @@
+public import VigilCore
+
 /// One header of a request or response.
 public struct HTTPClientHeader: Sendable, Hashable {
     public var name: String
@@ -6,36 +8,6 @@ public struct HTTPClientHeader: Sendable, Hashable {
         self.name = name
         self.value = value
     }
-}
-
-/// TLS settings of one request, as Prometheus' `tls_config` names them.
-public struct TLSOptions: Sendable, Hashable {
-    /// PEM bundle of the CAs that may sign the server's certificate (nil: the system store).
-    public var caFile: String?
-    /// Client certificate and key (PEM) for servers that ask for one.
-    public var certFile: String?
-    public var keyFile: String?
-    /// The name the server's certificate must carry and the SNI sent, instead of the URL's host.
-    public var serverName: String?
-    /// Accepts any certificate. For tests and emergencies only.
-    public var insecureSkipVerify: Bool
-    /// The oldest protocol version accepted (nil: libcurl's default, TLS 1.2 on Debian 12).
-    public var minVersion: TLSVersion?
-
-    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, serverName: String? = nil,
-                insecureSkipVerify: Bool = false, minVersion: TLSVersion? = nil) {
-        self.caFile = caFile
-        self.certFile = certFile
-        self.keyFile = keyFile
-        self.serverName = serverName
-        self.insecureSkipVerify = insecureSkipVerify
-        self.minVersion = minVersion
-    }
-}
-
-/// `min_version` values as Prometheus spells them.
-public enum TLSVersion: String, Sendable, Hashable, CaseIterable {
-    case tls10 = "TLS10", tls11 = "TLS11", tls12 = "TLS12", tls13 = "TLS13"
 }
 
 /// One HTTP request: method, URL, headers, body and every bound it runs under.

@@ -1,5 +1,6 @@
 public import Foundation
-public import HTTPClient
+import HTTPClient
+public import VigilCore
 
 /// One HTTP request of a delivery attempt.
 public struct OutgoingRequest: Sendable {

@@ -1,4 +1,5 @@
-public import HTTPClient
+import HTTPClient
+public import VigilCore
 public import Rules
 /// One delivery target of a receiver: a service kind, its endpoint and its options. The URL
 /// and keys are secrets: they appear in no log, metric or error (see `redactedHost`).

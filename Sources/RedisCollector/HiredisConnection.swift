@@ -1,6 +1,7 @@
 import CHiredis
 import Foundation
 import TLSStream
+import VigilCore
 
 /// One blocking hiredis connection. The only place CHiredis is used; no C pointer leaves this
 /// file. Not thread safe: it belongs to its target's collection thread.
@@ -24,7 +25,7 @@ final class HiredisConnection {
         /// Set with `CLIENT SETNAME`; nil or empty to skip.
         var clientName: String?
         /// TLS settings for a `rediss://` endpoint (nil: the system CAs and the URL's host).
-        var tls: TLSClientSettings? = nil
+        var tls: TLSOptions? = nil
     }
 
     private var context: UnsafeMutablePointer<redisContext>?
@@ -65,7 +66,7 @@ final class HiredisConnection {
         }
         let where_ = setup.endpoint.redactedDescription
         do {
-            stream = try TLSStream.connect(host: host, port: port, settings: setup.tls ?? TLSClientSettings(),
+            stream = try TLSStream.connect(host: host, port: port, settings: setup.tls ?? TLSOptions(),
                                            deadline: .now + .seconds(seconds))
         } catch {
             switch error.kind {

@@ -1,7 +1,6 @@
 import Foundation
 public import Logging
 import Synchronization
-import HTTPClient
 import TLSStream
 public import VigilCore
 
@@ -160,7 +159,7 @@ public final class RedisCollector: Collector {
         let started = ContinuousClock.now
         let c = try HiredisConnection(.init(endpoint: endpoint, password: password, connectTimeout: options.connectTimeout,
                                             commandTimeout: options.commandTimeout, clientName: options.clientName,
-                                            tls: options.tls.map(Self.tlsSettings)),
+                                            tls: options.tls),
                                       deadline: deadline)
         s.lastConnectSeconds = (ContinuousClock.now - started).seconds
         s.backoff.succeeded()
@@ -536,19 +535,6 @@ public final class RedisCollector: Collector {
             logger.warning("Redis refused an optional command; its metrics are skipped (logged once)",
                            metadata: ["command": "\(command)", "error": "\(message)", "redis": "\(endpoint.redactedDescription)"])
         }
-    }
-
-    /// `tls_config` as TLSStream takes it.
-    static func tlsSettings(_ o: TLSOptions) -> TLSClientSettings {
-        let version: TLSProtocolVersion? = switch o.minVersion {
-        case .tls10: .tls10
-        case .tls11: .tls11
-        case .tls12: .tls12
-        case .tls13: .tls13
-        case nil: nil
-        }
-        return TLSClientSettings(caFile: o.caFile, certFile: o.certFile, keyFile: o.keyFile, serverName: o.serverName,
-                                 insecureSkipVerify: o.insecureSkipVerify, minVersion: version)
     }
 
     static func readPassword(_ path: String) throws -> String {

@@ -1,4 +1,3 @@
-import HTTPClient
 import VigilCore
 
 extension RedisCollectorOptions {
@@ -7,15 +6,7 @@ extension RedisCollectorOptions {
     public var renderedLines: [String] {
         let q = TargetList.quoted
         var lines: [String] = ["url: \(q(Redaction.url(url)))"]
-        if let tls {
-            lines.append("tls_config:")
-            if let v = tls.caFile { lines.append("  ca_file: \(q(v))") }
-            if let v = tls.certFile { lines.append("  cert_file: \(q(v))") }
-            if let v = tls.keyFile { lines.append("  key_file: \(q(v))") }
-            if let v = tls.serverName { lines.append("  server_name: \(q(v))") }
-            lines.append("  insecure_skip_verify: \(tls.insecureSkipVerify)")
-            if let v = tls.minVersion { lines.append("  min_version: \(v.rawValue)") }
-        }
+        if let tls { lines.append(tls.rendered) }
         if let username { lines.append("username: \(q(username))") }
         if password != nil { lines.append("password: \(q(Redaction.mask))") }
         if let passwordFile { lines.append("password_file: \(q(passwordFile))") }

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPClient
 public import VigilCore
 
 /// Ranges of a Redis target's durations (seconds) and numbers; README.md lists the same.

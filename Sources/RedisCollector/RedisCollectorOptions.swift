@@ -1,4 +1,4 @@
-public import HTTPClient
+public import VigilCore
 
 /// Everything one Redis target needs. The configuration loader maps YAML onto it; every field
 /// has a default, so `RedisCollectorOptions(url:)` is a working target.

@@ -130,16 +130,7 @@ extension RemoteWriteConfig {
         }
         if let b = c.basicAuth { lines.append("basic_auth: {username: \(q(b.username)), password: \(Redaction.mask)}") }
         if let a = c.authorization { lines.append("authorization: {type: \(q(a.type)), credentials: \(Redaction.mask)}") }
-        if let t = c.tls {
-            var parts: [String] = []
-            if let ca = t.caFile { parts.append("ca_file: \(q(ca))") }
-            if let cert = t.certFile { parts.append("cert_file: \(q(cert))") }
-            if let k = t.keyFile { parts.append("key_file: \(q(k))") }
-            if let s = t.serverName { parts.append("server_name: \(q(s))") }
-            parts.append("insecure_skip_verify: \(t.insecureSkipVerify)")
-            if let m = t.minVersion { parts.append("min_version: \(m.rawValue)") }
-            lines.append("tls_config: {\(parts.joined(separator: ", "))}")
-        }
+        if let t = c.tls { lines.append(t.rendered) }
         if let p = c.proxyURL { lines.append("proxy_url: \(q(Redaction.url(p)))") }
         let qc = c.queue
         lines.append("queue_config: {capacity: \(qc.capacity), max_samples_per_send: \(qc.maxSamplesPerSend), "

@@ -1,7 +1,7 @@
 public import AppCollector
 import Foundation
 public import HTTPClient
-import VigilCore
+public import VigilCore
 
 /// One `remote_write:` item, prometheus.yml's shape (the subset in the README).
 public struct RemoteWriteConfig: Sendable {

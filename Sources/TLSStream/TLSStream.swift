@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import COpenSSL
+public import VigilCore
 
 /// A TLS client connection over TCP, owned by one thread: connect, handshake and verify,
 /// then read and write, every step bounded by a deadline. The only importer of COpenSSL for
@@ -29,7 +30,7 @@ public final class TLSStream {
 
     /// Connects to `host:port`, runs the handshake and verifies the server's certificate
     /// (unless `settings.insecureSkipVerify`) against `settings.serverName ?? host`.
-    public static func connect(host: String, port: Int, settings: TLSClientSettings,
+    public static func connect(host: String, port: Int, settings: TLSOptions,
                                deadline: ContinuousClock.Instant) throws(TLSStreamError) -> TLSStream {
         let fd = try Socket.connect(host: host, port: port, deadline: deadline)
         let s = TLSStream(fd: fd)
@@ -44,7 +45,7 @@ public final class TLSStream {
         return s
     }
 
-    private func setUp(host: String, settings: TLSClientSettings) throws(TLSStreamError) {
+    private func setUp(host: String, settings: TLSOptions) throws(TLSStreamError) {
         ERR_clear_error()
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
             throw TLSStreamError(.handshake, "cannot create a TLS context: \(Self.errors())")
@@ -256,34 +257,7 @@ public final class TLSStream {
     }
 }
 
-/// How to verify the server and what to present to it.
-public struct TLSClientSettings: Sendable, Hashable {
-    /// PEM bundle of the CAs that may sign the server's certificate (nil: the system store).
-    public var caFile: String?
-    /// Client certificate (chain) and key, PEM, for servers that ask for one.
-    public var certFile: String?
-    public var keyFile: String?
-    /// The name (or address) the certificate must carry and the SNI sent, instead of the host.
-    public var serverName: String?
-    /// Accept any certificate (tests and emergencies only).
-    public var insecureSkipVerify: Bool
-    /// The oldest protocol accepted (nil: OpenSSL's default).
-    public var minVersion: TLSProtocolVersion?
-
-    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, serverName: String? = nil,
-                insecureSkipVerify: Bool = false, minVersion: TLSProtocolVersion? = nil) {
-        self.caFile = caFile
-        self.certFile = certFile
-        self.keyFile = keyFile
-        self.serverName = serverName
-        self.insecureSkipVerify = insecureSkipVerify
-        self.minVersion = minVersion
-    }
-}
-
-public enum TLSProtocolVersion: Sendable, Hashable {
-    case tls10, tls11, tls12, tls13
-
+extension TLSVersion {
     var openSSL: Int32 {
         switch self {
         case .tls10: return TLS1_VERSION

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilCore
 import VigilTestSupport
 @testable import HTTPClient
 

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPClient
+import VigilCore
 import Logging
 import Testing
 import VigilCore
@@ -19,7 +19,7 @@ struct RedisCollectorIntegrationTests {
         var e = try RedisEndpoint.parse(url)
         if let db { e.database = db }
         return try HiredisConnection(.init(endpoint: e, password: e.password, connectTimeout: 2, commandTimeout: 5, clientName: "vigil-test-admin",
-                                           tls: tls.map(RedisCollector.tlsSettings)),
+                                           tls: tls),
                                      deadline: .now + .seconds(30))
     }
 

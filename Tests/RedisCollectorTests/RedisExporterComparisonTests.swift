@@ -1,5 +1,5 @@
 import Foundation
-import HTTPClient
+import VigilCore
 import Logging
 import Testing
 import VigilCore

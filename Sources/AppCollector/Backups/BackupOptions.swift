@@ -1,4 +1,5 @@
-public import HTTPClient
+import HTTPClient
+public import VigilCore
 
 /// One `backups:` item: a set of files matched by a glob, or the objects under an S3 prefix.
 public struct BackupOptions: Sendable {

@@ -207,15 +207,7 @@ public struct ProbeKind: TargetKind {
     }
 
     static func renderTLS(_ t: TLSOptions, indent: String) -> [String] {
-        guard t != TLSOptions() else { return [] }
-        var parts: [String] = []
-        if let v = t.caFile { parts.append("ca_file: \(quote(v))") }
-        if let v = t.certFile { parts.append("cert_file: \(quote(v))") }
-        if let v = t.keyFile { parts.append("key_file: \(quote(v))") }
-        if let v = t.serverName { parts.append("server_name: \(quote(v))") }
-        if t.insecureSkipVerify { parts.append("insecure_skip_verify: true") }
-        if let v = t.minVersion { parts.append("min_version: \(v.rawValue)") }
-        return ["\(indent)tls_config: {\(parts.joined(separator: ", "))}"]
+        t == TLSOptions() ? [] : [indent + t.rendered]
     }
 
     /// Headers whose values are credentials.

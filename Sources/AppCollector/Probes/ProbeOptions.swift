@@ -1,4 +1,5 @@
 public import HTTPClient
+public import VigilCore
 public import Rules
 
 /// One `probes:` item: a blackbox_exporter module and its target in one.

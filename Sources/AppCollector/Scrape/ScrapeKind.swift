@@ -246,16 +246,7 @@ public struct ScrapeKind: TargetKind {
         }
         if let b = o.basicAuth { lines.append("basic_auth: {username: \(quote(b.username)), password: \(Redaction.mask)}") }
         if let a = o.authorization { lines.append("authorization: {type: \(quote(a.type)), credentials: \(Redaction.mask)}") }
-        if let t = o.tls {
-            var parts: [String] = []
-            if let ca = t.caFile { parts.append("ca_file: \(quote(ca))") }
-            if let c = t.certFile { parts.append("cert_file: \(quote(c))") }
-            if let k = t.keyFile { parts.append("key_file: \(quote(k))") }
-            if let s = t.serverName { parts.append("server_name: \(quote(s))") }
-            parts.append("insecure_skip_verify: \(t.insecureSkipVerify)")
-            if let m = t.minVersion { parts.append("min_version: \(m.rawValue)") }
-            lines.append("tls_config: {\(parts.joined(separator: ", "))}")
-        }
+        if let t = o.tls { lines.append(t.rendered) }
         if let p = o.proxyURL { lines.append("proxy_url: \(quote(Redaction.url(p)))") }
         lines.append("sample_limit: \(o.sampleLimit)")
         lines.append("label_limit: \(o.labelLimit)")

@@ -1,4 +1,4 @@
-public import HTTPClient
+import HTTPClient
 public import VigilCore
 
 /// Everything one scrape target (a job × one of its static targets) is scraped with.
