@@ -28,6 +28,8 @@ final class VigilApp: Sendable {
     private let httpServer = Mutex<HTTPServer?>(nil)
     private let rules = Mutex<RuleRuntime?>(nil)
     private let notify: NotifyService
+    /// Whether the start-up pages were released (`MemoryFootprint.releaseStartupPages`).
+    private let startupPages = Mutex(false)
     /// External labels and URL of the running configuration, for alerts sent to receivers.
     private let external = Mutex<(labels: [String: String], url: String)>(([:], ""))
 
@@ -134,8 +136,13 @@ final class VigilApp: Sendable {
         let targets = prepared ?? TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
         let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
         let ruleService = rules.withLock { $0 }
-        let scheduler = Scheduler(targets: targets, store: store, logger: logger) { source, families, at in
+        let scheduler = Scheduler(targets: targets, store: store, logger: logger) { [self] source, families, at in
             ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
+            // Once, after the first collection round: start-up's pages stop counting as resident.
+            if store.isReady, MemoryFootprint.releasesStartupPages, startupPages.withLock({ released in defer { released = true }; return !released }) {
+                let bytes = MemoryFootprint.releaseStartupPages()
+                logger.debug("released start-up pages", metadata: ["mapped_bytes_advised": "\(bytes)"])
+            }
         }
         store.retain(sources: scheduler.sourceKeys.union([RuleRuntime.source]))
         scheduler.start()
