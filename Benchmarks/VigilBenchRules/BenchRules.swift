@@ -78,6 +78,7 @@ struct BenchRules {
         // A round start so the evaluation timestamps read well; the law only needs the offset.
         let t0 = (Int64(Date().timeIntervalSince1970) / 60) * 60_000
         var ingestMs: [Double] = []
+        var ingestCPUMs: [Double] = []
         var evalMs: [Double] = []
         var failures = 0
         for k in 0..<options.cycles {
@@ -90,7 +91,9 @@ struct BenchRules {
                 return g
             }
             let ingestStart = ContinuousClock.now
+            let ingestCPUStart = Self.threadCPUms()
             history.append(families: families, at: Date(timeIntervalSince1970: Double(collectedAt) / 1000), source: "bench")
+            ingestCPUMs.append(Self.threadCPUms() - ingestCPUStart)
             ingestMs.append(Self.ms(ContinuousClock.now - ingestStart))
 
             let evaluatedAt = collectedAt + interval / 2
@@ -132,6 +135,7 @@ struct BenchRules {
             "interval_seconds": options.intervalSeconds,
             "parse_ms": Self.ms(parseTime),
             "ingest_ms": ingestMs,
+            "ingest_cpu_ms": ingestCPUMs,
             "eval_ms": evalMs,
             "rule_failures": failures,
             "history_bytes": history.memoryBytes,
@@ -162,6 +166,13 @@ struct BenchRules {
             return Sample(labels, s.value, suffix: suffix)
         }
         return MetricFamily(name: p.name, help: p.help ?? "", type: MetricType(rawValue: p.type) ?? .untyped, samples: samples)
+    }
+
+    /// CPU time of the calling thread, in milliseconds (what one core spent, whatever else runs).
+    static func threadCPUms() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
     }
 
     static func ms(_ d: Duration) -> Double {

@@ -36,7 +36,7 @@ enum MemoryFootprint {
     @discardableResult
     static func releaseStartupPages() -> Int {
         #if canImport(Glibc)
-        guard let text = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return 0 }
+        guard let text = readProcFile("/proc/self/smaps") else { return 0 }
         var advised = 0
         var range: (lo: UInt, hi: UInt)?
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
@@ -56,11 +56,33 @@ enum MemoryFootprint {
         #endif
     }
 
+    /// The whole of a /proc file, read to its end (its size reads as 0, so Foundation's file
+    /// readers may stop after their first buffer).
+    static func readProcFile(_ path: String) -> String? {
+        #if canImport(Glibc)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+        #else
+        return nil
+        #endif
+    }
+
     /// The address range of an smaps header line of a read-only, file-backed mapping
     /// (`lo-hi perms offset dev inode /path`), nil for any other line.
     static func mappingHeader(_ line: Substring) -> (lo: UInt, hi: UInt)? {
         let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-        guard fields.count == 6, fields[1].count == 4, fields[5].hasPrefix("/") else { return nil }
+        // The path is padded with spaces after the inode.
+        guard fields.count == 6, fields[1].count == 4, fields[5].drop(while: { $0 == " " }).hasPrefix("/") else { return nil }
         let perms = fields[1]
         guard perms.first == "r", !perms.contains("w") else { return nil }
         let bounds = fields[0].split(separator: "-")
