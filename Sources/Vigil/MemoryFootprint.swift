@@ -21,6 +21,16 @@ enum MemoryFootprint {
         #endif
     }
 
+    /// Hands the allocator's free pages back to the kernel (`malloc_trim`): the bodies rendered
+    /// for every landing and the HTTP threads' copies of them are freed in the middle of the
+    /// arenas, where `free` alone keeps them resident. Called after each landing; a walk over
+    /// the free lists, well under a millisecond at Vigil's sizes.
+    static func trimAllocator() {
+        #if canImport(Glibc)
+        _ = malloc_trim(0)
+        #endif
+    }
+
     /// Whether `releaseStartupPages` runs: `VIGIL_RELEASE_STARTUP_PAGES=0` keeps every page
     /// mapped (for measuring what the release saves, or should it ever get in the way).
     static let releasesStartupPages = ProcessInfo.processInfo.environment["VIGIL_RELEASE_STARTUP_PAGES"] != "0"

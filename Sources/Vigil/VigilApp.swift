@@ -138,6 +138,7 @@ final class VigilApp: Sendable {
         let ruleService = rules.withLock { $0 }
         let scheduler = Scheduler(targets: targets, store: store, logger: logger) { [self] source, families, at in
             ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
+            MemoryFootprint.trimAllocator()
             // Once, after the first collection round: start-up's pages stop counting as resident.
             if store.isReady, MemoryFootprint.releasesStartupPages, startupPages.withLock({ released in defer { released = true }; return !released }) {
                 let bytes = MemoryFootprint.releaseStartupPages()
