@@ -15,7 +15,11 @@ struct FootprintGuardTests {
     func idleBound() throws {
         guard let bin = TestEnvironment.vigilBinary, let pg = TestEnvironment.postgresDSN, let redis = TestEnvironment.redisURL else { return }
         let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../rules/*.yml").standardized.path
-        let config = EndToEndTests.config(pg: pg, redis: redis) + "rule_files: [\"\(rules)\"]\n"
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = EndToEndTests.config(pg: pg, redis: redis)
+            .replacingOccurrences(of: "global:\n", with: "global:\n  state_dir: \"\(dir.path)/state\"\n")
+            + "rule_files: [\"\(rules)\"]\n"
         let vigil = try VigilProcess(binary: bin, config: config)
         #expect(vigil.waitReady(), "never ready; log:\n\(vigil.log)")
         // A few 1 s rounds after readiness: the start-up pages are released after the first.
