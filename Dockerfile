@@ -20,11 +20,11 @@ WORKDIR /src
 # The whole package (see .dockerignore): SwiftPM checks every target's folder,
 # tests included, even when building a single product.
 COPY . .
-# --static-swift-stdlib links the Swift runtime and Foundation into the binary;
-# HTTPClient links the system's libcurl.
-RUN --mount=type=cache,target=/src/.build \
-    swift build -c release --static-swift-stdlib --product vigil \
- && install -D -m 755 "$(swift build -c release --show-bin-path)/vigil" /out/vigil
+# scripts/build-release: the release binary the README installs, with the Swift runtime and
+# Foundation linked in (--static-swift-stdlib) and debug sections stripped; HTTPClient links
+# the system's libcurl.
+RUN --mount=type=cache,target=/src/.build-release \
+    OUT=/out/vigil scripts/build-release
 
 # Runtime stage: only the shared libraries vigil links against.
 FROM debian:bookworm-slim

@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libxcrypt's crypt_r (bcrypt for basic auth); imported only by HTTPServer's BasicAuth.
         .systemLibrary(name: "CCrypt"),
+        // glibc's mallopt (malloc.h); imported only by Vigil's MemoryFootprint.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // RE2 (Go's regexp syntax, linear time) behind a C interface; imported only by Rules' AnchoredRegex.
         .target(name: "CRE2", linkerSettings: [.linkedLibrary("re2")]),
@@ -90,6 +92,7 @@ let package = Package(
             name: "Vigil",
             dependencies: [
                 "VigilCore", "PostgresCollector", "RedisCollector", "HTTPServer", "HTTPClient", "Rules", "Notify", "AppCollector", "RemoteWrite",
+                .target(name: "CMalloc", condition: .when(platforms: [.linux])),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -18,6 +18,8 @@ struct BenchRules {
         var intervalSeconds = 15
         var steadyFrom = 21
         var out: String?
+        /// Ingest only, the old (`LegacySeriesHistory`) and the new `SeriesHistory` side by side.
+        var ingestAB = false
 
         init(arguments: [String]) throws(Failure) {
             var positional: [String] = []
@@ -38,13 +40,14 @@ struct BenchRules {
                 case "--interval": intervalSeconds = try number("--interval")
                 case "--steady-from": steadyFrom = try number("--steady-from")
                 case "--out": out = try value("--out")
+                case "--ingest-ab": ingestAB = true
                 case let a where a.hasPrefix("--"): throw Failure(description: "unknown option \(a)")
                 case let a: positional.append(a)
                 }
                 i += 1
             }
             guard positional.count == 2 else {
-                throw Failure(description: "usage: VigilBenchRules SERIES.prom RULES.yml [--cycles N] [--interval S] [--steady-from K] [--out FILE]")
+                throw Failure(description: "usage: VigilBenchRules SERIES.prom RULES.yml [--cycles N] [--interval S] [--steady-from K] [--out FILE] [--ingest-ab]")
             }
             guard steadyFrom < cycles else { throw Failure(description: "--steady-from must be below --cycles") }
             series = positional[0]
@@ -77,7 +80,12 @@ struct BenchRules {
 
         // A round start so the evaluation timestamps read well; the law only needs the offset.
         let t0 = (Int64(Date().timeIntervalSince1970) / 60) * 60_000
+        if options.ingestAB {
+            try ingestAB(options: options, base: base, counters: counters, retention: history.retention, t0: t0, interval: interval)
+            return
+        }
         var ingestMs: [Double] = []
+        var ingestCPUMs: [Double] = []
         var evalMs: [Double] = []
         var failures = 0
         for k in 0..<options.cycles {
@@ -90,7 +98,9 @@ struct BenchRules {
                 return g
             }
             let ingestStart = ContinuousClock.now
+            let ingestCPUStart = Self.threadCPUms()
             history.append(families: families, at: Date(timeIntervalSince1970: Double(collectedAt) / 1000), source: "bench")
+            ingestCPUMs.append(Self.threadCPUms() - ingestCPUStart)
             ingestMs.append(Self.ms(ContinuousClock.now - ingestStart))
 
             let evaluatedAt = collectedAt + interval / 2
@@ -132,6 +142,7 @@ struct BenchRules {
             "interval_seconds": options.intervalSeconds,
             "parse_ms": Self.ms(parseTime),
             "ingest_ms": ingestMs,
+            "ingest_cpu_ms": ingestCPUMs,
             "eval_ms": evalMs,
             "rule_failures": failures,
             "history_bytes": history.memoryBytes,
@@ -162,6 +173,65 @@ struct BenchRules {
             return Sample(labels, s.value, suffix: suffix)
         }
         return MetricFamily(name: p.name, help: p.help ?? "", type: MetricType(rawValue: p.type) ?? .untyped, samples: samples)
+    }
+
+    /// `--ingest-ab`: every cycle's collection appended into the old and the new history (the
+    /// order alternating), each timed by its thread's CPU; no evaluation. Prints the medians
+    /// over cycles `steadyFrom..<cycles` and checks both hold the same series and samples.
+    func ingestAB(options: Options, base: [MetricFamily], counters: Set<String>, retention: Int64, t0: Int64, interval: Int64) throws {
+        var legacy = LegacySeriesHistory(retention: retention)
+        var current = SeriesHistory(retention: retention)
+        var legacyMs: [Double] = [], currentMs: [Double] = []
+        for k in 0..<options.cycles {
+            let collectedAt = t0 + Int64(k) * interval
+            let factor = 1 + Double(collectedAt - t0) / 1000 / Self.growth
+            // Fresh strings every cycle, as a parser produces them: the new ingest's same-position
+            // check then compares bytes, not string storage identity.
+            let families = base.map { f -> MetricFamily in
+                var g = f
+                let scale = counters.contains(f.name) ? factor : 1
+                for i in g.samples.indices {
+                    g.samples[i].value *= scale
+                    g.samples[i].labels = Labels(g.samples[i].labels.pairs.map { Label(Self.fresh($0.name), Self.fresh($0.value)) })
+                }
+                g.name = Self.fresh(f.name)
+                return g
+            }
+            let at = Date(timeIntervalSince1970: Double(collectedAt) / 1000)
+            func timeLegacy() { let c = Self.threadCPUms(); legacy.append(families: families, at: at, source: "bench"); legacyMs.append(Self.threadCPUms() - c) }
+            func timeCurrent() { let c = Self.threadCPUms(); current.append(families: families, at: at, source: "bench"); currentMs.append(Self.threadCPUms() - c) }
+            if k % 2 == 0 { timeLegacy(); timeCurrent() } else { timeCurrent(); timeLegacy() }
+            guard legacy.seriesCount == current.seriesCount, legacy.sampleCount == current.sampleCount else {
+                throw Failure(description: "cycle \(k): old history \(legacy.seriesCount) series / \(legacy.sampleCount) samples, new \(current.seriesCount) / \(current.sampleCount)")
+            }
+            log(String(format: "cycle %2d: ingest CPU old %7.1f ms, new %7.1f ms, %d series, %d samples", k, legacyMs[k], currentMs[k],
+                       current.seriesCount, current.sampleCount))
+        }
+        func median(_ xs: ArraySlice<Double>) -> Double {
+            let s = xs.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let old = median(legacyMs[options.steadyFrom...]), new = median(currentMs[options.steadyFrom...])
+        let report: [String: Any] = [
+            "cycles": options.cycles, "steady_from": options.steadyFrom,
+            "ingest_cpu_ms_old": legacyMs, "ingest_cpu_ms_new": currentMs,
+            "median_old_ms": old, "median_new_ms": new,
+            "series": current.seriesCount, "samples": current.sampleCount,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+        if let out = options.out { try json.write(to: URL(fileURLWithPath: out)) } else { print(String(decoding: json, as: UTF8.self)) }
+        log(String(format: "ingest of one collection, CPU median over cycles %d-%d: old %.1f ms, new %.1f ms (old/new %.1f)",
+                   options.steadyFrom, options.cycles - 1, old, new, old / new))
+    }
+
+    /// A copy of `s` in storage of its own.
+    static func fresh(_ s: String) -> String { String(decoding: Array(s.utf8), as: UTF8.self) }
+
+    /// CPU time of the calling thread, in milliseconds (what one core spent, whatever else runs).
+    static func threadCPUms() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
     }
 
     static func ms(_ d: Duration) -> Double {

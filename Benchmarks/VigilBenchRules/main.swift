@@ -1,6 +1,9 @@
 // vigil-bench-rules: Vigil's rule engine over the series and rules of scripts/bench-rules.
 //
-//   VigilBenchRules SERIES.prom RULES.yml [--cycles N] [--interval S] [--steady-from K] [--out FILE]
+//   VigilBenchRules SERIES.prom RULES.yml [--cycles N] [--interval S] [--steady-from K] [--out FILE] [--ingest-ab]
+//
+// --ingest-ab: no evaluation; each collection is appended into the history as it was before
+// series were interned (LegacySeriesHistory) and into SeriesHistory, timed by thread CPU.
 //
 // Parses SERIES.prom with VigilCore's ExpositionParser, then for cycles 0..<N: appends every
 // series into a SeriesHistory at t0 + k·interval (counters advanced by the law of

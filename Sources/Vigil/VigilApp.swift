@@ -33,6 +33,8 @@ final class VigilApp: Sendable {
     private let notify: NotifyService
     /// `remote_write:` queues; fed by every landed collection and rule evaluation.
     private let remote: RemoteStorage
+    /// Whether the start-up pages were released (`MemoryFootprint.releaseStartupPages`).
+    private let startupPages = Mutex(false)
     /// External labels and URL of the running configuration, for alerts sent to receivers.
     private let external = Mutex<(labels: [String: String], url: String)>(([:], ""))
 
@@ -164,8 +166,14 @@ final class VigilApp: Sendable {
         }
         let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
         let ruleService = rules.withLock { $0 }
-        let scheduler = Scheduler(targets: targets, store: store, logger: logger, onPublish: { source, families, at in
+        let scheduler = Scheduler(targets: targets, store: store, logger: logger, onPublish: { [self] source, families, at in
             ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
+            MemoryFootprint.trimAllocator()
+            // Once, after the first collection round: start-up's pages stop counting as resident.
+            if store.isReady, MemoryFootprint.releasesStartupPages, startupPages.withLock({ released in defer { released = true }; return !released }) {
+                let bytes = MemoryFootprint.releaseStartupPages()
+                logger.debug("released start-up pages", metadata: ["mapped_bytes_advised": "\(bytes)"])
+            }
         }, onStore: { [remote] _, families, at in
             remote.append(families, at: at)
         })

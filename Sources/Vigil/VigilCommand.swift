@@ -4,7 +4,16 @@ import Logging
 import Rules
 import VigilCore
 
+/// The entry point: the allocator is configured before any other thread exists, then the
+/// command line runs.
 @main
+enum VigilMain {
+    static func main() async {
+        MemoryFootprint.configureAllocator()
+        await VigilCommand.main()
+    }
+}
+
 struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",

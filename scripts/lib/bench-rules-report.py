@@ -61,6 +61,7 @@ def main():
     cycles, steady = vigil["cycles"], vigil["steady_from"]
     v_eval = [x for r in runs for x in r["eval_ms"][steady:cycles]]
     v_ingest = [x for r in runs for x in r["ingest_ms"][steady:cycles]]
+    v_ingest_cpu = [x for r in runs for x in r.get("ingest_cpu_ms", [])[steady:cycles]]
     groups = prom["groups"].values()
     p_rounds = [[g[i] * 1000 for g in groups] for i in range(steady, cycles)]
     p_eval = [sum(r) for r in p_rounds]
@@ -102,6 +103,8 @@ def main():
         ("per rule (median cycle / 1,000)", "%.0f µs" % per_rule_v, "%.0f µs" % per_rule_p, ratio(per_rule_p, per_rule_v)),
         ("slowest group of 100 rules, median", "", "%.1f ms" % statistics.median(p_slowest), ""),
         ("ingest of one collection (100,000 series), median", "%.1f ms" % statistics.median(v_ingest), "", ""),
+        ("ingest of one collection, CPU of its thread, median",
+         "%.1f ms" % statistics.median(v_ingest_cpu) if v_ingest_cpu else "", "", ""),
         ("CPU per cycle, whole process, mean (Vigil: ingest + evaluation; Prometheus: process CPU)",
          "%.0f ms" % v_cpu, "%.0f ms" % p_cpu, ratio(p_cpu, v_cpu)),
         ("history: Vigil `SeriesHistory.memoryBytes`; Prometheus TSDB head", mib(vigil["history_bytes"]),

@@ -1,81 +1,73 @@
 /// Samples of one series in time order: a growable ring that drops its oldest samples when
-/// pruned or when it reaches `maxSamples`.
+/// pruned or when it reaches `maxSamples`. Times and values live side by side in one array
+/// (one allocation per series, one uniqueness check per append).
 struct RingBuffer: Sendable {
-    private var times: [Int64] = []
-    private var values: [Double] = []
+    private struct Slot: Sendable {
+        var t: Int64
+        var v: Double
+    }
+
+    private var slots: [Slot] = []
     private var head = 0
     private(set) var count = 0
     let maxSamples: Int
 
     init(maxSamples: Int) { self.maxSamples = max(1, maxSamples) }
 
-    var capacity: Int { times.count }
+    var capacity: Int { slots.count }
     var isEmpty: Bool { count == 0 }
 
     private func slot(_ i: Int) -> Int {
         let s = head + i
-        return s >= times.count ? s - times.count : s
+        return s >= slots.count ? s - slots.count : s
     }
 
-    func time(_ i: Int) -> Int64 { times[slot(i)] }
-    func value(_ i: Int) -> Double { values[slot(i)] }
+    func time(_ i: Int) -> Int64 { slots[slot(i)].t }
+    func value(_ i: Int) -> Double { slots[slot(i)].v }
     var lastTime: Int64? { count > 0 ? time(count - 1) : nil }
-    var last: (t: Int64, v: Double)? { count > 0 ? (time(count - 1), value(count - 1)) : nil }
+    var oldestTime: Int64? { count > 0 ? slots[head].t : nil }
+    var last: (t: Int64, v: Double)? {
+        guard count > 0 else { return nil }
+        let s = slots[slot(count - 1)]
+        return (s.t, s.v)
+    }
 
     /// Appends a sample; returns false (and drops it) when it is not newer than the last one.
     @discardableResult
     mutating func append(_ t: Int64, _ v: Double) -> Bool {
         if let last = lastTime, t <= last { return false }
-        if count == times.count {
+        if count == slots.count {
             if count >= maxSamples {
                 // Full at the cap: overwrite the oldest.
-                times[head] = t
-                values[head] = v
+                slots[head] = Slot(t: t, v: v)
                 head = slot(1)
                 return true
             }
-            grow()
+            resize(to: min(maxSamples, max(4, slots.count * 2)))
         }
-        let s = slot(count)
-        times[s] = t
-        values[s] = v
+        slots[slot(count)] = Slot(t: t, v: v)
         count += 1
         return true
     }
 
-    private mutating func grow() {
-        let newCap = min(maxSamples, max(4, times.count * 2))
-        var nt = [Int64](repeating: 0, count: newCap)
-        var nv = [Double](repeating: 0, count: newCap)
-        for i in 0..<count {
-            nt[i] = time(i)
-            nv[i] = value(i)
-        }
-        times = nt
-        values = nv
+    private mutating func resize(to capacity: Int) {
+        var grown: [Slot] = []
+        grown.reserveCapacity(capacity)
+        for i in 0..<count { grown.append(slots[slot(i)]) }
+        grown.append(contentsOf: repeatElement(Slot(t: 0, v: 0), count: capacity - count))
+        slots = grown
         head = 0
     }
 
-    /// Drops samples older than `t` (strictly), keeping the newest one before `t` when
-    /// `keepOneBefore` so a look-back can still find it.
+    /// Drops samples older than `t` (strictly).
     mutating func prune(before t: Int64) {
-        while count > 0, time(0) < t {
+        while count > 0, slots[head].t < t {
             head = slot(1)
             count -= 1
         }
         if count == 0 { head = 0 }
         // Shrink when mostly empty, so memory follows retention.
-        if times.count > 16, count * 4 < times.count {
-            var nt = [Int64](repeating: 0, count: times.count / 2)
-            var nv = [Double](repeating: 0, count: times.count / 2)
-            for i in 0..<count {
-                nt[i] = time(i)
-                nv[i] = value(i)
-            }
-            times = nt
-            values = nv
-            head = 0
-        }
+        if slots.count > 16, count * 4 < slots.count { resize(to: slots.count / 2) }
     }
 
     /// Index of the first sample with time > t.
@@ -96,7 +88,7 @@ struct RingBuffer: Sendable {
         return (start..<end).map { (time($0), value($0)) }
     }
 
-    var byteSize: Int { times.count * 16 + 64 }
+    var byteSize: Int { slots.count * 16 + 64 }
 
     /// The newest non-stale sample in `(t - lookback, t]`, nil when the newest is stale or none.
     func latest(at t: Int64, lookback: Int64) -> (t: Int64, v: Double)? {
