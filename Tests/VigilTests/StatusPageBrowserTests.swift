@@ -119,7 +119,12 @@ import VigilTestSupport
         // 3. An alert firing. First the page as chromium --dump-dom serializes it after its scripts ran.
         try rewrite(down: true, firing: true)
         #expect((try vigil.get("/-/reload", method: "POST", headers: headers)).status == 200)
-        #expect(eventually(30) { page().contains("<article class=\"alert firing\" data-alertname=\"StatusPageTest\">") }, "\(page())")
+        // A reload starts the targets afresh: wait for the PostgreSQL target's first collection too.
+        #expect(eventually(30) {
+            let p = page()
+            return p.contains("<article class=\"alert firing\" data-alertname=\"StatusPageTest\">")
+                && p.contains("<tr class=\"target\" data-kind=\"postgres\" data-up=\"1\"><td>primary</td>")
+        }, "\(page())")
         let dumped = try Subprocess.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                                   "--user-data-dir=\(dir.path)/dump-profile", "--dump-dom",
                                                   "http://prom:s3cret@127.0.0.1:\(vigil.port)/"], timeout: 90)
