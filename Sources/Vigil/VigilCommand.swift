@@ -24,7 +24,7 @@ struct VigilCommand: AsyncParsableCommand {
             metric names. Without --config it watches DATABASE_URL (or DATA_SOURCE_NAME, or libpq's \
             PG* environment) and REDIS_URL (or REDIS_ADDR, or redis://localhost:6379).
             """,
-        version: VigilVersion.current,
+        version: VigilVersion.description,
         subcommands: [RunCommand.self, CheckConfigCommand.self, CheckRulesCommand.self, TestRulesCommand.self, SilenceCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self
     )
@@ -33,7 +33,7 @@ struct VigilCommand: AsyncParsableCommand {
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Vigil's version and exit.")
     func run() {
-        print("vigil \(VigilVersion.current)")
+        print("vigil \(VigilVersion.description)")
     }
 }
 
