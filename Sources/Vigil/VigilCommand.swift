@@ -56,6 +56,9 @@ struct CheckConfigCommand: ParsableCommand {
             let config = try VigilConfig.load(file: file, environment: ProcessInfo.processInfo.environment)
             // The exporter-toolkit web file is checked too (certificates load, hashes are bcrypt).
             if let web = config.web.configFile { _ = try WebConfigFile.load(path: web) }
+            for pattern in config.unmatchedRuleFiles {
+                FileHandle.standardError.write(Data("warning: rule_files pattern \(pattern) matched no file\n".utf8))
+            }
             print(config.renderedYAML(), terminator: "")
         } catch let error as PositionedError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

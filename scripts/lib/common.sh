@@ -23,7 +23,7 @@ VIGIL_PACKAGES=(
   libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libre2-dev libsnappy-dev pkg-config openssl
   postgresql postgresql-contrib redis-server
   prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
-  curl python3 procps
+  curl python3 procps binutils
   chromium
 )
 VIGIL_BENCH_PACKAGES=(wrk nginx-light)
