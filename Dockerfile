@@ -29,11 +29,12 @@ RUN --mount=type=cache,target=/src/.build-release \
 # Runtime stage: only the shared libraries vigil links against.
 FROM debian:bookworm-slim
 
-# curl is here only for the HEALTHCHECK below (vigil has no self-check command yet).
+# The package list is shared with scripts/check-image, which builds this stage's world with
+# debootstrap and runs the binary in it as the vigil user (curl is there for the HEALTHCHECK).
+COPY docker/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpq5 libhiredis0.14 libmicrohttpd12 libre2-9 libsnappy1v5 libcurl4 zlib1g ca-certificates curl \
- && rm -rf /var/lib/apt/lists/* \
+ && sed 's/#.*//' /tmp/runtime-packages.txt | xargs env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && useradd --system --user-group --home-dir /var/lib/vigil --create-home --shell /usr/sbin/nologin vigil
 
 COPY --from=build /out/vigil /usr/local/bin/vigil

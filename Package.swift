@@ -35,12 +35,16 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         // OpenSSL for TLS connections Vigil makes itself (Redis over TLS); imported only by TLSStream.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // The git commit, stamped into the linked binary's `vigil_commit` section by
+        // scripts/build-release and scripts/test (objcopy); "unknown" in a plain `swift build`.
+        .target(name: "CBuildInfo"),
         .target(name: "TLSStream", dependencies: ["COpenSSL", "VigilCore"], swiftSettings: strict),
 
         .target(
             name: "VigilCore",
             dependencies: [
                 "CZlib",
+                "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -108,6 +108,7 @@ final class VigilApp: Sendable {
             "config": "\(config.source)",
             "targets": "\(Self.kindsSummary(config))",
         ])
+        warnUnmatchedRuleFiles(config)
 
         await waitForTermination()
 
@@ -238,8 +239,17 @@ final class VigilApp: Sendable {
             start(newConfig, targets: targets)
             await Lifecycle.blocking("vigil-reload") { [logger] in RemoteStorage.stop(replaced, logger: logger) }
             logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
+            warnUnmatchedRuleFiles(newConfig)
         }
         return .success(())
+    }
+
+    /// One warning per `rule_files` glob that matched no file (e.g. the embedded default's
+    /// /usr/share/vigil/rules/*.yml when the rules are not installed).
+    private func warnUnmatchedRuleFiles(_ config: VigilConfig) {
+        for pattern in config.unmatchedRuleFiles {
+            logger.warning("rule_files pattern matched no file", metadata: ["pattern": "\(pattern)", "config": "\(config.source)"])
+        }
     }
 
     /// The checks a configuration passes before a reload is answered, beyond parsing: every

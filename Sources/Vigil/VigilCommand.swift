@@ -24,7 +24,7 @@ struct VigilCommand: AsyncParsableCommand {
             metric names. Without --config it watches DATABASE_URL (or DATA_SOURCE_NAME, or libpq's \
             PG* environment) and REDIS_URL (or REDIS_ADDR, or redis://localhost:6379).
             """,
-        version: VigilVersion.current,
+        version: VigilVersion.description,
         subcommands: [RunCommand.self, CheckConfigCommand.self, CheckRulesCommand.self, TestRulesCommand.self, SilenceCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self
     )
@@ -33,7 +33,7 @@ struct VigilCommand: AsyncParsableCommand {
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Vigil's version and exit.")
     func run() {
-        print("vigil \(VigilVersion.current)")
+        print("vigil \(VigilVersion.description)")
     }
 }
 
@@ -56,6 +56,9 @@ struct CheckConfigCommand: ParsableCommand {
             let config = try VigilConfig.load(file: file, environment: ProcessInfo.processInfo.environment)
             // The exporter-toolkit web file is checked too (certificates load, hashes are bcrypt).
             if let web = config.web.configFile { _ = try WebConfigFile.load(path: web) }
+            for pattern in config.unmatchedRuleFiles {
+                FileHandle.standardError.write(Data("warning: rule_files pattern \(pattern) matched no file\n".utf8))
+            }
             print(config.renderedYAML(), terminator: "")
         } catch let error as PositionedError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -60,6 +60,9 @@ struct VigilConfig: Sendable {
     /// `rule_files` patterns as written, and the groups they loaded.
     var ruleFiles: [String] = []
     var ruleGroups: [RuleGroup] = []
+    /// The `rule_files` globs (resolved) that matched no file: warned about at start, on
+    /// reload and by check-config, so a run that loads no rules says where it looked.
+    var unmatchedRuleFiles: [String] = []
     /// The `alerting` section: route, receivers, inhibit rules (Alertmanager's shape), or nil
     /// when alerts are not sent anywhere.
     var alerting: NotifyConfig?
@@ -96,6 +99,7 @@ extension VigilConfig {
         config.ruleFiles = [defaultRulesPattern]
         do {
             config.ruleGroups = try RuleFile.loadGroups(patterns: config.ruleFiles, baseDirectory: "/")
+            config.unmatchedRuleFiles = RuleFile.unmatched(patterns: config.ruleFiles, baseDirectory: "/")
         } catch {
             throw error
         }
@@ -163,6 +167,7 @@ extension VigilConfig {
         if let patterns = try top.stringList("rule_files") {
             config.ruleFiles = patterns
             config.ruleGroups = try RuleFile.loadGroups(patterns: patterns, baseDirectory: baseDirectory)
+            config.unmatchedRuleFiles = RuleFile.unmatched(patterns: patterns, baseDirectory: baseDirectory)
         }
         try top.finish()
         return config

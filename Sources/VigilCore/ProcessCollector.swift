@@ -1,3 +1,4 @@
+import CBuildInfo
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -6,6 +7,11 @@ import Glibc
 /// The version of this build of Vigil.
 public enum VigilVersion {
     public static let current = "0.1.0"
+    /// The git commit the binary was built from (`-dirty` when the tree had uncommitted
+    /// changes), or "unknown": stamped after linking by scripts/build-release and scripts/test.
+    public static let commit = String(cString: vigil_build_commit())
+    /// What `vigil --version` and `vigil version` print.
+    public static var description: String { "\(current) (commit \(commit))" }
 }
 
 /// Process metrics under the names the Prometheus client libraries use, read from /proc,
@@ -20,7 +26,7 @@ public struct ProcessCollector: Collector {
     public func collect(_ context: CollectContext) throws -> [MetricFamily] {
         var families: [MetricFamily] = [
             .gauge("vigil_build_info", "Vigil build information; the value is always 1.",
-                   value: 1, labels: ["version": VigilVersion.current, "os": "linux", "arch": Self.arch]),
+                   value: 1, labels: ["version": VigilVersion.current, "revision": VigilVersion.commit, "os": "linux", "arch": Self.arch]),
         ]
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))

@@ -23,7 +23,7 @@ VIGIL_PACKAGES=(
   libpq-dev libhiredis-dev libmicrohttpd-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libre2-dev libsnappy-dev pkg-config openssl
   postgresql postgresql-contrib redis-server
   prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-blackbox-exporter
-  curl python3 procps
+  curl python3 procps binutils
   chromium
 )
 VIGIL_BENCH_PACKAGES=(wrk nginx-light)
@@ -39,6 +39,37 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Build identity
+
+# The git commit of the tree this script runs in (with -dirty when tracked files have
+# uncommitted changes), or "unknown" outside a git checkout.
+git_commit() {
+  local root commit
+  root=$(cd "$VIGIL_LIB_DIR/../.." && pwd)
+  commit=$(git -C "$root" rev-parse HEAD 2>/dev/null) || { echo unknown; return; }
+  if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+    commit+=-dirty
+  fi
+  echo "$commit"
+}
+
+# stamp_commit IN OUT [COMMIT]: writes a copy of the vigil binary IN to OUT with COMMIT
+# (default: git_commit) in its `vigil_commit` section, which Sources/CBuildInfo reserves
+# (64 bytes, NUL-padded; `vigil --version` and vigil_build_info{revision} read it). The build
+# never sees the commit, so a new commit costs no rebuild and nothing in the tree is generated.
+stamp_commit() {
+  local in=$1 out=$2 commit=${3:-$(git_commit)} stamp
+  [[ ${#commit} -lt 64 && $commit =~ ^[A-Za-z0-9._-]+$ ]] || die "not a commit name for the stamp: $commit"
+  stamp=$(mktemp)
+  printf '%s' "$commit" >"$stamp"
+  truncate -s 64 "$stamp"
+  objcopy --update-section "vigil_commit=$stamp" "$in" "$out.stamp" || { rm -f "$stamp" "$out.stamp"; die "objcopy could not stamp $in"; }
+  rm -f "$stamp"
+  chmod 755 "$out.stamp"
+  mv -f "$out.stamp" "$out"
 }
 
 # ---------------------------------------------------------------------------

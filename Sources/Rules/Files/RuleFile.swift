@@ -27,6 +27,14 @@ public struct RuleFile: Sendable, Hashable {
         return out
     }
 
+    /// The patterns with wildcards that name no file, resolved as `expand` resolves them (a
+    /// pattern without wildcards is reported by loading instead, as a missing file). A run
+    /// that loads no rules says where it looked.
+    public static func unmatched(patterns: [String], baseDirectory: String) -> [String] {
+        patterns.map { $0.hasPrefix("/") || baseDirectory.isEmpty ? $0 : "\(baseDirectory)/\($0)" }
+            .filter { glob($0).isEmpty }
+    }
+
     /// Loads every file the patterns name, in order; the first invalid file fails the whole
     /// load (a reload that fails keeps the old rules). Files using the seed shorthand load too.
     public static func loadGroups(patterns: [String], baseDirectory: String) throws(PositionedError) -> [RuleGroup] {
