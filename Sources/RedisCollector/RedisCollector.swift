@@ -449,42 +449,32 @@ public final class RedisCollector: Collector {
             b.add("vigil_redis_streams_ignored", .gauge, Double(ignored),
                   help: "Streams left out of redis_stream_* because there were more than max_streams.")
         }
-        for db in Set(list.map(\.db)).sorted() {
-            if let e = try c.selectIfPossible(db) {
-                noteFailure(&s, command: "SELECT", message: e)
-                continue
+        try forEachChunk(of: list, size: 50, &s, c) { s, db, chunk in
+            let replies = try c.pipeline(chunk.flatMap { [["XINFO", "STREAM", $0], ["XINFO", "GROUPS", $0]] })
+            var found: [(String, Streams.Stream, [Streams.Group])] = []
+            for (k, key) in chunk.enumerated() where 2 * k + 1 < replies.count {
+                let info = replies[2 * k]
+                if let e = info.errorMessage {
+                    // A BullMQ queue without events yet, or a matched key of another type: nothing to report.
+                    if !e.hasPrefix("WRONGTYPE") && !e.lowercased().contains("no such key") {
+                        noteFailure(&s, command: "XINFO", message: e)
+                    }
+                    continue
+                }
+                guard let stream = Streams.stream(info) else { continue }
+                found.append((key, stream, Array(Streams.groups(replies[2 * k + 1]).prefix(Self.maxGroupsPerStream))))
             }
-            let inDB = list.filter { $0.db == db }.map(\.key)
-            var start = 0
-            while start < inDB.count {
-                let chunk = Array(inDB[start..<min(start + 50, inDB.count)])
-                start += chunk.count
-                let replies = try c.pipeline(chunk.flatMap { [["XINFO", "STREAM", $0], ["XINFO", "GROUPS", $0]] })
-                var found: [(String, Streams.Stream, [Streams.Group])] = []
-                for (k, key) in chunk.enumerated() where 2 * k + 1 < replies.count {
-                    let info = replies[2 * k]
-                    if let e = info.errorMessage {
-                        // A BullMQ queue without events yet, or a matched key of another type: nothing to report.
-                        if !e.hasPrefix("WRONGTYPE") && !e.lowercased().contains("no such key") {
-                            noteFailure(&s, command: "XINFO", message: e)
-                        }
-                        continue
-                    }
-                    guard let stream = Streams.stream(info) else { continue }
-                    found.append((key, stream, Array(Streams.groups(replies[2 * k + 1]).prefix(Self.maxGroupsPerStream))))
+            let consumerCommands = found.flatMap { key, _, groups in groups.map { ["XINFO", "CONSUMERS", key, $0.name] } }
+            let consumerReplies = try c.pipeline(consumerCommands)
+            var next = 0
+            for (key, stream, groups) in found {
+                var withConsumers: [(Streams.Group, [Streams.Consumer])] = []
+                for g in groups {
+                    let reply = next < consumerReplies.count ? consumerReplies[next] : .null
+                    next += 1
+                    withConsumers.append((g, Array(Streams.consumers(reply).prefix(Self.maxConsumersPerGroup))))
                 }
-                let consumerCommands = found.flatMap { key, _, groups in groups.map { ["XINFO", "CONSUMERS", key, $0.name] } }
-                let consumerReplies = try c.pipeline(consumerCommands)
-                var next = 0
-                for (key, stream, groups) in found {
-                    var withConsumers: [(Streams.Group, [Streams.Consumer])] = []
-                    for g in groups {
-                        let reply = next < consumerReplies.count ? consumerReplies[next] : .null
-                        next += 1
-                        withConsumers.append((g, Array(Streams.consumers(reply).prefix(Self.maxConsumersPerGroup))))
-                    }
-                    Streams.add(db: db, key: key, stream, groups: withConsumers, to: &b)
-                }
+                Streams.add(db: db, key: key, stream, groups: withConsumers, to: &b)
             }
         }
     }
@@ -495,6 +485,33 @@ public final class RedisCollector: Collector {
                                         extra: [], limit: options.maxCheckedKeys)
         b.add("vigil_redis_checked_keys_ignored", .gauge, Double(ignored),
               help: "Keys left out of redis_key_size/redis_key_value because there were more than max_checked_keys.")
+        try forEachChunk(of: list, size: 100, &s, c) { s, db, chunk in
+            let types = try c.pipeline(chunk.map { ["TYPE", $0] }).map { $0.text ?? "" }
+            let plans = zip(chunk, types).map { key, type in (key, type, KeyChecks.sizeCommands(key: key, type: type)) }
+            let replies = try c.pipeline(plans.flatMap(\.2))
+            var offset = 0
+            var results: [(String, String, [RedisReply])] = []
+            for (key, type, commands) in plans {
+                let end = min(offset + commands.count, replies.count)
+                results.append((key, type, Array(replies[min(offset, end)..<end])))
+                offset += commands.count
+            }
+            // A HyperLogLog is a string whose size redis_exporter reports as PFCOUNT's estimate.
+            let hll = results.filter { $0.1 == "string" && $0.2.count > 1 && { if case .string(let v) = $0.2[1] { return KeyChecks.isHyperLogLog(v) }; return false }($0) }.map(\.0)
+            let counts = Dictionary(zip(hll, try c.pipeline(hll.map { ["PFCOUNT", $0] })), uniquingKeysWith: { a, _ in a })
+            for (key, type, r) in results {
+                guard let result = KeyChecks.result(type: type, r, pfcount: counts[key]) else { continue }
+                KeyChecks.add(db: db, key: key, result, stringValues: options.checkKeysStringValues, to: &b)
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Runs `body` on the keys of `list` database by database (SELECTed once each; a refused
+    /// SELECT is noted and its keys skipped), in pipelines of at most `size` keys.
+    private func forEachChunk(of list: [RedisKeyArgument], size: Int, _ s: inout State, _ c: HiredisConnection,
+                              _ body: (inout State, Int, [String]) throws -> Void) throws {
         for db in Set(list.map(\.db)).sorted() {
             if let e = try c.selectIfPossible(db) {
                 noteFailure(&s, command: "SELECT", message: e)
@@ -503,30 +520,12 @@ public final class RedisCollector: Collector {
             let inDB = list.filter { $0.db == db }.map(\.key)
             var start = 0
             while start < inDB.count {
-                let chunk = Array(inDB[start..<min(start + 100, inDB.count)])
+                let chunk = Array(inDB[start..<min(start + size, inDB.count)])
                 start += chunk.count
-                let types = try c.pipeline(chunk.map { ["TYPE", $0] }).map { $0.text ?? "" }
-                let plans = zip(chunk, types).map { key, type in (key, type, KeyChecks.sizeCommands(key: key, type: type)) }
-                let replies = try c.pipeline(plans.flatMap(\.2))
-                var offset = 0
-                var results: [(String, String, [RedisReply])] = []
-                for (key, type, commands) in plans {
-                    let end = min(offset + commands.count, replies.count)
-                    results.append((key, type, Array(replies[min(offset, end)..<end])))
-                    offset += commands.count
-                }
-                // A HyperLogLog is a string whose size redis_exporter reports as PFCOUNT's estimate.
-                let hll = results.filter { $0.1 == "string" && $0.2.count > 1 && { if case .string(let v) = $0.2[1] { return KeyChecks.isHyperLogLog(v) }; return false }($0) }.map(\.0)
-                let counts = Dictionary(zip(hll, try c.pipeline(hll.map { ["PFCOUNT", $0] })), uniquingKeysWith: { a, _ in a })
-                for (key, type, r) in results {
-                    guard let result = KeyChecks.result(type: type, r, pfcount: counts[key]) else { continue }
-                    KeyChecks.add(db: db, key: key, result, stringValues: options.checkKeysStringValues, to: &b)
-                }
+                try body(&s, db, chunk)
             }
         }
     }
-
-    // MARK: - Helpers
 
     /// Counts a refused optional command and logs it once per command (not every cycle).
     private func noteFailure(_ s: inout State, command: String, message: String) {
