@@ -20,25 +20,49 @@ public final class SnapshotStore: Sendable {
         }
     }
 
+    /// One source's latest families, grouped by name (in their order) when they land.
+    private struct Source {
+        /// The generation of the update that brought these families: a fragment cache key.
+        var version: UInt64
+        var families: [MetricFamily]
+        var byName: [String: [MetricFamily]]
+    }
+
     private struct State {
-        var sources: [String: [MetricFamily]] = [:]
+        var sources: [String: Source] = [:]
         var generation: UInt64 = 0
         var rendered: UInt64 = 0
         var bodies = Bodies()
         var ready = false
     }
 
+    /// Which (source, version) pairs a family name was rendered from.
+    private struct Contributor: Equatable {
+        var source: String
+        var version: UInt64
+    }
+
+    /// One merged family rendered in both formats, and what it was rendered from.
+    private struct Fragment {
+        var from: [Contributor]
+        var text: [UInt8]
+        var openMetrics: [UInt8]
+    }
+
     private let state = Mutex(State())
-    /// Serialises rendering so the newest generation is the one installed.
-    private let renderLock = Mutex(())
+    /// Serialises rendering so the newest generation is the one installed; holds the fragments
+    /// of the last rendering, by family name.
+    private let renderLock = Mutex([String: Fragment]())
 
     public init() {}
 
     /// Replaces the families of `source` and re-renders the bodies.
     public func update(source: String, families: [MetricFamily]) {
+        var grouped: [String: [MetricFamily]] = [:]
+        for family in families { grouped[family.name, default: []].append(family) }
         state.withLock {
-            $0.sources[source] = families
             $0.generation &+= 1
+            $0.sources[source] = Source(version: $0.generation, families: families, byName: grouped)
         }
         rerender()
     }
@@ -74,18 +98,55 @@ public final class SnapshotStore: Sendable {
     /// All families merged by name, as they are rendered.
     public func families() -> [MetricFamily] {
         let sources = state.withLock { $0.sources }
-        return Self.merge(sources)
+        return Self.merge(sources.mapValues(\.families))
     }
 
     public var isReady: Bool { state.withLock { $0.ready } }
     public func markReady() { state.withLock { $0.ready = true } }
 
+    /// Assembles the bodies from one fragment per family name. A name's fragment is its families
+    /// merged across the sources that hold it (`merge`, so output is what merging everything gives)
+    /// and is rendered again only when one of those sources landed, left or joined since the last
+    /// rendering; the others are reused as they are. Gzip compresses each assembled body once.
     private func rerender() {
-        renderLock.withLock { _ in
+        renderLock.withLock { cache in
             let (sources, generation) = state.withLock { ($0.sources, $0.generation) }
-            let merged = Self.merge(sources)
-            let text = ExpositionRenderer.render(merged, format: .text)
-            let om = ExpositionRenderer.render(merged, format: .openMetrics)
+            var from: [String: [Contributor]] = [:]
+            for key in sources.keys.sorted() {
+                let source = sources[key]!
+                for name in source.byName.keys {
+                    from[name, default: []].append(Contributor(source: key, version: source.version))
+                }
+            }
+            var next: [String: Fragment] = [:]
+            next.reserveCapacity(from.count)
+            var text: [UInt8] = []
+            var om: [UInt8] = []
+            text.reserveCapacity(cache.values.reduce(0) { $0 + $1.text.count })
+            om.reserveCapacity(cache.values.reduce(0) { $0 + $1.openMetrics.count } + 6)
+            for name in from.keys.sorted() {
+                let contributors = from[name]!
+                let fragment: Fragment
+                if let cached = cache[name], cached.from == contributors {
+                    fragment = cached
+                } else {
+                    var parts: [String: [MetricFamily]] = [:]
+                    for c in contributors { parts[c.source] = sources[c.source]!.byName[name] }
+                    var t: [UInt8] = []
+                    var o: [UInt8] = []
+                    for family in Self.merge(parts) {
+                        ExpositionRenderer.append(family, format: .text, to: &t)
+                        ExpositionRenderer.append(family, format: .openMetrics, to: &o)
+                    }
+                    fragment = Fragment(from: contributors, text: t, openMetrics: o)
+                }
+                text.append(contentsOf: fragment.text)
+                om.append(contentsOf: fragment.openMetrics)
+                next[name] = fragment
+            }
+            text.append(contentsOf: ExpositionRenderer.trailer(.text))
+            om.append(contentsOf: ExpositionRenderer.trailer(.openMetrics))
+            cache = next
             let bodies = Bodies(
                 text: text, textGzip: Gzip.compress(text) ?? [],
                 openMetrics: om, openMetricsGzip: Gzip.compress(om) ?? [])
