@@ -47,12 +47,26 @@ public final class SnapshotStore: Sendable {
         var from: [Contributor]
         var text: [UInt8]
         var openMetrics: [UInt8]
+        /// Distinguishes renderings: a gzip piece is compressed after its predecessor's bytes.
+        var serial: UInt64
+        /// Compressed with the preceding fragment's bytes as dictionary; valid after `gzipAfter`.
+        var textGzip: Gzip.Piece
+        var openMetricsGzip: Gzip.Piece
+        var gzipAfter: UInt64
     }
+
+    private struct Cache {
+        var fragments: [String: Fragment] = [:]
+        var serial: UInt64 = 0
+    }
+
+    /// The OpenMetrics trailer, compressed once.
+    private static let trailerGzip = Gzip.piece(ExpositionRenderer.trailer(.openMetrics)) ?? .empty
 
     private let state = Mutex(State())
     /// Serialises rendering so the newest generation is the one installed; holds the fragments
     /// of the last rendering, by family name.
-    private let renderLock = Mutex([String: Fragment]())
+    private let renderLock = Mutex(Cache())
 
     public init() {}
 
@@ -107,7 +121,9 @@ public final class SnapshotStore: Sendable {
     /// Assembles the bodies from one fragment per family name. A name's fragment is its families
     /// merged across the sources that hold it (`merge`, so output is what merging everything gives)
     /// and is rendered again only when one of those sources landed, left or joined since the last
-    /// rendering; the others are reused as they are. Gzip compresses each assembled body once.
+    /// rendering; the others are reused as they are. Each fragment is also compressed on its own
+    /// (`Gzip.Piece`, with the preceding fragment's bytes as dictionary, so again when that one
+    /// changed), and the gzip bodies are those pieces joined into one gzip member.
     private func rerender() {
         renderLock.withLock { cache in
             let (sources, generation) = state.withLock { ($0.sources, $0.generation) }
@@ -122,12 +138,19 @@ public final class SnapshotStore: Sendable {
             next.reserveCapacity(from.count)
             var text: [UInt8] = []
             var om: [UInt8] = []
-            text.reserveCapacity(cache.values.reduce(0) { $0 + $1.text.count })
-            om.reserveCapacity(cache.values.reduce(0) { $0 + $1.openMetrics.count } + 6)
+            var textPieces: [Gzip.Piece] = []
+            var omPieces: [Gzip.Piece] = []
+            textPieces.reserveCapacity(from.count)
+            omPieces.reserveCapacity(from.count + 1)
+            text.reserveCapacity(cache.fragments.values.reduce(0) { $0 + $1.text.count })
+            om.reserveCapacity(cache.fragments.values.reduce(0) { $0 + $1.openMetrics.count } + 6)
+            // The previous non-empty fragment: the dictionary a gzip piece is compressed after.
+            var previous = Fragment(from: [], text: [], openMetrics: [], serial: 0,
+                                    textGzip: .empty, openMetricsGzip: .empty, gzipAfter: 0)
             for name in from.keys.sorted() {
                 let contributors = from[name]!
-                let fragment: Fragment
-                if let cached = cache[name], cached.from == contributors {
+                var fragment: Fragment
+                if let cached = cache.fragments[name], cached.from == contributors {
                     fragment = cached
                 } else {
                     var parts: [String: [MetricFamily]] = [:]
@@ -138,18 +161,31 @@ public final class SnapshotStore: Sendable {
                         ExpositionRenderer.append(family, format: .text, to: &t)
                         ExpositionRenderer.append(family, format: .openMetrics, to: &o)
                     }
-                    fragment = Fragment(from: contributors, text: t, openMetrics: o)
+                    cache.serial &+= 1
+                    fragment = Fragment(from: contributors, text: t, openMetrics: o, serial: cache.serial,
+                                        textGzip: .empty, openMetricsGzip: .empty, gzipAfter: .max)
+                }
+                if !fragment.text.isEmpty {
+                    if fragment.gzipAfter != previous.serial {
+                        fragment.textGzip = Gzip.piece(fragment.text, preceding: previous.text) ?? .empty
+                        fragment.openMetricsGzip = Gzip.piece(fragment.openMetrics, preceding: previous.openMetrics) ?? .empty
+                        fragment.gzipAfter = previous.serial
+                    }
+                    previous = fragment
                 }
                 text.append(contentsOf: fragment.text)
                 om.append(contentsOf: fragment.openMetrics)
+                textPieces.append(fragment.textGzip)
+                omPieces.append(fragment.openMetricsGzip)
                 next[name] = fragment
             }
             text.append(contentsOf: ExpositionRenderer.trailer(.text))
             om.append(contentsOf: ExpositionRenderer.trailer(.openMetrics))
-            cache = next
+            omPieces.append(Self.trailerGzip)
+            cache.fragments = next
             let bodies = Bodies(
-                text: text, textGzip: Gzip.compress(text) ?? [],
-                openMetrics: om, openMetricsGzip: Gzip.compress(om) ?? [])
+                text: text, textGzip: Gzip.member(textPieces),
+                openMetrics: om, openMetricsGzip: Gzip.member(omPieces))
             state.withLock {
                 if generation > $0.rendered {
                     $0.bodies = bodies
