@@ -47,21 +47,37 @@ public final class SnapshotStore: Sendable {
         var from: [Contributor]
         var text: [UInt8]
         var openMetrics: [UInt8]
-        /// Distinguishes renderings: a gzip piece is compressed after its predecessor's bytes.
+        /// Distinguishes renderings, so a chunk knows whether its fragments are still the same.
         var serial: UInt64
-        /// Compressed with the preceding fragment's bytes as dictionary; valid after `gzipAfter`.
-        var textGzip: Gzip.Piece
-        var openMetricsGzip: Gzip.Piece
-        var gzipAfter: UInt64
+    }
+
+    /// A run of consecutive fragments compressed together, after the bytes that precede it.
+    private struct Chunk {
+        var serials: [UInt64]
+        /// The serial of the fragment right before the chunk (its bytes are the dictionary).
+        var after: UInt64
+        var text: Gzip.Piece
+        var openMetrics: Gzip.Piece
     }
 
     private struct Cache {
         var fragments: [String: Fragment] = [:]
+        /// Chunks by the serial of their first fragment.
+        var chunks: [UInt64: Chunk] = [:]
         var serial: UInt64 = 0
     }
 
     /// The OpenMetrics trailer, compressed once.
     private static let trailerGzip = Gzip.piece(ExpositionRenderer.trailer(.openMetrics)) ?? .empty
+
+    /// Whether a chunk ends after the family `name`: decided by the name alone (FNV-1a, 1 in 8),
+    /// so chunk boundaries stay put while values change and a landing recompresses only the
+    /// chunks holding what changed (and the chunk after each, whose dictionary changed).
+    static func endsChunk(_ name: String) -> Bool {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h % 8 == 0
+    }
 
     private let state = Mutex(State())
     /// Serialises rendering so the newest generation is the one installed; holds the fragments
@@ -121,9 +137,9 @@ public final class SnapshotStore: Sendable {
     /// Assembles the bodies from one fragment per family name. A name's fragment is its families
     /// merged across the sources that hold it (`merge`, so output is what merging everything gives)
     /// and is rendered again only when one of those sources landed, left or joined since the last
-    /// rendering; the others are reused as they are. Each fragment is also compressed on its own
-    /// (`Gzip.Piece`, with the preceding fragment's bytes as dictionary, so again when that one
-    /// changed), and the gzip bodies are those pieces joined into one gzip member.
+    /// rendering; the others are reused as they are. Runs of fragments (chunks, cut by name) are
+    /// compressed on their own (`Gzip.Piece`, the 32 KiB before them as dictionary, so again when
+    /// those changed), and the gzip bodies are those pieces joined into one gzip member.
     private func rerender() {
         renderLock.withLock { cache in
             let (sources, generation) = state.withLock { ($0.sources, $0.generation) }
@@ -138,18 +154,14 @@ public final class SnapshotStore: Sendable {
             next.reserveCapacity(from.count)
             var text: [UInt8] = []
             var om: [UInt8] = []
-            var textPieces: [Gzip.Piece] = []
-            var omPieces: [Gzip.Piece] = []
-            textPieces.reserveCapacity(from.count)
-            omPieces.reserveCapacity(from.count + 1)
             text.reserveCapacity(cache.fragments.values.reduce(0) { $0 + $1.text.count })
             om.reserveCapacity(cache.fragments.values.reduce(0) { $0 + $1.openMetrics.count } + 6)
-            // The previous non-empty fragment: the dictionary a gzip piece is compressed after.
-            var previous = Fragment(from: [], text: [], openMetrics: [], serial: 0,
-                                    textGzip: .empty, openMetricsGzip: .empty, gzipAfter: 0)
+            // Non-empty fragments in body order: serial, name, where they start in each body.
+            var placed: [(serial: UInt64, name: String, text: Int, om: Int)] = []
+            placed.reserveCapacity(from.count)
             for name in from.keys.sorted() {
                 let contributors = from[name]!
-                var fragment: Fragment
+                let fragment: Fragment
                 if let cached = cache.fragments[name], cached.from == contributors {
                     fragment = cached
                 } else {
@@ -162,23 +174,44 @@ public final class SnapshotStore: Sendable {
                         ExpositionRenderer.append(family, format: .openMetrics, to: &o)
                     }
                     cache.serial &+= 1
-                    fragment = Fragment(from: contributors, text: t, openMetrics: o, serial: cache.serial,
-                                        textGzip: .empty, openMetricsGzip: .empty, gzipAfter: .max)
+                    fragment = Fragment(from: contributors, text: t, openMetrics: o, serial: cache.serial)
                 }
-                if !fragment.text.isEmpty {
-                    if fragment.gzipAfter != previous.serial {
-                        fragment.textGzip = Gzip.piece(fragment.text, preceding: previous.text) ?? .empty
-                        fragment.openMetricsGzip = Gzip.piece(fragment.openMetrics, preceding: previous.openMetrics) ?? .empty
-                        fragment.gzipAfter = previous.serial
-                    }
-                    previous = fragment
-                }
+                if !fragment.text.isEmpty { placed.append((fragment.serial, name, text.count, om.count)) }
                 text.append(contentsOf: fragment.text)
                 om.append(contentsOf: fragment.openMetrics)
-                textPieces.append(fragment.textGzip)
-                omPieces.append(fragment.openMetricsGzip)
                 next[name] = fragment
             }
+            // Chunks: compressed again only when their fragments or the one before them changed.
+            var textPieces: [Gzip.Piece] = []
+            var omPieces: [Gzip.Piece] = []
+            var chunks: [UInt64: Chunk] = [:]
+            var start = 0
+            var after: UInt64 = 0
+            for i in placed.indices where i == placed.count - 1 || Self.endsChunk(placed[i].name) {
+                let serials = placed[start...i].map(\.serial)
+                let chunk: Chunk
+                if let cached = cache.chunks[serials[0]], cached.serials == serials, cached.after == after {
+                    chunk = cached
+                } else {
+                    let t0 = placed[start].text, o0 = placed[start].om
+                    let t1 = i + 1 < placed.count ? placed[i + 1].text : text.count
+                    let o1 = i + 1 < placed.count ? placed[i + 1].om : om.count
+                    // The dictionary is the one fragment before (what `after` names), never more:
+                    // bytes further back may change without this chunk being compressed again.
+                    let tp = start > 0 ? max(placed[start - 1].text, t0 - (32 << 10)) : t0
+                    let op = start > 0 ? max(placed[start - 1].om, o0 - (32 << 10)) : o0
+                    chunk = Chunk(
+                        serials: serials, after: after,
+                        text: Gzip.piece(Array(text[t0..<t1]), preceding: Array(text[tp..<t0])) ?? .empty,
+                        openMetrics: Gzip.piece(Array(om[o0..<o1]), preceding: Array(om[op..<o0])) ?? .empty)
+                }
+                textPieces.append(chunk.text)
+                omPieces.append(chunk.openMetrics)
+                chunks[serials[0]] = chunk
+                after = placed[i].serial
+                start = i + 1
+            }
+            cache.chunks = chunks
             text.append(contentsOf: ExpositionRenderer.trailer(.text))
             om.append(contentsOf: ExpositionRenderer.trailer(.openMetrics))
             omPieces.append(Self.trailerGzip)

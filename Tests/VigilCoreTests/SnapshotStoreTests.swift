@@ -65,15 +65,23 @@ struct SnapshotStoreTests {
 
     @Test("cached fragments assemble the same bytes as rendering everything, through landings, removals and retains")
     func fragmentsMatchFullRendering() throws {
+        try Self.randomSequence(names: ["a_total", "b", "c_seconds", "shared_up", "shared_total", "x", "z_info"], steps: 300)
+    }
+
+    @Test("with many families (many gzip chunks, most reused), bodies and their gzip stay right through landings")
+    func manyFamilies() throws {
+        try Self.randomSequence(names: (0..<300).map { "family_\($0)" } + ["shared_up"], steps: 120, familiesPerSource: 120)
+    }
+
+    static func randomSequence(names: [String], steps: Int, familiesPerSource: UInt64 = 6) throws {
         // A deterministic generator: families shared by several sources (merged, one HELP/TYPE,
         // the first source's), a type conflict (skipped), duplicate series across and within
         // sources, two families of one name in one source, empty families, escapes in HELP.
         var rng = SplitMix(seed: 16)
-        let names = ["a_total", "b", "c_seconds", "shared_up", "shared_total", "x", "z_info"]
         let types: [MetricType] = [.counter, .gauge, .histogram, .summary, .untyped]
         func families(for source: String) -> [MetricFamily] {
             var out: [MetricFamily] = []
-            for _ in 0..<Int(rng.next() % 6) {
+            for _ in 0..<Int(rng.next() % familiesPerSource) {
                 let name = names[Int(rng.next() % UInt64(names.count))]
                 let type = rng.next() % 4 == 0 ? types[Int(rng.next() % UInt64(types.count))] : .gauge
                 var samples: [Sample] = []
@@ -89,7 +97,7 @@ struct SnapshotStoreTests {
         let store = SnapshotStore()
         var sources: [String: [MetricFamily]] = [:]
         let keys = ["app/1", "app/2", "pg/primary", "redis/cache", "rules", "self"]
-        for step in 0..<300 {
+        for step in 0..<steps {
             let key = keys[Int(rng.next() % UInt64(keys.count))]
             switch rng.next() % 10 {
             case 0:
