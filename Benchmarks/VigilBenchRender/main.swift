@@ -13,7 +13,7 @@
 //    medians; plus what gzip of the four final bodies alone costs. Bodies are checked identical.
 // 2. Serving: R reader threads copy the gzip OpenMetrics body (what Prometheus asks for) as
 //    fast as they can for S seconds while one interval lands every second; bodies per second,
-//    legacy and current alternating, 3 rounds, medians.
+//    legacy and current alternating (which first, too), 5 rounds, medians.
 import Foundation
 import Synchronization
 import VigilCore
@@ -172,12 +172,18 @@ func benchmark() {
         return Double(flag.count.load(ordering: .relaxed)) / secs
     }
     var legacyRate: [Double] = [], currentRate: [Double] = []
-    for round in 1...3 {
-        legacyRate.append(serve(legacy))
-        currentRate.append(serve(current))
+    for round in 1...5 {
+        // Alternating which goes first, so a drifting machine load does not favour one.
+        if round % 2 == 1 {
+            legacyRate.append(serve(legacy))
+            currentRate.append(serve(current))
+        } else {
+            currentRate.append(serve(current))
+            legacyRate.append(serve(legacy))
+        }
         log(String(format: "serving round %d: legacy %.0f bodies/s, current %.0f bodies/s", round, legacyRate.last!, currentRate.last!))
     }
-    print(String(format: "bodies copied per second by %d readers while an interval lands every second, median of 3: legacy %.0f, current %.0f (current/legacy %.2f)",
+    print(String(format: "bodies copied per second by %d readers while an interval lands every second, median of 5: legacy %.0f, current %.0f (current/legacy %.2f)",
                  options.readers, median(legacyRate), median(currentRate), median(currentRate) / median(legacyRate)))
     print("per round: legacy " + legacyRate.map { String(format: "%.0f", $0) }.joined(separator: " / ") + "; current " + currentRate.map { String(format: "%.0f", $0) }.joined(separator: " / "))
     print("per interval CPU (ms): legacy " + legacyMs.map { String(format: "%.1f", $0) }.joined(separator: " / ") + "; current " + currentMs.map { String(format: "%.1f", $0) }.joined(separator: " / "))
