@@ -113,6 +113,13 @@ let package = Package(
             path: "Benchmarks/VigilBenchRules",
             swiftSettings: strict
         ),
+        // Benchmark of SnapshotStore's rendering (before/after fragment caching); not a shipped product.
+        .executableTarget(
+            name: "VigilBenchRender",
+            dependencies: ["VigilCore"],
+            path: "Benchmarks/VigilBenchRender",
+            swiftSettings: strict
+        ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(

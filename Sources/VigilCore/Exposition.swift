@@ -22,14 +22,24 @@ public enum ExpositionRenderer {
     public static func render(_ families: [MetricFamily], format: ExpositionFormat) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(families.count * 256)
-        for family in families where !family.samples.isEmpty {
-            switch format {
-            case .text: appendText(family, to: &out)
-            case .openMetrics: appendOpenMetrics(family, to: &out)
-            }
-        }
-        if format == .openMetrics { out.append(contentsOf: "# EOF\n".utf8) }
+        for family in families { append(family, format: format, to: &out) }
+        out.append(contentsOf: trailer(format))
         return out
+    }
+
+    /// Appends one family as `render` writes it inside a body (nothing when it has no samples).
+    /// A body is its families' fragments in order followed by `trailer(format)`.
+    public static func append(_ family: MetricFamily, format: ExpositionFormat, to out: inout [UInt8]) {
+        guard !family.samples.isEmpty else { return }
+        switch format {
+        case .text: appendText(family, to: &out)
+        case .openMetrics: appendOpenMetrics(family, to: &out)
+        }
+    }
+
+    /// What ends a body: `# EOF` in OpenMetrics, nothing in the text format.
+    public static func trailer(_ format: ExpositionFormat) -> [UInt8] {
+        format == .openMetrics ? Array("# EOF\n".utf8) : []
     }
 
     /// The name and type an OpenMetrics body declares for `family`.

@@ -141,3 +141,69 @@ extension Gzip {
         }
     }
 }
+
+extension Gzip {
+    /// A stretch of bytes compressed on its own into raw deflate blocks that end on a byte
+    /// boundary (a sync flush, never a final block), with its CRC-32 and length: pieces
+    /// concatenate into one deflate stream, so `member(_:)` joins them into a single, ordinary
+    /// gzip member (RFC 1952) without compressing again — any gzip reader decodes it.
+    public struct Piece: Sendable {
+        public var deflated: [UInt8]
+        public var crc: UInt
+        public var length: Int
+
+        public static let empty = Piece(deflated: [], crc: 0, length: 0)
+    }
+
+    /// Compresses `input` into a piece. `preceding` is what comes right before it in the member:
+    /// its last 32 KiB serve as the preset dictionary, so back-references may reach into them
+    /// and the member compresses about as well as one stream would. The piece is then valid only
+    /// right after those very bytes. Returns nil only if zlib itself fails.
+    public static func piece(_ input: [UInt8], preceding: [UInt8] = [], level: Int32 = 6) -> Piece? {
+        guard !input.isEmpty else { return .empty }
+        var stream = z_stream()
+        // windowBits -15: raw deflate, no wrapper.
+        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { deflateEnd(&stream) }
+        if !preceding.isEmpty {
+            let window = preceding.suffix(32 << 10)
+            let set = window.withUnsafeBufferPointer { deflateSetDictionary(&stream, $0.baseAddress, UInt32($0.count)) }
+            guard set == Z_OK else { return nil }
+        }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
+        let ok: Bool = input.withUnsafeBufferPointer { inBuf in
+            output.withUnsafeMutableBufferPointer { outBuf in
+                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+                stream.avail_in = UInt32(inBuf.count)
+                stream.next_out = outBuf.baseAddress
+                stream.avail_out = UInt32(outBuf.count)
+                // All input consumed and room left over: the flush is complete.
+                return deflate(&stream, Z_SYNC_FLUSH) == Z_OK && stream.avail_in == 0 && stream.avail_out > 0
+            }
+        }
+        guard ok else { return nil }
+        output.removeSubrange(Int(stream.total_out)...)
+        let crc = input.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
+        return Piece(deflated: output, crc: crc, length: input.count)
+    }
+
+    /// One gzip member holding `pieces` in order: header, the pieces' deflate blocks, a final
+    /// empty block, the combined CRC-32 and the length.
+    public static func member(_ pieces: [Piece]) -> [UInt8] {
+        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
+        out.reserveCapacity(pieces.reduce(18) { $0 + $1.deflated.count })
+        var crc: UInt = 0
+        var length = 0
+        for p in pieces where p.length > 0 {
+            out.append(contentsOf: p.deflated)
+            crc = crc32_combine(crc, p.crc, Int(p.length))
+            length &+= p.length
+        }
+        // A final fixed-Huffman block holding only end-of-block: bits 1, 01, 0000000.
+        out.append(contentsOf: [0x03, 0x00])
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: crc >> UInt(shift))) }
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: UInt(length) >> UInt(shift))) }
+        return out
+    }
+}

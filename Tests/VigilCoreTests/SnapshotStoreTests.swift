@@ -49,4 +49,102 @@ struct SnapshotStoreTests {
         store.retain(sources: ["b"])
         #expect(store.families().map(\.name) == ["gb"])
     }
+
+    /// What the store rendered before fragments were cached: every source merged, then rendered whole.
+    static func reference(_ sources: [String: [MetricFamily]], _ format: ExpositionFormat) -> [UInt8] {
+        ExpositionRenderer.render(SnapshotStore.merge(sources), format: format)
+    }
+
+    static func expectMatches(_ store: SnapshotStore, _ sources: [String: [MetricFamily]], _ step: String) throws {
+        let bodies = store.bodies()
+        #expect(bodies.text == reference(sources, .text), "text after \(step)")
+        #expect(bodies.openMetrics == reference(sources, .openMetrics), "OpenMetrics after \(step)")
+        #expect(try #require(Gzip.decompress(bodies.textGzip)) == bodies.text, "text gzip after \(step)")
+        #expect(try #require(Gzip.decompress(bodies.openMetricsGzip)) == bodies.openMetrics, "OpenMetrics gzip after \(step)")
+    }
+
+    @Test("cached fragments assemble the same bytes as rendering everything, through landings, removals and retains")
+    func fragmentsMatchFullRendering() throws {
+        try Self.randomSequence(names: ["a_total", "b", "c_seconds", "shared_up", "shared_total", "x", "z_info"], steps: 300)
+    }
+
+    @Test("with many families (many gzip chunks, most reused), bodies and their gzip stay right through landings")
+    func manyFamilies() throws {
+        try Self.randomSequence(names: (0..<300).map { "family_\($0)" } + ["shared_up"], steps: 120, familiesPerSource: 120)
+    }
+
+    static func randomSequence(names: [String], steps: Int, familiesPerSource: UInt64 = 6) throws {
+        // A deterministic generator: families shared by several sources (merged, one HELP/TYPE,
+        // the first source's), a type conflict (skipped), duplicate series across and within
+        // sources, two families of one name in one source, empty families, escapes in HELP.
+        var rng = SplitMix(seed: 16)
+        let types: [MetricType] = [.counter, .gauge, .histogram, .summary, .untyped]
+        func families(for source: String) -> [MetricFamily] {
+            var out: [MetricFamily] = []
+            for _ in 0..<Int(rng.next() % familiesPerSource) {
+                let name = names[Int(rng.next() % UInt64(names.count))]
+                let type = rng.next() % 4 == 0 ? types[Int(rng.next() % UInt64(types.count))] : .gauge
+                var samples: [Sample] = []
+                for _ in 0..<Int(rng.next() % 4) {
+                    let server = rng.next() % 3 == 0 ? "shared" : source
+                    let suffix = type == .histogram && rng.next() % 2 == 0 ? "_count" : ""
+                    samples.append(Sample(["server": server, "i": "\(rng.next() % 3)"], Double(rng.next() % 100) / 4, suffix: suffix))
+                }
+                out.append(MetricFamily(name: name, help: "Help of \(name) from \(source) \\ \"q\"\n.", type: type, samples: samples))
+            }
+            return out
+        }
+        let store = SnapshotStore()
+        var sources: [String: [MetricFamily]] = [:]
+        let keys = ["app/1", "app/2", "pg/primary", "redis/cache", "rules", "self"]
+        for step in 0..<steps {
+            let key = keys[Int(rng.next() % UInt64(keys.count))]
+            switch rng.next() % 10 {
+            case 0:
+                store.remove(source: key)
+                sources[key] = nil
+            case 1:
+                let keep = Set(keys.filter { _ in rng.next() % 3 != 0 })
+                store.retain(sources: keep)
+                sources = sources.filter { keep.contains($0.key) }
+            default:
+                let fams = families(for: key)
+                store.update(source: key, families: fams)
+                sources[key] = fams
+            }
+            try Self.expectMatches(store, sources, "step \(step)")
+        }
+    }
+
+    @Test("a family name held by two sources is rendered again when either lands; the other names are reused")
+    func sharedNameRerendered() throws {
+        let store = SnapshotStore()
+        var sources: [String: [MetricFamily]] = [
+            "a": [.gauge("up", "Up from a.", value: 1, labels: ["t": "a"]), .gauge("only_a", "A.", value: 1)],
+            "b": [.gauge("up", "Up from b.", value: 0, labels: ["t": "b"]), .gauge("only_b", "B.", value: 2)],
+        ]
+        for (k, v) in sources.sorted(by: { $0.key < $1.key }) { store.update(source: k, families: v) }
+        try Self.expectMatches(store, sources, "both landed")
+        sources["b"] = [.gauge("up", "Up from b.", value: 5, labels: ["t": "b"]), .gauge("only_b", "B.", value: 3)]
+        store.update(source: "b", families: sources["b"]!)
+        try Self.expectMatches(store, sources, "b landed again")
+        #expect(String(decoding: store.body(.text, gzip: false), as: UTF8.self).contains("# HELP up Up from a.\n"))
+        store.remove(source: "a")
+        sources["a"] = nil
+        try Self.expectMatches(store, sources, "a removed")
+        #expect(String(decoding: store.body(.text, gzip: false), as: UTF8.self).contains("# HELP up Up from b.\n"))
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so the sequence test is the same every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
