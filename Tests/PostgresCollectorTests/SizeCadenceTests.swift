@@ -96,7 +96,10 @@ struct SizeCadenceTests {
         #expect(size(f1, "pg_stat_user_tables_table_size_bytes", "gone") != nil)
 
         try runSQL(dbDSN, ["INSERT INTO grow SELECT i, repeat('x', 100) FROM generate_series(1001, 21000) i",
-                           "CREATE TABLE fresh AS SELECT i FROM generate_series(1, 5000) i", "DROP TABLE gone"])
+                           "CREATE TABLE fresh AS SELECT i FROM generate_series(1, 5000) i", "DROP TABLE gone",
+                           // The session's counters reach the shared statistics before its reply, not at some
+                           // later flush or at backend exit (which races the collection below).
+                           "SELECT pg_stat_force_next_flush()"])
         let f2 = try collectOnce(c)
         // Kept: the statistics moved on, the sizes wait for the next pass.
         #expect(size(f2, "pg_stat_user_tables_table_size_bytes", "grow") == table1)
