@@ -50,6 +50,13 @@ struct RulesEndToEndTests {
         _ = vigil.terminate()
     }
 
+    /// The whole series key (`name{labels}`) of the first exposition line that starts with `prefix`.
+    static func series(_ prefix: String, in text: String) -> String? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+              let end = line.lastIndex(of: "}") else { return nil }
+        return String(line[...end])
+    }
+
     @Test("a restart in the middle of a for window keeps its progress: the alert fires on the original schedule")
     func restartKeepsPending() throws {
         guard let bin = TestEnvironment.vigilBinary else { return }
@@ -63,7 +70,9 @@ struct RulesEndToEndTests {
         let first = try VigilProcess(binary: bin, config: config)
         #expect(first.waitReady())
         #expect(eventually(5) { first.metrics().contains("alertstate=\"pending\"} 1") })
-        let activeAt = try #require(VigilProcess.value("ALERTS_FOR_STATE{alertname=\"VigilIsRunning\",arch=\"amd64\",os=\"linux\",severity=\"info\",version=\"0.1.0\"}", in: first.metrics()))
+        // The alert carries vigil_build_info's labels (version, revision, …): its series is found by name.
+        let series = try #require(Self.series("ALERTS_FOR_STATE{alertname=\"VigilIsRunning\"", in: first.metrics()))
+        let activeAt = try #require(VigilProcess.value(series, in: first.metrics()))
         Thread.sleep(forTimeInterval: 2)
         #expect(first.terminate().status == 0)
 
@@ -71,7 +80,7 @@ struct RulesEndToEndTests {
         #expect(second.waitReady())
         // Restored as pending with the original activeAt, not restarted from zero...
         #expect(eventually(3) { second.metrics().contains("ALERTS_FOR_STATE{alertname=\"VigilIsRunning\"") })
-        let restored = VigilProcess.value("ALERTS_FOR_STATE{alertname=\"VigilIsRunning\",arch=\"amd64\",os=\"linux\",severity=\"info\",version=\"0.1.0\"}", in: second.metrics())
+        let restored = VigilProcess.value(series, in: second.metrics())
         #expect(restored == activeAt)
         // ...so it fires 8 s after the first start's activeAt.
         #expect(eventually(12) { second.metrics().contains("alertstate=\"firing\"} 1") })
