@@ -33,7 +33,9 @@ struct Options {
             case "--intervals": intervals = next()
             case "--serve-seconds": serveSeconds = next()
             case "--readers": readers = next()
-            default: fatalError("usage: VigilBenchRender [--series N] [--intervals K] [--serve-seconds S] [--readers R]")
+            default:
+                FileHandle.standardError.write(Data("usage: VigilBenchRender [--series N] [--intervals K] [--serve-seconds S] [--readers R]\n".utf8))
+                exit(2)
             }
             i += 1
         }
