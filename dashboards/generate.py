@@ -10,6 +10,7 @@ severities are read from rules/*.yml when the dashboards are generated, so a sta
 exactly where the alert would fire and the two cannot drift (DashboardTests checks it again
 with Vigil's own PromQL parser).
 """
+import importlib.util
 import json
 import re
 import sys
@@ -789,12 +790,49 @@ def redis():
              f"(bullmq_queue_oldest_waiting_job_age_seconds, {src}).",
              [(f"bullmq_queue_oldest_waiting_job_age_seconds{{{Q}}}", "{{queue}}")], "s", w=4, threshold="bullmq_oldest"),
     ])
+    streams = row("Streams", [
+        timeseries("Stream length", f"Entries in each stream: the streams of check_streams / check_single_streams "
+                   f"and the events streams of the counted BullMQ queues (redis_stream_length{{db, stream}}, "
+                   f"XINFO STREAM, {src}). An events stream at BullMQ's maxLenEvents is being trimmed.",
+                   [(f"redis_stream_length{{{S}}}", "{{server}} {{db}} {{stream}}")], "short", w=8),
+        timeseries("Time since the last entry", f"Seconds since the newest entry id of each stream was generated "
+                   f"(time() - redis_stream_last_generated_id / 1000; ids are the millisecond part of the entry id, "
+                   f"{src}); a stream that stops growing shows a rising line.",
+                   [(f"time() - redis_stream_last_generated_id{{{S}}} / 1000 > 0", "{{server}} {{db}} {{stream}}")],
+                   "s", w=8),
+        timeseries("Consumer groups: lag and pending", f"Per consumer group, entries not yet delivered "
+                   f"(redis_stream_group_lag, Redis 7) and delivered but not acknowledged "
+                   f"(redis_stream_group_messages_pending; XINFO GROUPS, {src}).",
+                   [(f"redis_stream_group_lag{{{S}}}", "{{server}} {{stream}} {{group}} lag"),
+                    (f"redis_stream_group_messages_pending{{{S}}}", "{{server}} {{stream}} {{group}} pending")],
+                   "short", w=8),
+        timeseries("Pending per consumer", f"Messages delivered to each consumer and not yet acknowledged "
+                   f"(redis_stream_group_consumer_messages_pending{{db, stream, group, consumer}}, XINFO CONSUMERS, {src}).",
+                   [(f"redis_stream_group_consumer_messages_pending{{{S}}}",
+                     "{{server}} {{stream}} {{group}} {{consumer}}")], "short", w=12),
+        timeseries("Consumer idle time", f"Seconds since each consumer last read or acknowledged "
+                   f"(redis_stream_group_consumer_idle_seconds, {src}).",
+                   [(f"redis_stream_group_consumer_idle_seconds{{{S}}}",
+                     "{{server}} {{stream}} {{group}} {{consumer}}")], "s", w=12),
+    ], collapsed=False)
+    config = row("Configuration", [
+        stat("maxmemory", f"The maxmemory setting; 0 is no limit (redis_config_maxmemory, CONFIG GET, {src}).",
+             [(f"redis_config_maxmemory{{{S}}}", "{{server}}")], "bytes", w=4),
+        stat("maxclients", f"The maxclients setting (redis_config_maxclients, CONFIG GET, {src}).",
+             [(f"redis_config_maxclients{{{S}}}", "{{server}}")], "short", w=4),
+        stat("io-threads", f"The io-threads setting (redis_config_io_threads, CONFIG GET, {src}).",
+             [(f"redis_config_io_threads{{{S}}}", "{{server}}")], "short", w=4),
+        table("Numeric settings", f"Every numeric setting Vigil reads (redis_config_value{{key}}: the dashboard's "
+              f"settings, every CONFIG GET * setting with include_config_metrics; secrets are never exported; {src}).",
+              [(f"redis_config_value{{{S}}}", "")], "none", w=12, hide=("Time", "job", "instance")),
+    ])
     variables = [JOB_VAR, query_var("server", "Server", "redis_up", f"{{{J}}}"),
                  query_var("queue", "BullMQ queue", "bullmq_queue_jobs", f"{{{S}}}")]
     return dashboard(UIDS["redis"], "Vigil / Redis and BullMQ",
                      "Every Redis server Vigil watches: memory, clients, commands, keyspace and key patterns, "
-                     "replication and persistence; the BullMQ queues in it per queue and state.", ["redis", "bullmq"],
-                     variables, [overview_row, memory, clients, commands, keyspace, repl, bullmq])
+                     "replication and persistence; the BullMQ queues in it per queue and state; streams and "
+                     "consumer groups; configuration.", ["redis", "bullmq"],
+                     variables, [overview_row, memory, clients, commands, keyspace, repl, bullmq, streams, config])
 
 
 def vigil_self():
@@ -966,14 +1004,20 @@ def readme(boards):
         "so panels written against those names find their series; the one 0.11 family that changed, "
         "`pg_stat_database_active_time` (now `pg_stat_database_active_time_seconds_total`), and the names of "
         "postgres_exporter before 0.11 (`pg_stat_bgwriter_*` without `_total`, `pg_replication_lag`) come back "
-        "with the recording rules in `compat/exporter-legacy-names.yml` (load them into Prometheus or Vigil; "
-        "`DashboardTests` checks each has data). Two differences no rename fixes: those dashboards pick a server "
-        "with `instance`, which is Vigil's own address for every server it watches (choose servers with the "
-        "`server` label instead, present when Vigil watches more than one of a kind), and panels on the "
-        "exporter's own process or Go runtime show Vigil's `process_*` families (no `go_*`). Which of their "
-        "panels work unchanged has not been checked panel by panel: their JSON is on grafana.com, not reachable "
-        "from the test machines.",
+        "with the recording rules in `compat/exporter-legacy-names.yml` (load them into Prometheus or Vigil). "
+        "Those dashboards pick a server with `instance`, which is Vigil's own address for every server it "
+        "watches: selecting it shows every server of that kind (the `server` label, present when Vigil watches "
+        "more than one of a kind, tells them apart).",
         "",
+        "Checked panel by panel by `scripts/check-public-dashboards ID=FILE...` (`check-public.py`: every panel, "
+        "rows and legacy `rows[]` included; variables resolved through Prometheus' label and query APIs as Grafana "
+        "resolves them, a variable without values as the empty string; each query run against a Prometheus "
+        "scraping Vigil with the compat rules loaded and one scraping Debian's exporters on the same servers). "
+        "The dashboards' JSON belongs to their authors and is not committed; `compat/public-dashboards.json` holds "
+        "what was derived from it (per panel: metrics, labels needed, verdict), and `DashboardTests` proves Vigil "
+        "serves every metric with every label it lists. The tables below are generated from that file.",
+        "",
+        *public_tables(),
         "Every query of every panel is run against live data by `DashboardTests` (Vigil against the PostgreSQL "
         "primary and replica, Redis and its replica, BullMQ queues, an instrumented app, probes and backups of "
         "`scripts/test`, scraped by a real Prometheus): each must return a series with a finite value. Grafana itself is not installed "
@@ -998,6 +1042,18 @@ def readme(boards):
         # rows that are expanded list their panels after them at the top level
         lines.append("")
     return "\n".join(lines)
+
+
+def public_tables():
+    """The per-panel verdicts of compat/public-dashboards.json, rendered by check-public.py."""
+    facts = HERE / "compat" / "public-dashboards.json"
+    if not facts.exists():
+        return []
+    spec = importlib.util.spec_from_file_location("check_public", HERE / "check-public.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with open(facts, encoding="utf-8") as f:
+        return module.render(json.load(f)).rstrip("\n").split("\n") + [""]
 
 
 def render():

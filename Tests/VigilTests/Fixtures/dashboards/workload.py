@@ -11,7 +11,8 @@ on the servers scripts/test starts, so that every panel has data.
   * PostgreSQL: database NAME with a table written, updated and deleted from twice a second
     (transactions, tuples, dead tuples, statements, WAL, archiving), one session idle in
     transaction holding a lock and one session blocked behind it;
-  * Redis: session:* keys and user:N:teams sets in the first two databases; BullMQ (the real
+  * Redis: session:* keys (and the stream orders:stream with consumer group billing) and
+    user:N:teams sets in the first two databases; BullMQ (the real
     `bullmq` package) in the third: queue "emails" with a producer and a worker that fails one
     job in four, and queue "reports", paused with jobs waiting;
   * backups: a valid older dump and a newer one that does not verify (BackupNotVerifiable and
@@ -198,9 +199,18 @@ def redis_keys(base_url, sessions_db, teams_db):
     import redis
     sessions = redis.Redis.from_url(f"{base_url}/{sessions_db}")
     teams = redis.Redis.from_url(f"{base_url}/{teams_db}")
+    # A stream with a consumer group behind it: one entry added per round, one in two read by the
+    # group's consumer and one in two of those acknowledged, so lag and pending stay above zero.
+    sessions.delete("orders:stream")
+    sessions.xgroup_create("orders:stream", "billing", id="0", mkstream=True)
     n = 0
     while not stopping.is_set():
         n += 1
+        sessions.xadd("orders:stream", {"order": str(n)}, maxlen=1000, approximate=False)
+        if n % 2 == 0:
+            read = sessions.xreadgroup("billing", "worker-1", {"orders:stream": ">"}, count=1)
+            if read and n % 4 == 0:
+                sessions.xack("orders:stream", "billing", *[i for _, entries in read for i, _ in entries])
         sessions.set(f"session:{n}", '{"user": %d}' % (n % 50), ex=600)
         sessions.get(f"session:{n // 2}")
         sessions.get(f"session:missing:{n}")
