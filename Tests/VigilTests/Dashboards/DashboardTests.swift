@@ -52,6 +52,31 @@ struct DashboardTests {
         #expect(out.status == 1 && out.stderr.contains("vigil-redis.json"), "\(out.status): \(out.stderr)")
     }
 
+    @Test("compat/public-dashboards.json covers 9628, 763 and 11835 panel by panel, each with a verdict and what it needs")
+    func publicDashboardFacts() throws {
+        let url = DashboardModel.directory.appendingPathComponent("compat/public-dashboards.json")
+        let facts = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
+        let boards = facts["dashboards"] as? [[String: Any]] ?? []
+        #expect(Set(boards.compactMap { $0["id"] as? Int }) == [9628, 763, 11835])
+        let verdicts: Set<String> = ["unchanged", "compat", "missing", "empty-on-peer"]
+        for d in boards {
+            let panels = d["panels"] as? [[String: Any]] ?? []
+            #expect(panels.count >= 10, "\(d["id"] ?? "?"): \(panels.count) panels")
+            for p in panels {
+                let title = p["title"] as? String ?? ""
+                let verdict = p["verdict"] as? String ?? ""
+                #expect(verdicts.contains(verdict), "\(title): verdict \(verdict)")
+                #expect(!(p["metrics"] as? [String] ?? []).isEmpty, "\(title): no metric")
+                if verdict == "unchanged" || verdict == "compat" {
+                    #expect(!(p["needs"] as? [String: [String]] ?? [:]).isEmpty, "\(title): works but needs nothing")
+                }
+                if verdict != "unchanged" {
+                    #expect(!(p["why"] as? String ?? "").isEmpty, "\(title): \(verdict) without a reason")
+                }
+            }
+        }
+    }
+
     // MARK: structure
 
     @Test("each dashboard is a Grafana 10/11 model: required fields, stable uid, tags, links, 6 h, 30 s")
@@ -283,6 +308,7 @@ struct DashboardTests {
                     - {db: \(LiveEnvironment.redisDBs[0]), pattern: "session:*"}
                     - {db: \(LiveEnvironment.redisDBs[1]), pattern: "user:*:teams"}
                   bullmq: {databases: [\(LiveEnvironment.redisDBs[2])]}
+                  check_streams: ["db\(LiveEnvironment.redisDBs[0])=orders:*"]
                   scan_interval: 1s
                 - {name: replica, url: "\(redisReplica)"}
             scrape_configs:
@@ -378,7 +404,38 @@ struct DashboardTests {
         for name in records {
             #expect(api.vector("\(name){job=\"vigil\"}").contains { $0.value.isFinite }, "compat record \(name) has no data")
         }
+        try checkPublicDashboardNeeds(api)
         #expect(vigil.isRunning)
         _ = vigil.terminate()
+    }
+
+    /// `dashboards/compat/public-dashboards.json` (written by dashboards/check-public.py from the
+    /// public dashboards 9628, 763 and 11835): every metric, with every label, that a panel found
+    /// working against Vigil (unchanged or with the compat rules, loaded into Vigil here) needs is
+    /// served with data. A rename in Vigil of a name those dashboards query fails here.
+    func checkPublicDashboardNeeds(_ api: PrometheusQueries) throws {
+        let url = DashboardModel.directory.appendingPathComponent("compat/public-dashboards.json")
+        let facts = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
+        var needs: [String: Set<String>] = [:]
+        var panels = 0
+        for d in facts["dashboards"] as? [[String: Any]] ?? [] {
+            for p in d["panels"] as? [[String: Any]] ?? [] {
+                guard let verdict = p["verdict"] as? String, ["unchanged", "compat"].contains(verdict) else { continue }
+                panels += 1
+                for (metric, labels) in p["needs"] as? [String: [String]] ?? [:] {
+                    needs[metric, default: []].formUnion(labels)
+                }
+            }
+        }
+        #expect(panels >= 30 && needs.count >= 30, "only \(panels) working panels needing \(needs.count) metrics in \(url.path)")
+        for (metric, labels) in needs.sorted(by: { $0.key < $1.key }) {
+            var found: [[String: String]] = []
+            _ = eventually(30, every: 1) {
+                found = api.vector("\(metric){job=\"vigil\"}").filter { $0.value.isFinite }.map(\.labels)
+                return found.contains { s in labels.allSatisfy { s[$0] != nil } }
+            }
+            #expect(found.contains { s in labels.allSatisfy { s[$0] != nil } },
+                    "public dashboards need \(metric) with labels \(labels.sorted()); Vigil serves \(found.count) series, labels \(Set(found.flatMap(\.keys)).sorted())")
+        }
     }
 }
