@@ -115,19 +115,23 @@ class Prometheus:
 def panels_of(dashboard):
     """Every panel, in order: top-level panels, panels nested in rows, and the rows[] of old schemas."""
     def walk(panels):
-        for p in panels or []:
-            yield p
-            yield from walk(p.get("panels"))
+        for p in panels if isinstance(panels, list) else []:
+            if isinstance(p, dict):
+                yield p
+                yield from walk(p.get("panels"))
     yield from walk(dashboard.get("panels"))
-    for row in dashboard.get("rows") or []:
-        yield from walk(row.get("panels"))
+    for row in dashboard.get("rows") if isinstance(dashboard.get("rows"), list) else []:
+        if isinstance(row, dict):
+            yield from walk(row.get("panels"))
 
 
 def data_panels(dashboard):
     for p in panels_of(dashboard):
         if p.get("type") in ("row", "text", "dashlist", "news"):
             continue
-        exprs = [t.get("expr") for t in p.get("targets") or [] if t.get("expr") and not t.get("hide")]
+        targets = p.get("targets") if isinstance(p.get("targets"), list) else []
+        exprs = [t["expr"] for t in targets
+                 if isinstance(t, dict) and isinstance(t.get("expr"), str) and t["expr"] and not t.get("hide")]
         yield p, exprs
 
 
@@ -354,9 +358,13 @@ def check(args):
             fail(f"{spec}: expected ID=FILE")
         gid, path = spec.split("=", 1)
         try:
-            d = json.load(open(path, encoding="utf-8"))
+            with open(path, encoding="utf-8") as f:
+                d = json.load(f)
         except (OSError, ValueError) as e:
             fail(f"{path}: {e}")
+        if not isinstance(d, dict):
+            fail(f"{path}: not a dashboard (a JSON object)")
+        d = d.get("dashboard", d) if isinstance(d.get("dashboard"), dict) else d  # an export wrapped for the API
         vv, pv = resolve_variables(d, vigil), resolve_variables(d, peer)
         pchoices = choices(d, pv, peer)
         entry = {"id": int(gid) if gid.isdigit() else gid, "title": titles.get(gid, d.get("title", "")),

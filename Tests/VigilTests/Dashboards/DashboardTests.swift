@@ -52,6 +52,16 @@ struct DashboardTests {
         #expect(out.status == 1 && out.stderr.contains("vigil-redis.json"), "\(out.status): \(out.stderr)")
     }
 
+    @Test("README.md's public dashboards summary is what check-public.py renders from compat/public-dashboards.json")
+    func publicDashboardSummaryIsCurrent() throws {
+        guard let python = Self.python() else { return }
+        let script = DashboardModel.directory.appendingPathComponent("check-public.py").path
+        let facts = DashboardModel.directory.appendingPathComponent("compat/public-dashboards.json").path
+        let readme = DashboardModel.root.appendingPathComponent("README.md").path
+        let out = try Subprocess.run(python, [script, "render", "--summary", facts, "--check", "--update", readme], timeout: 60)
+        #expect(out.status == 0, "run dashboards/check-public.py render --summary … --update README.md:\n\(out.stderr)")
+    }
+
     @Test("compat/public-dashboards.json covers 9628, 763 and 11835 panel by panel, each with a verdict and what it needs")
     func publicDashboardFacts() throws {
         let url = DashboardModel.directory.appendingPathComponent("compat/public-dashboards.json")
