@@ -313,6 +313,11 @@ def required_labels(matchers):
 
 # --- the check -------------------------------------------------------------------------------------
 
+def ports(value):
+    """A variable's value without the throwaway port numbers of the check (stable facts)."""
+    return re.sub(r":\d{2,5}\b", ":PORT", value)
+
+
 def compat_names(path):
     names = []
     for line in open(path, encoding="utf-8"):
@@ -347,6 +352,10 @@ def diagnose(expr, metric_labels, vigil, peer):
 
 def check(args):
     vigil, peer = Prometheus(args.vigil), Prometheus(args.peer)
+    for name, prom in (("--vigil", vigil), ("--peer", peer)):
+        samples, err = prom.query("up")
+        if err or not samples:
+            fail(f"{name} {prom.url}: no Prometheus with scraped targets answers there ({err or 'no up series'})")
     compat = set(compat_names(args.compat))
     titles = dict(t.split("=", 1) for t in args.title)
     sources = dict(t.split("=", 1) for t in args.source)
@@ -369,7 +378,7 @@ def check(args):
         pchoices = choices(d, pv, peer)
         entry = {"id": int(gid) if gid.isdigit() else gid, "title": titles.get(gid, d.get("title", "")),
                  "source": sources.get(gid, ""),
-                 "variables": {k: {"vigil": vv[k], "peer": pv[k]} for k in vv if k not in BUILTINS},
+                 "variables": {k: {"vigil": ports(vv[k]), "peer": ports(pv[k])} for k in vv if k not in BUILTINS},
                  "panels": []}
         for p, exprs in data_panels(d):
             panel = {"title": p.get("title", ""), "type": p.get("type", ""), "queries": []}
