@@ -388,7 +388,8 @@ def check(args):
                 names, need = needs(ve)
                 vs, verr = query_until(vigil, ve, args.settle)
                 ps, perr, pe = best_choice(peer, expr, pchoices)
-                q = {"expr": expr, "vigil_series": len(vs), "peer_series": len(ps)}
+                # The query itself stays out of the facts (the dashboard is its authors'): what it selects.
+                q = {"metrics": names, "vigil_series": len(vs), "peer_series": len(ps)}
                 if not vs and vigil.non_finite:
                     q["vigil_non_finite"] = vigil.non_finite
                 if not ps and peer.non_finite:
@@ -502,7 +503,7 @@ def verdict(queries):
         note = "; ".join(x for x in [note, "Vigil's series also carry " + ", ".join(extra)] if x)
     if fewer:
         note = "; ".join(x for x in [note, "Vigil's series lack " + ", ".join(fewer)] if x)
-    if any(e.startswith("process_") for q in required for e in needs(q["expr"])[0]):
+    if any(m.startswith("process_") for q in required for m in q["metrics"]):
         note = "; ".join(x for x in [note, "shows Vigil's own process (the exporter's on the peer)"] if x)
     names = sorted({n for q in required for n in q.get("compat_names", [])})
     if names:
