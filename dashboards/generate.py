@@ -1007,7 +1007,8 @@ def readme(boards):
         "with the recording rules in `compat/exporter-legacy-names.yml` (load them into Prometheus or Vigil). "
         "Those dashboards pick a server with `instance`, which is Vigil's own address for every server it "
         "watches: selecting it shows every server of that kind (the `server` label, present when Vigil watches "
-        "more than one of a kind, tells them apart).",
+        "more than one of a kind, tells them apart), and a panel that aggregates over it adds them up (763's "
+        "*Memory Usage*, `sum(100 * used / max)`, is +Inf when one of them has no maxmemory).",
         "",
         "Checked panel by panel by `scripts/check-public-dashboards ID=FILE...` (`check-public.py`: every panel, "
         "rows and legacy `rows[]` included; variables resolved through Prometheus' label and query APIs as Grafana "
