@@ -128,6 +128,40 @@ struct SchedulerTests {
         #expect(!text(store).contains("target=\"removed\""))
         #expect(text(store).contains("vigil_collector_success{collector=\"scripted\",target=\"added\"} 1"))
     }
+
+    @Test("a target removed while its cycle is inside a blocking call publishes nothing when that call returns")
+    func removedMidCyclePublishesNothing() {
+        let store = SnapshotStore()
+        let blocking = BlockingCollector()
+        let s = Scheduler(targets: [TargetSpec(name: "slow", interval: 60, timeout: 30, collector: blocking)], store: store, logger: logger)
+        s.start()
+        defer { s.stop() }
+        #expect(blocking.entered.wait(timeout: .now() + 10) == .success)
+        let (plan, inTime) = s.apply([], stopTimeout: 0.01)
+        #expect(plan.removed == ["blocking/slow"] && !inTime)
+        store.retain(sources: s.sourceKeys)
+        blocking.release.signal()
+        // close() runs on the runner's thread after the cycle would have published.
+        #expect(blocking.closed.wait(timeout: .now() + 10) == .success)
+        #expect(!text(store).contains("blocking_value") && !text(store).contains("target=\"slow\""), "\(text(store))")
+    }
+}
+
+/// A collector whose first cycle blocks until the test releases it.
+final class BlockingCollector: Collector {
+    let kind = "blocking"
+    let upMetric: String? = "blocking_up"
+    let entered = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    let closed = DispatchSemaphore(value: 0)
+
+    func collect(_ context: CollectContext) throws -> [MetricFamily] {
+        entered.signal()
+        _ = release.wait(timeout: .now() + 30)
+        return [.gauge("blocking_value", "V.", value: 1)]
+    }
+
+    func close() { closed.signal() }
 }
 
 /// A collector that sets up a connection ahead of its cycles, taking `connectSeconds` when it
