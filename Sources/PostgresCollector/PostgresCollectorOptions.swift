@@ -1,6 +1,6 @@
 /// Everything a PostgreSQL target can be configured with. The YAML configuration of a
 /// `postgres.targets[]` entry maps onto this; every field has a working default.
-public struct PostgresCollectorOptions: Sendable {
+public struct PostgresCollectorOptions: Sendable, Hashable {
     /// libpq connection string: a URI (`postgresql://user:pw@host:5432/db?sslmode=require`)
     /// or `key=value` pairs. Every libpq parameter (`sslmode`, `sslrootcert`, `options`, …)
     /// passes through. An empty string means libpq's own environment (`PGHOST`, …) and defaults.

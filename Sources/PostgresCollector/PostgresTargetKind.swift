@@ -16,7 +16,8 @@ public struct PostgresTargetKind: TargetKind {
     /// One configured target (also for the embedded default built from the environment).
     public func target(_ name: String, _ options: PostgresCollectorOptions, interval: Double, timeout: Double, count: Int) -> ConfiguredTarget {
         ConfiguredTarget(kind: section, name: name, interval: interval, timeout: timeout,
-                         labels: TargetList.serverLabel(name, count: count), rendered: options.renderedLines, options: options) { logger in
+                         labels: TargetList.serverLabel(name, count: count), rendered: options.renderedLines, options: options,
+                         files: options.queriesFile.map { [$0] } ?? []) { logger in
             PostgresCollector(options: options, logger: logger)
         }
     }

@@ -2,7 +2,7 @@ public import VigilCore
 
 /// Everything one Redis target needs. The configuration loader maps YAML onto it; every field
 /// has a default, so `RedisCollectorOptions(url:)` is a working target.
-public struct RedisCollectorOptions: Sendable {
+public struct RedisCollectorOptions: Sendable, Hashable {
     /// `redis://[user[:password]@]host[:port][/db]` or `unix:///path/to/socket[?db=N]`.
     /// `rediss://` connects over TLS (see `tls`).
     public var url: String
@@ -151,7 +151,7 @@ public struct RedisKeyPattern: Sendable, Hashable {
 }
 
 /// BullMQ queues to discover and count.
-public struct BullMQOptions: Sendable {
+public struct BullMQOptions: Sendable, Hashable {
     /// Discover and count queues at all.
     public var enabled: Bool
     /// Key prefixes queues live under (BullMQ's `prefix` option; default "bull").

@@ -20,8 +20,16 @@ public struct RedisTargetKind: TargetKind {
     /// One configured target (also for the embedded default built from the environment).
     public func target(_ name: String, _ options: RedisCollectorOptions, interval: Double, timeout: Double, count: Int) -> ConfiguredTarget {
         ConfiguredTarget(kind: section, name: name, interval: interval, timeout: timeout,
-                         labels: TargetList.serverLabel(name, count: count), rendered: options.renderedLines, options: options) { logger in
+                         labels: TargetList.serverLabel(name, count: count), rendered: options.renderedLines, options: options, files: options.filesReadAtConnect) { logger in
             try RedisCollector(options: options, logger: logger)
         }
+    }
+}
+
+extension RedisCollectorOptions {
+    /// Files read at every (re)connect: a kept connection was made with their old contents, so
+    /// a reload after they change reconnects.
+    var filesReadAtConnect: [String] {
+        [passwordFile, tls?.caFile, tls?.certFile, tls?.keyFile].compactMap { $0 }
     }
 }

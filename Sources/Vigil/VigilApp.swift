@@ -37,6 +37,8 @@ final class VigilApp: Sendable {
     private let startupPages = Mutex(false)
     /// External labels and URL of the running configuration, for alerts sent to receivers.
     private let external = Mutex<(labels: [String: String], url: String)>(([:], ""))
+    /// Each scheduled target's interval by source key, for the rule runtime's landing-driven groups.
+    private let intervals = Mutex<[String: Double]>([:])
 
     private struct Running: Sendable {
         var config: VigilConfig
@@ -158,17 +160,29 @@ final class VigilApp: Sendable {
     /// (`/api/v1/alerts`, `/api/v1/rules`); queries run on the query runner's own threads.
     static let httpThreads = 4
 
-    private func start(_ config: VigilConfig, targets prepared: [TargetSpec]? = nil) {
+    /// Every target the scheduler runs for `config`: the configured ones (`prepared`, else
+    /// built now), Vigil's own, and the remote-write self-metrics when remotes are configured.
+    private func scheduledTargets(_ config: VigilConfig, prepared: [TargetSpec]? = nil) -> [TargetSpec] {
         var targets = prepared ?? TargetFactory.targets(for: config, reloads: reloads, notify: notify, logger: logger)
         if !config.remoteWrite.isEmpty {
             targets.append(TargetSpec(name: "remote_write", interval: config.global.collectInterval,
                                       timeout: config.timeout(interval: config.global.collectInterval, own: nil),
                                       collector: RemoteStorageCollector(storage: remote)))
         }
-        let intervals = Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
+        return targets
+    }
+
+    private static func intervals(_ targets: [TargetSpec]) -> [String: Double] {
+        Dictionary(targets.map { ($0.sourceKey, $0.interval) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    private func start(_ config: VigilConfig) {
+        let targets = scheduledTargets(config)
+        intervals.withLock { $0 = Self.intervals(targets) }
         let ruleService = rules.withLock { $0 }
         let scheduler = Scheduler(targets: targets, store: store, logger: logger, onPublish: { [self] source, families, at in
-            ruleService?.ingest(source: source, families: families, at: at, targetInterval: intervals[source] ?? 0)
+            let interval = intervals.withLock { $0[source] } ?? 0
+            ruleService?.ingest(source: source, families: families, at: at, targetInterval: interval)
             MemoryFootprint.trimAllocator()
             // Once, after the first collection round: start-up's pages stop counting as resident.
             if store.isReady, MemoryFootprint.releasesStartupPages, startupPages.withLock({ released in defer { released = true }; return !released }) {
@@ -226,19 +240,32 @@ final class VigilApp: Sendable {
         httpServer.withLock { $0 }?.setResponseHeaders(newWeb.headers.map { ($0.name, $0.value) })
         reloads.record(success: true)
         // Stopping waits for busy collectors, so the swap happens off the caller's thread, as one
-        // lifecycle step: two quick reloads swap one after the other, never both from the same
-        // running scheduler (which would leave two schedulers collecting).
+        // lifecycle step: two quick reloads apply one after the other, each to the targets the
+        // one before left running.
         lifecycle.enqueue { [self] in
             external.withLock { $0 = (newConfig.global.externalLabels, newConfig.global.externalURL) }
             await notify.apply(newConfig)
-            let running = current.withLock { $0 }?.scheduler
-            _ = await Lifecycle.blocking("vigil-reload") { running?.stop(timeout: 5) ?? true }
             rules.withLock { $0 }?.reload(newConfig.ruleRuntimeSettings)
             // Unchanged remotes keep their queues; replaced ones flush (bounded) or count the loss.
             let replaced = remote.apply(newConfig.remoteWrite, externalLabels: newConfig.global.externalLabels)
-            start(newConfig, targets: targets)
+            let wanted = scheduledTargets(newConfig, prepared: targets)
+            var summary: Logger.Metadata = [:]
+            if let scheduler = current.withLock({ $0 })?.scheduler {
+                // Only what changed restarts: unchanged targets keep their thread, connection,
+                // schedule, counters and last status (the status page never shows them unknown).
+                intervals.withLock { $0.merge(Self.intervals(wanted)) { _, new in new } }
+                let (plan, inTime) = await Lifecycle.blocking("vigil-reload") { scheduler.apply(wanted, stopTimeout: 5) }
+                intervals.withLock { $0 = Self.intervals(wanted) }
+                store.retain(sources: scheduler.sourceKeys.union([RuleRuntime.source]))
+                current.withLock { $0 = Running(config: newConfig, scheduler: scheduler) }
+                if !inTime { logger.warning("some replaced collectors were still busy; their late results are dropped") }
+                summary = ["kept": "\(plan.kept.count)", "restarted": "\(plan.restarted.joined(separator: ","))",
+                           "added": "\(plan.added.joined(separator: ","))", "removed": "\(plan.removed.joined(separator: ","))"]
+            } else {
+                start(newConfig)
+            }
             await Lifecycle.blocking("vigil-reload") { [logger] in RemoteStorage.stop(replaced, logger: logger) }
-            logger.info("configuration reloaded", metadata: ["trigger": "\(trigger)", "config": "\(newConfig.source)"])
+            logger.info("configuration reloaded", metadata: summary.merging(["trigger": "\(trigger)", "config": "\(newConfig.source)"]) { a, _ in a })
             warnUnmatchedRuleFiles(newConfig)
         }
         return .success(())

@@ -98,6 +98,70 @@ struct SchedulerTests {
         defer { s.stop(timeout: 0.1) }
         #expect(waitFor(1.5) { fast.count >= 5 })
     }
+
+    @Test("apply keeps the runner of an unchanged target (its collector, status and counting), restarts a changed one with its new collector, stops a removed one and starts a new one")
+    func applyKeepsUnchanged() {
+        let store = SnapshotStore()
+        let kept = ScriptedCollector(), changed = ScriptedCollector(), removed = ScriptedCollector()
+        func spec(_ name: String, _ c: ScriptedCollector, interval: Double = 0.05) -> TargetSpec {
+            TargetSpec(name: name, interval: interval, timeout: 0.04, collector: c)
+        }
+        let s = Scheduler(targets: [spec("kept", kept), spec("changed", changed), spec("removed", removed)], store: store, logger: logger)
+        s.start()
+        defer { s.stop() }
+        #expect(waitFor(5) { kept.count >= 2 && changed.count >= 2 && removed.count >= 2 })
+        #expect(waitFor(5) { s.statuses().allSatisfy { $0.up == true } })
+
+        let unused = ScriptedCollector(), replacement = ScriptedCollector(), added = ScriptedCollector()
+        let (plan, inTime) = s.apply([spec("added", added), spec("kept", unused), spec("changed", replacement, interval: 0.1)])
+        #expect(inTime)
+        #expect(plan == TargetPlan(kept: ["scripted/kept"], restarted: ["scripted/changed"], added: ["scripted/added"],
+                                   removed: ["scripted/removed"]))
+        store.retain(sources: s.sourceKeys)
+        // The kept target's last status is there at once; the new ones wait for their first cycle.
+        #expect(s.statuses().first { $0.name == "kept" }?.up == true)
+        #expect(s.statuses().map(\.name) == ["added", "kept", "changed"])
+        let keptBefore = kept.count, changedStopped = changed.count, removedStopped = removed.count
+        #expect(waitFor(5) { kept.count >= keptBefore + 3 && replacement.count >= 2 && added.count >= 2 })
+        #expect(unused.count == 0)
+        #expect(changed.count == changedStopped && removed.count == removedStopped)
+        #expect(!text(store).contains("target=\"removed\""))
+        #expect(text(store).contains("vigil_collector_success{collector=\"scripted\",target=\"added\"} 1"))
+    }
+
+    @Test("a target removed while its cycle is inside a blocking call publishes nothing when that call returns")
+    func removedMidCyclePublishesNothing() {
+        let store = SnapshotStore()
+        let blocking = BlockingCollector()
+        let s = Scheduler(targets: [TargetSpec(name: "slow", interval: 60, timeout: 30, collector: blocking)], store: store, logger: logger)
+        s.start()
+        defer { s.stop() }
+        #expect(blocking.entered.wait(timeout: .now() + 10) == .success)
+        let (plan, inTime) = s.apply([], stopTimeout: 0.01)
+        #expect(plan.removed == ["blocking/slow"] && !inTime)
+        store.retain(sources: s.sourceKeys)
+        blocking.release.signal()
+        // close() runs on the runner's thread after the cycle would have published.
+        #expect(blocking.closed.wait(timeout: .now() + 10) == .success)
+        #expect(!text(store).contains("blocking_value") && !text(store).contains("target=\"slow\""), "\(text(store))")
+    }
+}
+
+/// A collector whose first cycle blocks until the test releases it.
+final class BlockingCollector: Collector {
+    let kind = "blocking"
+    let upMetric: String? = "blocking_up"
+    let entered = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+    let closed = DispatchSemaphore(value: 0)
+
+    func collect(_ context: CollectContext) throws -> [MetricFamily] {
+        entered.signal()
+        _ = release.wait(timeout: .now() + 30)
+        return [.gauge("blocking_value", "V.", value: 1)]
+    }
+
+    func close() { closed.signal() }
 }
 
 /// A collector that sets up a connection ahead of its cycles, taking `connectSeconds` when it

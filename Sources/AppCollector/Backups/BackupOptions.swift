@@ -2,10 +2,10 @@ import HTTPClient
 public import VigilCore
 
 /// One `backups:` item: a set of files matched by a glob, or the objects under an S3 prefix.
-public struct BackupOptions: Sendable {
-    public enum Verify: String, Sendable { case none, gzip }
+public struct BackupOptions: Sendable, Hashable {
+    public enum Verify: String, Sendable, Hashable { case none, gzip }
 
-    public enum Source: Sendable {
+    public enum Source: Sendable, Hashable {
         case path(String)
         case s3(S3Location)
     }
@@ -21,7 +21,7 @@ public struct BackupOptions: Sendable {
 
 /// Where an S3 listing goes and how it is signed. `secretAccessKey` never leaves this type
 /// except into the SigV4 signature.
-public struct S3Location: Sendable, CustomStringConvertible {
+public struct S3Location: Sendable, Hashable, CustomStringConvertible {
     public var bucket: String
     public var prefix: String
     /// `https://s3.<region>.amazonaws.com` unless set (any S3-compatible server, path style).

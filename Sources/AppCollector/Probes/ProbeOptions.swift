@@ -3,8 +3,8 @@ public import VigilCore
 public import Rules
 
 /// One `probes:` item: a blackbox_exporter module and its target in one.
-public struct ProbeOptions: Sendable {
-    public enum Prober: String, Sendable { case http, tcp }
+public struct ProbeOptions: Sendable, Hashable {
+    public enum Prober: String, Sendable, Hashable { case http, tcp }
 
     public var name: String
     public var prober: Prober
@@ -28,14 +28,14 @@ public struct IPProtocolPreference: Sendable, Hashable {
 }
 
 /// One `fail_if_header_matches` / `fail_if_header_not_matches` item.
-public struct HeaderMatch: Sendable {
+public struct HeaderMatch: Sendable, Hashable {
     public var header: String
     public var regexp: SearchRegex
     public var allowMissing: Bool
 }
 
 /// blackbox_exporter's `http` module keys (the supported subset).
-public struct HTTPProbeOptions: Sendable {
+public struct HTTPProbeOptions: Sendable, Hashable {
     /// Empty: any 2xx.
     public var validStatusCodes: [Int] = []
     /// `HTTP/1.1`, `HTTP/2.0`, as Go spells them; empty: any.
@@ -59,13 +59,13 @@ public struct HTTPProbeOptions: Sendable {
 
 /// One `query_response` step: wait for a line matching `expect` (if any), then send `send`
 /// (with `${1}` references to the match's groups) and a newline.
-public struct QueryResponse: Sendable {
+public struct QueryResponse: Sendable, Hashable {
     public var expect: SearchRegex?
     public var send: String?
 }
 
 /// blackbox_exporter's `tcp` module keys (the supported subset).
-public struct TCPProbeOptions: Sendable {
+public struct TCPProbeOptions: Sendable, Hashable {
     public var queryResponse: [QueryResponse] = []
     public var tls = false
     public var tlsConfig = TLSOptions()

@@ -3,7 +3,7 @@ public import VigilCore
 
 /// One `metric_relabel_configs` entry with Prometheus' semantics: the source labels' values
 /// joined by `separator` are matched against `regex` (anchored, RE2), and `action` decides.
-public struct RelabelRule: Sendable {
+public struct RelabelRule: Sendable, Hashable {
     public enum Action: String, Sendable, CaseIterable {
         case replace, keep, drop, labelmap, labeldrop, labelkeep, lowercase, uppercase, keepequal, dropequal
     }

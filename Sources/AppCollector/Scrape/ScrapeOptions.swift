@@ -81,3 +81,29 @@ public struct ScrapeOptions: Sendable {
     static func encode(_ s: String) -> String { PercentEncoding.encode(s) }
 }
 
+
+extension ScrapeOptions: Hashable {
+    /// Every stored property (tuples spelled out), secrets included: a reload compares targets
+    /// with this. A property added above belongs here too.
+    public static func == (a: ScrapeOptions, b: ScrapeOptions) -> Bool {
+        a.jobName == b.jobName && a.address == b.address && a.scheme == b.scheme && a.metricsPath == b.metricsPath
+            && a.params.map(\.name) == b.params.map(\.name) && a.params.map(\.values) == b.params.map(\.values)
+            && a.targetLabels == b.targetLabels && a.honorLabels == b.honorLabels
+            && a.interval == b.interval && a.timeout == b.timeout
+            && a.basicAuth?.username == b.basicAuth?.username && a.basicAuth?.password == b.basicAuth?.password
+            && (a.basicAuth == nil) == (b.basicAuth == nil)
+            && a.authorization?.type == b.authorization?.type && a.authorization?.credentials == b.authorization?.credentials
+            && (a.authorization == nil) == (b.authorization == nil)
+            && a.tls == b.tls && a.proxyURL == b.proxyURL
+            && a.sampleLimit == b.sampleLimit && a.labelLimit == b.labelLimit && a.bodySizeLimit == b.bodySizeLimit
+            && a.metricRelabel == b.metricRelabel && a.renderedRelabel == b.renderedRelabel
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(jobName)
+        h.combine(address)
+        h.combine(metricsPath)
+        h.combine(targetLabels)
+        h.combine(interval)
+    }
+}

@@ -69,7 +69,10 @@ public final class RuleRuntime: @unchecked Sendable {
     private var collectionInterval: Double
     private var evaluationInterval: Double
     private var coalescePending = false
-    private var timers: [any RuleTimer] = []
+    /// The timer of each group evaluated on its own interval, by group key, with the group and
+    /// interval it was armed for: a reload keeps the timer (and so the phase) of a group it
+    /// leaves unchanged, as Prometheus keeps an unchanged group running.
+    private var timers: [String: (group: RuleGroup, every: Double, timer: any RuleTimer)] = [:]
     private var lastStatus: [String: PrometheusAPI.GroupStatus] = [:]
     /// The latest output of every recording rule, by group key, exposed on /metrics.
     private var recorded: [String: [MetricFamily]] = [:]
@@ -125,8 +128,8 @@ public final class RuleRuntime: @unchecked Sendable {
     /// Cancels the groups' timers.
     public func stop() {
         queue.sync {
-            for t in timers { t.cancel() }
-            timers = []
+            for t in timers.values { t.timer.cancel() }
+            timers = [:]
         }
     }
 
@@ -144,8 +147,6 @@ public final class RuleRuntime: @unchecked Sendable {
     }
 
     private func apply(_ settings: Settings, restoring: Bool) {
-        for t in timers { t.cancel() }
-        timers = []
         groups = settings.groups
         collectionInterval = settings.collectionInterval
         evaluationInterval = settings.evaluationInterval
@@ -173,13 +174,23 @@ public final class RuleRuntime: @unchecked Sendable {
             }
         }
 
+        var armed: [String: (group: RuleGroup, every: Double, timer: any RuleTimer)] = [:]
         for group in groups where interval(of: group) != collectionInterval {
             let every = interval(of: group)
-            timers.append(clock.schedule(after: every, repeating: every, on: queue) { [weak self] in
+            let key = Self.key(group)
+            guard armed[key] == nil else { continue }
+            if let running = timers[key], running.group == group, running.every == every {
+                armed[key] = running
+                timers[key] = nil
+                continue
+            }
+            armed[key] = (group, every, clock.schedule(after: every, repeating: every, on: queue) { [weak self] in
                 guard let self else { return }
                 self.evaluate([group], at: self.clock.now())
             })
         }
+        for t in timers.values { t.timer.cancel() }
+        timers = armed
         logger.info("rules loaded", metadata: ["groups": "\(groups.count)", "rules": "\(groups.reduce(0) { $0 + $1.rules.count })"])
         publish()
     }

@@ -74,3 +74,9 @@ public final class AnchoredRegex: @unchecked Sendable {
         }
     }
 }
+
+extension AnchoredRegex: Hashable {
+    /// Two regexes compiled from the same pattern match the same strings.
+    public static func == (a: AnchoredRegex, b: AnchoredRegex) -> Bool { a.pattern == b.pattern }
+    public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
+}

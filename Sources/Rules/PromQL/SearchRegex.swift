@@ -82,3 +82,9 @@ public final class SearchRegex: @unchecked Sendable {
         return out
     }
 }
+
+extension SearchRegex: Hashable {
+    /// Two regexes compiled from the same pattern match the same strings.
+    public static func == (a: SearchRegex, b: SearchRegex) -> Bool { a.pattern == b.pattern }
+    public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
+}

@@ -12,13 +12,20 @@ public struct TargetSpec: Sendable {
     public var collector: any Collector
     /// Labels put on every series of this target (`server` when several of its kind exist).
     public var extraLabels: [Label]
+    /// What a reload compares: equal identities keep the running target. Without one given,
+    /// the schedule and labels under the collector's kind and the target's name (for
+    /// Vigil's own targets, whose collectors hold nothing else of the configuration).
+    public var identity: TargetIdentity
 
-    public init(name: String, interval: Double, timeout: Double, collector: any Collector, extraLabels: [Label] = []) {
+    public init(name: String, interval: Double, timeout: Double, collector: any Collector, extraLabels: [Label] = [],
+                identity: TargetIdentity? = nil) {
         self.name = name
         self.interval = interval
         self.timeout = timeout
         self.collector = collector
         self.extraLabels = extraLabels
+        self.identity = identity ?? TargetIdentity(kind: collector.kind, name: name, interval: interval, timeout: timeout,
+                                                   labels: extraLabels)
     }
 
     public var sourceKey: String { "\(collector.kind)/\(name)" }
@@ -27,30 +34,43 @@ public struct TargetSpec: Sendable {
 /// Runs every target on its own thread at its own interval. A cycle is bounded by its
 /// timeout: when it overruns, the target is published as down at the timeout instant and
 /// the late result is discarded. Ticks missed while a cycle runs are skipped and counted;
-/// cycles never stack, and no target waits for another.
+/// cycles never stack, and no target waits for another. A reload (`apply`) replaces only the
+/// targets whose identity changed.
 public final class Scheduler: Sendable {
     public typealias Publish = @Sendable (_ source: String, _ families: [MetricFamily], _ at: Date) -> Void
 
-    private let runners: [TargetRunner]
+    /// The running targets, in configuration order.
+    private let runners: Mutex<[TargetRunner]>
     private let store: SnapshotStore
+    private let logger: Logger
+    private let onPublish: Publish?
+    private let onStore: Publish?
     private let firstRound: FirstRound
+    /// Whether `start` was called (targets added later start at once).
+    private let started = Atomic<Bool>(false)
 
     /// `onPublish` gets each landed collection as the rule engine names it; `onStore` (remote
     /// write) as `/metrics` shows it.
     public init(targets: [TargetSpec], store: SnapshotStore, logger: Logger, onPublish: Publish? = nil, onStore: Publish? = nil) {
         self.store = store
-        let firstRound = FirstRound(Set(targets.map(\.sourceKey)))
-        self.firstRound = firstRound
-        self.runners = targets.map { spec in
-            let ruleNames = spec.collector.ruleNames
-            return TargetRunner(spec: spec, logger: logger) { source, families, at in
-                store.update(source: source, families: families)
-                onStore?(source, families, at)
-                onPublish?(source, ruleNames.isEmpty ? families : Self.renamed(families, ruleNames), at)
-                if firstRound.completed(source) { store.markReady() }
-            }
-        }
+        self.logger = logger
+        self.onPublish = onPublish
+        self.onStore = onStore
+        self.firstRound = FirstRound(Set(targets.map(\.sourceKey)))
+        self.runners = Mutex([])
+        let made = targets.map { makeRunner($0) }
+        runners.withLock { $0 = made }
         if targets.isEmpty { store.markReady() }
+    }
+
+    private func makeRunner(_ spec: TargetSpec) -> TargetRunner {
+        let ruleNames = spec.collector.ruleNames
+        return TargetRunner(spec: spec, logger: logger) { [store, onStore, onPublish, firstRound] source, families, at in
+            store.update(source: source, families: families)
+            onStore?(source, families, at)
+            onPublish?(source, ruleNames.isEmpty ? families : Self.renamed(families, ruleNames), at)
+            if firstRound.completed(source) { store.markReady() }
+        }
     }
 
     /// `families` with the names in `names` replaced (the rule engine's view of a collection).
@@ -63,24 +83,68 @@ public final class Scheduler: Sendable {
         }
     }
 
-    public var sourceKeys: Set<String> { Set(runners.map(\.spec.sourceKey)) }
+    public var sourceKeys: Set<String> { Set(runners.withLock { $0 }.map(\.spec.sourceKey)) }
+
+    /// The identities of the running targets, in configuration order.
+    public var identities: [TargetIdentity] { runners.withLock { $0 }.map(\.spec.identity) }
 
     /// Every target's last outcome, in configuration order (for the status page).
-    public func statuses() -> [TargetStatus] { runners.map { $0.status() } }
+    public func statuses() -> [TargetStatus] { runners.withLock { $0 }.map { $0.status() } }
 
     public func start() {
-        for r in runners { r.start() }
+        started.store(true, ordering: .sequentiallyConsistent)
+        for r in runners.withLock({ $0 }) { r.start() }
+    }
+
+    /// Moves to `targets` (a reload): a target whose identity is unchanged keeps running as it
+    /// is (thread, collector and its connection, schedule phase, counters, last status); a
+    /// changed one is stopped and started again from its new spec, a removed one stopped, a new
+    /// one started. The spec given for a kept target is dropped (its collector was never
+    /// connected). Waits up to `stopTimeout` seconds for the stopped ones (blocking: call it
+    /// off the concurrency pool); one still inside a blocking call then publishes nothing more.
+    /// Their series stay in the store until the caller retains the new `sourceKeys`.
+    @discardableResult
+    public func apply(_ targets: [TargetSpec], stopTimeout: Double = 5) -> (plan: TargetPlan, stoppedInTime: Bool) {
+        let current = runners.withLock { $0 }
+        let plan = TargetPlan.make(running: current.map(\.spec.identity), wanted: targets.map(\.identity))
+        let stopping = current.filter { plan.stops($0.spec.sourceKey) }
+        for r in stopping { r.requestStop() }
+        let deadline = Date().addingTimeInterval(stopTimeout)
+        var inTime = true
+        for r in stopping where !r.waitStopped(until: deadline) { inTime = false }
+
+        var byKey: [String: TargetRunner] = [:]
+        for r in current where byKey[r.spec.sourceKey] == nil { byKey[r.spec.sourceKey] = r }
+        let kept = Set(plan.kept)
+        var next: [TargetRunner] = []
+        var fresh: [TargetRunner] = []
+        var seen: Set<String> = []
+        for spec in targets where seen.insert(spec.sourceKey).inserted {
+            if kept.contains(spec.sourceKey), let running = byKey[spec.sourceKey] {
+                next.append(running)
+            } else {
+                let r = makeRunner(spec)
+                next.append(r)
+                fresh.append(r)
+            }
+        }
+        runners.withLock { $0 = next }
+        if started.load(ordering: .sequentiallyConsistent) {
+            for r in fresh { r.start() }
+        }
+        return (plan, inTime)
     }
 
     /// Asks every runner to stop and waits up to `timeout` seconds for them to finish.
     /// Returns false when a runner is still inside a blocking call at the end.
     @discardableResult
     public func stop(timeout: Double = 3) -> Bool {
-        for r in runners { r.requestStop() }
+        let all = runners.withLock { $0 }
+        for r in all { r.requestStop() }
         let deadline = Date().addingTimeInterval(timeout)
-        var all = true
-        for r in runners where !r.waitStopped(until: deadline) { all = false }
-        return all
+        var stopped = true
+        for r in all where !r.waitStopped(until: deadline) { stopped = false }
+        return stopped
     }
 }
 
@@ -292,6 +356,10 @@ final class TargetRunner: Sendable {
     }
 
     private func emit(families: [MetricFamily], up: Bool, at: Date) {
+        // A runner told to stop (a reload replaced or removed it) publishes nothing more: a
+        // late result must not bring back the series of a removed target or overwrite the
+        // first one of its replacement.
+        guard !stopRequested else { return }
         let extra = spec.extraLabels
         var out: [MetricFamily] = families.map { f in
             guard !extra.isEmpty else { return f }

@@ -54,10 +54,18 @@ public struct ConfiguredTarget: Sendable {
     public var rendered: [String]
     /// The options themselves, for tests and for kinds that need to look at them again.
     public var options: any Sendable
+    /// Every option the collector is built from, as one comparable value (secrets included).
+    public var settings: TargetSettings
+    /// Files the collector reads by itself (a password file, TLS files of a kept connection, a
+    /// queries file), fingerprinted when the configuration was read.
+    public var files: [FileFingerprint]
     private let make: @Sendable (Logger) throws -> any Collector
 
+    /// `settings` must hold everything `makeCollector` depends on beyond the schedule and
+    /// labels: a reload keeps a running target whose identity is unchanged.
     public init(kind: String, name: String, interval: Double, timeout: Double, labels: [Label] = [],
-                rendered: [String], options: any Sendable, makeCollector: @escaping @Sendable (Logger) throws -> any Collector) {
+                rendered: [String], options: any Sendable & Hashable, files: [String] = [],
+                makeCollector: @escaping @Sendable (Logger) throws -> any Collector) {
         self.kind = kind
         self.name = name
         self.interval = interval
@@ -65,7 +73,15 @@ public struct ConfiguredTarget: Sendable {
         self.labels = labels
         self.rendered = rendered
         self.options = options
+        self.settings = TargetSettings(options)
+        self.files = files.map(FileFingerprint.read)
         self.make = makeCollector
+    }
+
+    /// The target's identity under its collector's kind (`postgres`, …, as `TargetSpec.sourceKey`).
+    public func identity(collectorKind: String) -> TargetIdentity {
+        TargetIdentity(kind: collectorKind, name: name, interval: interval, timeout: timeout, labels: labels,
+                       settings: settings, files: files)
     }
 
     /// A new collector for this target (a reload builds new ones).
@@ -75,6 +91,8 @@ public struct ConfiguredTarget: Sendable {
     public func spec(logger: Logger) throws -> TargetSpec {
         var log = logger
         log[metadataKey: "target"] = "\(name)"
-        return TargetSpec(name: name, interval: interval, timeout: timeout, collector: try makeCollector(logger: log), extraLabels: labels)
+        let collector = try makeCollector(logger: log)
+        return TargetSpec(name: name, interval: interval, timeout: timeout, collector: collector, extraLabels: labels,
+                          identity: identity(collectorKind: collector.kind))
     }
 }

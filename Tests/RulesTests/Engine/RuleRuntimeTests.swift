@@ -245,6 +245,48 @@ struct RuleRuntimeTests {
         #expect(h.allUpdates.last?.firing.compactMap { $0.labels["alertname"] }.sorted() == ["New", "Stays"])
     }
 
+    static let twoSlowGroups = """
+        groups:
+          - name: slow
+            interval: 30s
+            rules:
+              - record: slow:up
+                expr: up
+          - name: other
+            interval: 30s
+            rules:
+              - record: other:up
+                expr: up
+        """
+
+    @Test("a reload keeps the timer (the phase) of a group it leaves unchanged and re-arms only the changed one")
+    func reloadKeepsUnchangedGroupTimers() throws {
+        let h = try Self.start(Self.twoSlowGroups)
+        h.land(up: [("pg", 1)])
+        h.clock.advance(by: 20)
+        // Every 20 s a reload changes `other`; `slow` keeps its 30 s phase all the same.
+        for n in 0..<6 {
+            let text = n % 2 == 0 ? Self.twoSlowGroups.replacingOccurrences(of: "other:up\n        expr: up", with: "other:up\n        expr: up > 0")
+                                  : Self.twoSlowGroups
+            #expect(text != Self.twoSlowGroups || n % 2 == 1)
+            h.runtime.reload(Self.settings(try Self.groups(text), stateDirectory: h.stateDirectory))
+            h.settle()
+            h.clock.advance(by: 20)
+        }
+        // 140 s since the start: `slow` ran at 30, 60, 90, 120; `other`, re-armed 20 s before
+        // each of its due times, never.
+        #expect(h.evaluations("slow") == 4)
+        #expect(h.evaluations("other") == nil)
+        #expect(h.clock.pending.map(\.every) == [30, 30])
+
+        // An unchanged file keeps both phases.
+        h.runtime.reload(Self.settings(try Self.groups(Self.twoSlowGroups), stateDirectory: h.stateDirectory))
+        h.settle()
+        h.clock.advance(by: 30)
+        #expect(h.evaluations("slow") == 5)
+        #expect(h.evaluations("other") == 1)
+    }
+
     @Test("alert state is saved in the state directory and restored by the next runtime")
     func restoredAfterRestart() throws {
         let directory = Self.freshDirectory()
