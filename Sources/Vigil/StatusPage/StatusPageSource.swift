@@ -50,14 +50,16 @@ final class StatusPageSource: Sendable {
         .deferred { [self] responder in
             let queued = pool.submit({ [self] in
                 let html = StatusPage.render(state(at: Date()))
-                responder.respond(HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-                                               body: Array(html.utf8)))
+                responder.respond(HTTPResponse(status: 200, headers: Self.pageHeaders, body: Array(html.utf8)))
             }, ifDropped: { responder.respond(.text(status: 503, "503 Vigil is shutting down\n")) })
             if !queued {
                 responder.respond(.text(status: 503, "503 the status page is busy; retry shortly\n", headers: [("Retry-After", "1")]))
             }
         }
     }
+
+    /// The page's headers: HTML, never cached (it is a moment's state), the strict policy.
+    static let pageHeaders = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")] + SecurityHeaders.page
 
     func shutdown() { _ = pool.shutdown(waitSeconds: 1) }
 
