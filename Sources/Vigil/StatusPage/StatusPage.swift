@@ -264,7 +264,7 @@ enum StatusPage {
         for r in list {
             h += "<tr class=\"receiver\"><td>\(HTML.escape(r.name))</td><td>\(r.outboxDepth)</td>"
                 + "<td>\(r.oldestWaiting.map { HTML.escape(ago($0, now: now)) } ?? "—")</td>"
-                + "<td>\(r.lastDelivery.map { HTML.escape(ago($0, now: now)) } ?? "none since start")</td>"
+                + "<td>\(r.lastDelivery.map { HTML.escape(ago($0, now: now)) } ?? "none yet")</td>"
                 + "<td class=\"err\">\(r.lastError.map { HTML.escape(redact($0)) } ?? "")</td></tr>\n"
         }
         return h + "</tbody></table></section>\n"
