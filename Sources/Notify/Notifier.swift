@@ -389,6 +389,11 @@ public final class Notifier: Sendable {
                     logger.error("delivered notification could not be removed from the outbox", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
                 }
                 metrics.delivered(target, latency: max(0, now.timeIntervalSince(entry.createdAt)))
+                do { try outbox.recordDelivery(receiver: entry.receiver, at: now) } catch {
+                    metrics.outboxWriteFailed()
+                    logger.error("the delivery could not be recorded; the status page's last delivery may be older after a restart",
+                                 metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+                }
                 logger.debug("notification delivered", metadata: meta)
                 return
             case .retry(let at):

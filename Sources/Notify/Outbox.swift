@@ -9,9 +9,16 @@ import Synchronization
 /// The durable outbox: one JSON file per notification in `<state>/outbox/`, written to a
 /// temporary file, fsynced, renamed into place and the directory fsynced — before the first
 /// attempt. Removed (and the directory fsynced) after delivery or give-up.
+///
+/// Beside the entries it keeps, durably, when each receiver last had a notification delivered
+/// (`<state>/last-delivery.json`, receiver → milliseconds), so the status page's "last delivery"
+/// survives a restart.
 public final class Outbox: Sendable {
     public let directory: String
     private let index: Mutex<[String: OutboxEntry]>
+    /// The record of last deliveries: its path, and what it holds (written under this lock).
+    private let deliveriesPath: String
+    private let deliveries: Mutex<[String: Date]>
 
     /// Creates the directory when missing and loads what a previous run left (files that do
     /// not decode are renamed `*.corrupt` and reported in `corrupt`).
@@ -43,8 +50,46 @@ public final class Outbox: Sendable {
                 corrupt.append(name)
             }
         }
+        deliveriesPath = (stateDirectory as NSString).appendingPathComponent("last-delivery.json")
+        var recorded: [String: Date] = [:]
+        if let data = FileManager.default.contents(atPath: deliveriesPath) {
+            if let ms = try? JSONDecoder().decode([String: Int64].self, from: data) {
+                recorded = ms.mapValues { Date(timeIntervalSince1970: Double($0) / 1000) }
+            } else {
+                // Unreadable: set aside (reported like an outbox entry), the record starts afresh.
+                rename(deliveriesPath, deliveriesPath + ".corrupt")
+                corrupt.append("last-delivery.json")
+            }
+        }
+        deliveries = Mutex(recorded)
         self.corrupt = corrupt
         index = Mutex(loaded)
+    }
+
+    /// Receiver → when a notification to it was last delivered, by this process or one before it.
+    public var lastDeliveries: [String: Date] { deliveries.withLock { $0 } }
+
+    /// Records a delivery to `receiver` at `date` durably (a later record never goes back in time).
+    public func recordDelivery(receiver: String, at date: Date) throws(StateFileError) {
+        let path = deliveriesPath
+        let outcome: Result<Void, StateFileError> = deliveries.withLock { recorded in
+            guard (recorded[receiver] ?? .distantPast) < date else { return .success(()) }
+            var next = recorded
+            next[receiver] = date
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            do throws(StateFileError) {
+                guard let data = try? encoder.encode(next.mapValues { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }) else {
+                    throw StateFileError(path: path, message: "cannot encode the delivery record")
+                }
+                try DurableFile.write(data, to: path)
+            } catch {
+                return .failure(error)
+            }
+            recorded = next
+            return .success(())
+        }
+        try outcome.get()
     }
 
     /// Files found unreadable at start (renamed aside).

@@ -5,7 +5,8 @@ import VigilCore
 
 /// Vigil's HTTP endpoints. Every handler returns at once: /metrics copies bytes that were
 /// rendered when the last collection landed; /api/v1/query defers its answer to the query
-/// runner's threads (see `RulesAPI`).
+/// runner's threads (see `RulesAPI`), /api/v1/alerts and /api/v1/rules to `RulesReadAPI`'s,
+/// `/` to the status page's; the status page's stylesheet and script are constants.
 struct Routes: Sendable {
     let store: SnapshotStore
     let reload: @Sendable () -> Result<Void, PositionedError>
@@ -15,7 +16,8 @@ struct Routes: Sendable {
     /// The running notifier's silences, when an `alerting` section is configured.
     let silences: @Sendable () -> SilenceAPI?
 
-    init(store: SnapshotStore, rules: RuleRuntime, queries: QueryRunner, silences: @escaping @Sendable () -> SilenceAPI?,
+    init(store: SnapshotStore, rules: RuleRuntime, queries: QueryRunner, reads: RulesReadAPI,
+         silences: @escaping @Sendable () -> SilenceAPI?,
          status: StatusPageSource,
          reload: @escaping @Sendable () -> Result<Void, PositionedError>) {
         self.silences = silences
@@ -35,7 +37,10 @@ struct Routes: Sendable {
             }
         }
         r.add("/", methods: ["GET", "HEAD"], reply: { _ in status.reply() })
-        RulesAPI(rules: rules, queries: queries).register(on: &r)
+        for asset in StatusPage.assets {
+            r.get(asset.path) { asset.response(to: $0) }
+        }
+        RulesAPI(rules: rules, queries: queries, reads: reads).register(on: &r)
         router = r
     }
 

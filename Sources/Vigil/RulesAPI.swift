@@ -7,10 +7,12 @@ import VigilCore
 /// `/api/v1/query`, `/api/v1/alerts` and `/api/v1/rules` in the Prometheus HTTP API's shapes.
 /// A query is a deferred reply: libmicrohttpd's thread hands it to the `QueryRunner` and is free
 /// at once; the query evaluates on the runner's own threads, on a copy of the rule engine's
-/// history, bounded by a deadline and a sample budget.
+/// history, bounded by a deadline and a sample budget. Alerts and rules come from
+/// `RulesReadAPI` (the runtime's published view, rendered off libmicrohttpd's threads).
 struct RulesAPI: Sendable {
     let rules: RuleRuntime
     let queries: QueryRunner
+    let reads: RulesReadAPI
 
     func register(on router: inout Router) {
         router.add("/api/v1/query", methods: ["GET", "POST"], reply: { [queries, rules] request in
@@ -19,12 +21,7 @@ struct RulesAPI: Sendable {
                 queries.submit(request, received: received, rules: rules, responder: responder)
             }
         })
-        router.get("/api/v1/alerts") { _ in
-            let snapshot = rules.snapshot()
-            let alerts = snapshot.engine.states.values.flatMap(\.alerts)
-            return Self.json(PrometheusAPI.alertsResponse(alerts))
-        }
-        router.get("/api/v1/rules") { _ in Self.json(PrometheusAPI.rulesResponse(rules.snapshot().groups)) }
+        reads.register(on: &router)
     }
 
     /// Unix seconds (fractions allowed) or RFC 3339, as Prometheus accepts; milliseconds out.

@@ -74,7 +74,8 @@ final class VigilApp: Sendable {
             targets: { [self] in current.withLock { $0?.scheduler }?.statuses() ?? [] },
             rules: { ruleService.snapshot() }, notifier: { [notify] in notify.notifier }, ready: { [store] in store.isReady },
             dashboardsURL: { [self] in current.withLock { $0?.config.web.dashboardsURL } }))
-        let routes = Routes(store: store, rules: ruleService, queries: queries,
+        let reads = RulesReadAPI(view: { ruleService.view() })
+        let routes = Routes(store: store, rules: ruleService, queries: queries, reads: reads,
                             silences: { [notify] in notify.notifier.map { SilenceAPI(store: $0.silences) } },
                             status: status,
                             reload: { [self] in self.reload(trigger: "http") })
@@ -98,7 +99,7 @@ final class VigilApp: Sendable {
                 log: { [logger] message in logger.debug("http", metadata: ["detail": "\(message)"]) },
                 tls: security.tls,
                 reply: { [self] request in guarded(request, routes) })
-            server.setResponseHeaders(security.headers.map { ($0.name, $0.value) })
+            server.setResponseHeaders(SecurityHeaders.everyResponse(security.headers))
             httpServer.withLock { $0 = server }
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
@@ -128,6 +129,7 @@ final class VigilApp: Sendable {
         await Lifecycle.blocking("vigil-stop") { server.stop() }
         basicAuth.shutdown()
         status.shutdown()
+        reads.shutdown()
         logger.info("stopped")
     }
 
@@ -156,8 +158,8 @@ final class VigilApp: Sendable {
         VigilConfig.kinds.map { "\($0.section)=\(config.targets(of: $0.section).count)" }.joined(separator: " ")
     }
 
-    /// libmicrohttpd threads. Their handlers copy pre-rendered bytes or take a short snapshot
-    /// (`/api/v1/alerts`, `/api/v1/rules`); queries run on the query runner's own threads.
+    /// libmicrohttpd threads. Their handlers copy pre-rendered bytes or defer: queries, the
+    /// status page, `/api/v1/alerts` and `/api/v1/rules` render on threads of their own.
     static let httpThreads = 4
 
     /// Every target the scheduler runs for `config`: the configured ones (`prepared`, else
@@ -237,7 +239,7 @@ final class VigilApp: Sendable {
         // Users and headers apply at once; the TLS the server started with stays.
         web.withLock { $0 = WebConfigFile(tls: oldWeb.tls, users: newWeb.users, headers: newWeb.headers) }
         openProbes.store(newConfig.web.healthWithoutAuth, ordering: .relaxed)
-        httpServer.withLock { $0 }?.setResponseHeaders(newWeb.headers.map { ($0.name, $0.value) })
+        httpServer.withLock { $0 }?.setResponseHeaders(SecurityHeaders.everyResponse(newWeb.headers))
         reloads.record(success: true)
         // Stopping waits for busy collectors, so the swap happens off the caller's thread, as one
         // lifecycle step: two quick reloads apply one after the other, each to the targets the

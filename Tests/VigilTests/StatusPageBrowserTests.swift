@@ -7,6 +7,9 @@ import VigilTestSupport
 /// Three states (all healthy, a target down, an alert firing), each checked in the DOM after
 /// the page's scripts ran and saved as a screenshot; then the silence button and the expire
 /// button are clicked through the DevTools protocol and their effect read back from the API.
+/// The page runs under its strict Content-Security-Policy: every visit ends with the driver's
+/// list of problems (console errors and warnings, exceptions, CSP violations, DevTools issues),
+/// which must be empty; a control visit injects an inline script and must see it refused.
 @Suite(.serialized) struct StatusPageBrowserTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/browser")
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -108,13 +111,33 @@ import VigilTestSupport
         }, "\(page())\n\(vigil.log)")
         let base = "http://127.0.0.1:\(vigil.port)/"
         let shots = Self.screenshots
-        _ = try Self.drive(chromium, [["navigate": base], ["screenshot": shots.appendingPathComponent("status-healthy.png").path, "width": 1100]], dir: dir)
+        let healthy = try Self.drive(chromium, [
+            ["navigate": base],
+            // The stylesheet and the script came from Vigil under the page's policy.
+            ["eval": "getComputedStyle(document.querySelector('#summary')).fontWeight + ':' + document.styleSheets.length + ':' + document.scripts.length",
+             "name": "styled"],
+            ["screenshot": shots.appendingPathComponent("status-healthy.png").path, "width": 1100],
+            ["problems": "problems"],
+        ], dir: dir)
+        #expect(healthy["styled"] as? String == "600:1:1", "\(healthy)")
+        #expect(healthy["problems"] as? [String] == [], "\(healthy)")
+        // The same driver does see a violation: an inline script put into the page is refused and reported.
+        let control = try Self.drive(chromium, [
+            ["navigate": base],
+            ["eval": "var s=document.createElement('script');s.textContent='document.title=\"inline ran\"';document.body.appendChild(s);"
+                + "new Promise(function(r){setTimeout(function(){r(document.title)},300)})", "name": "title"],
+            ["problems": "problems"],
+        ], dir: dir)
+        #expect(control["title"] as? String == "Vigil status")
+        #expect((control["problems"] as? [String] ?? []).contains { $0.hasPrefix("csp: script-src") }, "\(control)")
 
         // 2. A target down, with its error.
         try rewrite(down: true, firing: false)
         #expect((try vigil.get("/-/reload", method: "POST", headers: headers)).status == 200)
         #expect(eventually(30) { page().contains("<tr class=\"target\" data-kind=\"redis\" data-up=\"0\"><td>sessions</td>") }, "\(page())")
-        _ = try Self.drive(chromium, [["navigate": base], ["screenshot": shots.appendingPathComponent("status-target-down.png").path, "width": 1100]], dir: dir)
+        let down = try Self.drive(chromium, [["navigate": base], ["screenshot": shots.appendingPathComponent("status-target-down.png").path, "width": 1100],
+                                             ["problems": "problems"]], dir: dir)
+        #expect(down["problems"] as? [String] == [], "\(down)")
 
         // 3. An alert firing. First the page as chromium --dump-dom serializes it after its scripts ran.
         try rewrite(down: true, firing: true)
@@ -153,7 +176,11 @@ import VigilTestSupport
             ["screenshot": shots.appendingPathComponent("status-firing.png").path, "width": 1100],
             ["screenshot": shots.appendingPathComponent("status-firing-phone.png").path, "width": 390],
             ["eval": submit, "name": "silenced", "timeout": 30],
+            // The page reloads itself after the silence: wait for the reloaded page's banner.
+            ["wait": "document.readyState === 'complete' && !document.body.hasAttribute('data-silenced')", "timeout": 15],
+            ["problems": "problems"],
         ], dir: dir)
+        #expect(results["problems"] as? [String] == [], "\(results)")
         #expect(results["injected"] as? String == "0:Vigil status")
         let id = try #require(results["silenced"] as? String)
         #expect(!id.hasPrefix("timeout"), "\(id)")
@@ -173,8 +200,11 @@ import VigilTestSupport
             (function poll(){var x=document.body.getAttribute('data-expired');if(x)resolve(x);
             else if(Date.now()-t0>15000)resolve('timeout: '+b.parentNode.querySelector('.result').textContent);else setTimeout(poll,50);})();})
             """
-        let expired = try Self.drive(chromium, [["navigate": base], ["eval": expire, "name": "expired", "timeout": 30]], dir: dir)
+        let expired = try Self.drive(chromium, [["navigate": base], ["eval": expire, "name": "expired", "timeout": 30],
+                                                ["wait": "document.readyState === 'complete' && !document.body.hasAttribute('data-expired')", "timeout": 15],
+                                                ["problems": "problems"]], dir: dir)
         #expect(expired["expired"] as? String == id)
+        #expect(expired["problems"] as? [String] == [], "\(expired)")
         let after = try #require(try JSONSerialization.jsonObject(with: Data(try vigil.get("/api/v2/silence/\(id)", headers: headers).body)) as? [String: Any])
         #expect((after["status"] as? [String: Any])?["state"] as? String == "expired")
         #expect(!page().contains("<span class=\"pill\">silenced</span>"))

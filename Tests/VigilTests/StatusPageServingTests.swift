@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 @testable import HTTPServer
+import Notify
 import Synchronization
 import Testing
 import VigilCore
@@ -61,5 +62,25 @@ struct StatusPageServingTests {
             #expect(r.text.contains("<tr class=\"target\" data-kind=\"redis\" data-up=\"1\"><td>cache</td>"))
             #expect(r.text.contains("No alerting rules are loaded."))
         }
+    }
+
+    @Test("a receiver's last delivery on the page comes from the outbox's durable record: a new notifier on the same state directory (a restart) still shows it")
+    func lastDeliveryAfterRestart() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try NotifyConfig.parse(yaml: "route: {receiver: ops}\nreceivers: [{name: ops}, {name: quiet}]\n", file: "t.yml", environment: [:])
+        let now = Date()
+        let delivered = now.addingTimeInterval(-90)
+        try Notifier(config: config, stateDirectory: dir.path).outbox.recordDelivery(receiver: "ops", at: delivered)
+        let restarted = try Notifier(config: config, stateDirectory: dir.path)
+        #expect(restarted.metrics.lastDeliveries().isEmpty)
+        let source = StatusPageSource(.init(targets: { [] }, rules: { nil }, notifier: { restarted }, ready: { true }, dashboardsURL: { nil }))
+        defer { source.shutdown() }
+        let rows = try #require(source.state(at: now).receivers)
+        #expect(rows.map(\.name) == ["ops", "quiet"])
+        #expect(abs((rows[0].lastDelivery ?? .distantPast).timeIntervalSince(delivered)) < 0.002 && rows[1].lastDelivery == nil)
+        let html = StatusPage.render(source.state(at: now))
+        #expect(html.contains("<tr class=\"receiver\"><td>ops</td><td>0</td><td>—</td><td>1m30s ago</td>"), "\(html)")
+        #expect(html.contains("<tr class=\"receiver\"><td>quiet</td><td>0</td><td>—</td><td>none yet</td>"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Testing
 @testable import Vigil
 import VigilCore
@@ -75,8 +76,10 @@ struct StatusPageTests {
         let html = StatusPage.render(Self.state())
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))
-        // Air-gapped: nothing is loaded from elsewhere.
-        #expect(!html.contains("src=\"http") && !html.contains("<link") && !html.contains("@import"))
+        // Air-gapped: nothing is loaded from elsewhere; the stylesheet and the script are Vigil's own.
+        #expect(!html.contains("src=\"http") && !html.contains("@import"))
+        #expect(html.contains("<link rel=\"stylesheet\" href=\"\(StatusPage.stylesheet.relativePath)\">"))
+        #expect(html.contains("<script src=\"\(StatusPage.scriptAsset.relativePath)\" defer></script>"))
         #expect(html.contains("<h3>PostgreSQL</h3>") && html.contains("<h3>Redis</h3>") && html.contains("<h3>Probes</h3>"))
         #expect(html.contains("<tr class=\"target\" data-kind=\"redis\" data-up=\"0\"><td>cache&lt;b&gt;</td><td><span class=\"pill bad\">down</span>"))
         #expect(html.contains("<tr class=\"target\" data-kind=\"probe\" data-up=\"\"><td>api</td><td><span class=\"pill\">waiting</span>"))
@@ -85,7 +88,7 @@ struct StatusPageTests {
         #expect(html.contains("2/3 targets up · 1 firing · 1 pending"))
         // The hostile annotation is text; the only <script> is the page's own.
         #expect(html.contains("<dd>&lt;img src=x onerror=alert(1)&gt; &amp; more</dd>"))
-        #expect(!html.contains("<img") && html.components(separatedBy: "<script>").count == 2)
+        #expect(!html.contains("<img") && html.components(separatedBy: "<script").count == 2)
         #expect(html.contains("<code>server=\"db&quot;1\"</code>"))
         #expect(html.contains("firing since 2027-01-15T07:55:00 UTC (5m ago)"))
         #expect(html.contains("pending since") && html.contains("<span class=\"pill\">silenced</span>"))
@@ -151,6 +154,77 @@ struct StatusPageTests {
         #expect(thinned.split(separator: " ").count < Sparkline.maxPoints + 20)
     }
 
+    /// Every start tag of `html` (text between `<` and `>`; escaped text holds neither).
+    static func tags(_ html: String) -> [String] {
+        html.split(separator: "<").dropFirst().compactMap { $0.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) }
+    }
+
+    @Test("nothing a strict CSP refuses: no inline <script> or <style>, no style= or on…= attribute, no javascript: URL, even with hostile values")
+    func noInlineCode() throws {
+        var s = Self.state()
+        s.alerts[0].annotations.append((name: "x", value: "<style>*{display:none}</style><a href=javascript:alert(1) onclick=\"x\" style=\"y\">"))
+        let html = StatusPage.render(s)
+        let tags = Self.tags(html)
+        #expect(tags.count > 100)
+        let attribute = try Regex("\\s(on[a-z]+|style)\\s*=")
+        for tag in tags {
+            #expect(tag.firstMatch(of: attribute) == nil, "\(tag)")
+            #expect(!tag.lowercased().contains("javascript:"), "\(tag)")
+        }
+        #expect(!tags.contains { $0.hasPrefix("style") }, "an inline stylesheet")
+        let scripts = tags.filter { $0.hasPrefix("script") }
+        #expect(scripts == ["script src=\"\(StatusPage.scriptAsset.relativePath)\" defer"])
+        // A script element with a src and nothing inside.
+        #expect(html.contains("defer></script>"))
+        // The only URL an element loads without a click: the two assets and the icon (data:, which the policy allows).
+        let loaded = tags.filter { $0.hasPrefix("link") || $0.hasPrefix("script") || $0.hasPrefix("img") || $0.hasPrefix("iframe") }
+        #expect(loaded == ["link rel=\"icon\" href=\"data:,\"", "link rel=\"stylesheet\" href=\"\(StatusPage.stylesheet.relativePath)\"",
+                           "script src=\"\(StatusPage.scriptAsset.relativePath)\" defer"])
+    }
+
+    @Test("the assets: content-hashed names under /static/, their bytes, types, an immutable year of caching, the hash as ETag and 304 when it matches")
+    func assets() throws {
+        let css = StatusPage.stylesheet, js = StatusPage.scriptAsset
+        #expect(try Regex("^/static/status\\.[0-9a-f]{16}\\.css$").wholeMatch(in: css.path) != nil, "\(css.path)")
+        #expect(try Regex("^/static/status\\.[0-9a-f]{16}\\.js$").wholeMatch(in: js.path) != nil, "\(js.path)")
+        #expect(css.body == Array(StatusPage.css.utf8) && js.body == Array(StatusPage.script.utf8))
+        // The name follows the content: one changed byte, another name.
+        let changed = StaticAsset(name: "status", ext: "css", contentType: css.contentType, text: StatusPage.css + " ")
+        #expect(changed.path != css.path && changed.etag != css.etag)
+        #expect(StaticAsset(name: "status", ext: "css", contentType: css.contentType, text: StatusPage.css).path == css.path)
+        #expect(css.etag == "\"" + css.path.split(separator: ".")[1] + "\"")
+
+        let plain = HTTPRequestForTests.get(css.path)
+        let ok = css.response(to: plain)
+        #expect(ok.status == 200 && ok.body == css.body)
+        #expect(ok.header("content-type") == "text/css; charset=utf-8" && js.response(to: plain).header("content-type") == "text/javascript; charset=utf-8")
+        #expect(ok.header("cache-control") == "public, max-age=31536000, immutable" && ok.header("etag") == css.etag)
+        #expect(ok.header("x-content-type-options") == "nosniff")
+        for matching in [css.etag, "W/\(css.etag)", "\"other\", \(css.etag)", "*"] {
+            let r = css.response(to: HTTPRequestForTests.get(css.path, ["if-none-match": matching]))
+            #expect(r.status == 304 && r.body.isEmpty && r.header("etag") == css.etag, "\(matching)")
+        }
+        for stale in ["\"0123456789abcdef\"", js.etag, ""] {
+            #expect(css.response(to: HTTPRequestForTests.get(css.path, ["if-none-match": stale])).status == 200, "\(stale)")
+        }
+    }
+
+    @Test("security headers: the page's strict policy, nosniff on every response unless the web config file sets its own, the file's headers kept in order")
+    func securityHeaders() {
+        let page = Dictionary(uniqueKeysWithValues: StatusPageSource.pageHeaders.map { ($0.0.lowercased(), $0.1) })
+        #expect(page["content-security-policy"] == "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        #expect(page["x-content-type-options"] == "nosniff" && page["referrer-policy"] == "no-referrer" && page["x-frame-options"] == "DENY")
+        #expect(page["content-type"] == "text/html; charset=utf-8" && page["cache-control"] == "no-store")
+        #expect(page.count == StatusPageSource.pageHeaders.count, "a header twice")
+        #expect(SecurityHeaders.everyResponse([]).map { "\($0.0): \($0.1)" } == ["X-Content-Type-Options: nosniff"])
+        let configured = [WebConfigFile.Header(name: "X-Frame-Options", value: "deny"), WebConfigFile.Header(name: "Strict-Transport-Security", value: "max-age=1")]
+        #expect(SecurityHeaders.everyResponse(configured).map { "\($0.0): \($0.1)" }
+            == ["X-Frame-Options: deny", "Strict-Transport-Security: max-age=1", "X-Content-Type-Options: nosniff"])
+        let own = [WebConfigFile.Header(name: "X-Content-Type-Options", value: "nosniff")]
+        #expect(SecurityHeaders.everyResponse(own).count == 1)
+    }
+
     @Test("web.dashboards_url must be an absolute http(s) URL without credentials, with a positioned error; web.health_without_auth is a bool")
     func configKeys() throws {
         let ok = try WebDefencesConfigTests.parse("web:\n  dashboards_url: https://grafana.example.com/d/abc\n  health_without_auth: true\n")
@@ -169,6 +243,12 @@ struct StatusPageTests {
             }
         }
         #expect(throws: PositionedError.self) { try WebDefencesConfigTests.parse("web:\n  health_without_auth: maybe\n") }
+    }
+}
+
+enum HTTPRequestForTests {
+    static func get(_ path: String, _ headers: [String: String] = [:]) -> HTTPRequest {
+        HTTPRequest(method: "GET", path: path, query: [:], headers: headers, body: [])
     }
 }
 

@@ -39,6 +39,13 @@ import VigilTestSupport
         #expect(Self.curl(tls + ["-X", "POST", base + "/-/reload"]) == "401")
         let headers = (try Subprocess.run("/usr/bin/curl", tls + ["-s", "-D", "-", "-o", "/dev/null", "-u", "prom:s3cret", base + "/metrics"], timeout: 10)).stdout
         #expect(headers.lowercased().contains("x-frame-options: deny"))
+        // Every answer carries nosniff, the 401 too; the page its strict policy, behind TLS and basic auth.
+        #expect(headers.lowercased().contains("x-content-type-options: nosniff"), "\(headers)")
+        let refused = (try Subprocess.run("/usr/bin/curl", tls + ["-s", "-D", "-", "-o", "/dev/null", base + "/api/v1/alerts"], timeout: 10)).stdout.lowercased()
+        #expect(refused.contains(" 401") && refused.contains("x-content-type-options: nosniff"), "\(refused)")
+        let page = (try Subprocess.run("/usr/bin/curl", tls + ["-s", "-D", "-", "-o", "/dev/null", "-u", "prom:s3cret", base + "/"], timeout: 10)).stdout.lowercased()
+        #expect(page.contains("content-security-policy: default-src 'none'; script-src 'self'; style-src 'self';"), "\(page)")
+        #expect(page.contains("x-frame-options: deny") && page.contains("referrer-policy: no-referrer"), "\(page)")
 
         // A plaintext password instead of a hash: refused with its position, never quoted.
         try good.replacingOccurrences(of: "\"\(Self.hash)\"", with: "hunter2").write(toFile: webFile, atomically: true, encoding: .utf8)

@@ -8,6 +8,8 @@ SCENARIO is one of:
   slowloris  300 connections sending a request header one byte a second (reconnecting when cut off)
   burst      1,000 idle connections opened at once, held open
   queries    4 heavy /api/v1/query requests in flight (QUERY, a POST each)
+  readapi    8 clients asking /api/v1/alerts and /api/v1/rules back to back, a fresh connection
+             each (run it against a Vigil whose rules hold many alerts and a slow group)
 
 Each sample is a new connection to 127.0.0.1:PORT, `GET /metrics`, read to the end; a sample
 that gets no complete 200 within 2 s counts as a failure (its latency is recorded as 2 s).
@@ -196,10 +198,57 @@ class Queries:
         return {"queries_started": self.count, "queries_done_during_samples": done}
 
 
+class ReadAPI:
+    """`clients` threads, each GET /api/v1/alerts then /api/v1/rules in a loop until stopped
+    (10 s per request at most); counts answers by status."""
+
+    PATHS = ("/api/v1/alerts", "/api/v1/rules")
+
+    def __init__(self, port, clients=8):
+        self.port = port
+        self.running = True
+        self.lock = threading.Lock()
+        self.statuses = {}
+        self.threads = [threading.Thread(target=self.loop, daemon=True) for _ in range(clients)]
+
+    def one(self, path):
+        try:
+            s = socket.create_connection((HOST, self.port), timeout=10)
+            s.sendall(("GET %s HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n" % path).encode())
+            data = b""
+            while True:
+                chunk = s.recv(262144)
+                if not chunk:
+                    break
+                data += chunk
+            s.close()
+            return data.split(b" ", 2)[1].decode() if data else "closed"
+        except OSError as e:
+            return type(e).__name__
+
+    def loop(self):
+        i = 0
+        while self.running:
+            status = self.one(self.PATHS[i % 2])
+            i += 1
+            with self.lock:
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.5)
+
+    def stop(self):
+        self.running = False
+        with self.lock:
+            return {"api_answers": dict(sorted(self.statuses.items()))}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
-    ap.add_argument("scenario", choices=["quiet", "slowloris", "burst", "queries"])
+    ap.add_argument("scenario", choices=["quiet", "slowloris", "burst", "queries", "readapi"])
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--max-seconds", type=float, default=40, help="stop sampling after this long")
     ap.add_argument("--query", default="max_over_time(max_over_time(vigil_build_info[10s:1ms])[10s:1ms])")
@@ -208,7 +257,8 @@ def main():
     attack = {"quiet": None,
               "slowloris": lambda: Slowloris(args.port),
               "burst": lambda: Burst(args.port),
-              "queries": lambda: Queries(args.port, args.query)}[args.scenario]
+              "queries": lambda: Queries(args.port, args.query),
+              "readapi": lambda: ReadAPI(args.port)}[args.scenario]
     attack = attack() if attack else None
     if attack:
         attack.start()

@@ -1,6 +1,7 @@
 import Dispatch
 public import Foundation
 public import Logging
+import Synchronization
 public import VigilCore
 
 /// Runs the loaded rule groups against the history of everything collected.
@@ -59,6 +60,24 @@ public final class RuleRuntime: @unchecked Sendable {
         public var engine: RuleEngine
         public var groups: [PrometheusAPI.GroupStatus]
     }
+
+    /// What the read APIs (`/api/v1/alerts`, `/api/v1/rules`) serve: every alert and every
+    /// group's status as of the last evaluation (or load), published on the queue after each
+    /// one. `generation` grows with each publication, so a reader can keep what it rendered
+    /// from a generation until the next. Reading it never waits for an evaluation.
+    public struct View: Sendable {
+        public var generation: UInt64
+        public var alerts: [Alert]
+        public var groups: [PrometheusAPI.GroupStatus]
+
+        public init(generation: UInt64, alerts: [Alert], groups: [PrometheusAPI.GroupStatus]) {
+            self.generation = generation
+            self.alerts = alerts
+            self.groups = groups
+        }
+    }
+
+    private let published = Mutex(View(generation: 0, alerts: [], groups: []))
 
     // Everything below `queue` is touched only on `queue`.
     private let queue = DispatchQueue(label: "vigil.rules")
@@ -131,6 +150,12 @@ public final class RuleRuntime: @unchecked Sendable {
             for t in timers.values { t.timer.cancel() }
             timers = [:]
         }
+    }
+
+    /// The last published `View`: a copy taken under a short lock, never waiting for the
+    /// evaluation in progress.
+    public func view() -> View {
+        published.withLock { $0 }
     }
 
     /// The HTTP API's view: a consistent copy (copy-on-write, so cheap unless held while the
@@ -269,6 +294,8 @@ public final class RuleRuntime: @unchecked Sendable {
         families += RuleEngineStats.alertFamilies(engine)
         families += RuleEngineStats.historyFamilies(history)
         store.update(source: Self.source, families: families)
+        let alerts = engine.states.values.flatMap(\.alerts), statuses = groupStatuses()
+        published.withLock { $0 = View(generation: $0.generation + 1, alerts: alerts, groups: statuses) }
         onPublish(families, date ?? clock.now())
     }
 

@@ -6,7 +6,7 @@ import VigilCore
 
 /// Fills the status page's state from what is already in memory: the scheduler's last outcome
 /// per target, a copy of the rule runtime's snapshot (alerts, groups, history), the notifier's
-/// silences, outbox and last deliveries. Taking the rule runtime's snapshot waits for an
+/// silences, outbox and last deliveries (the outbox's durable record, so a restart keeps them). Taking the rule runtime's snapshot waits for an
 /// evaluation in progress, so `/` is a deferred reply rendered on this source's own thread
 /// (`WorkerPool`, one thread, a short queue, 503 past it): libmicrohttpd's threads — and with
 /// them `/metrics` and `/-/healthy` — never wait for it.
@@ -50,14 +50,16 @@ final class StatusPageSource: Sendable {
         .deferred { [self] responder in
             let queued = pool.submit({ [self] in
                 let html = StatusPage.render(state(at: Date()))
-                responder.respond(HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-                                               body: Array(html.utf8)))
+                responder.respond(HTTPResponse(status: 200, headers: Self.pageHeaders, body: Array(html.utf8)))
             }, ifDropped: { responder.respond(.text(status: 503, "503 Vigil is shutting down\n")) })
             if !queued {
                 responder.respond(.text(status: 503, "503 the status page is busy; retry shortly\n", headers: [("Retry-After", "1")]))
             }
         }
     }
+
+    /// The page's headers: HTML, never cached (it is a moment's state), the strict policy.
+    static let pageHeaders = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")] + SecurityHeaders.page
 
     func shutdown() { _ = pool.shutdown(waitSeconds: 1) }
 
@@ -100,7 +102,8 @@ final class StatusPageSource: Sendable {
                                       createdBy: $0.createdBy, comment: $0.comment)
             }
             let entries = notifier.outbox.entries
-            let delivered = notifier.metrics.lastDeliveries()
+            // The outbox's durable record (deliveries before a restart too), and this run's own.
+            let delivered = notifier.outbox.lastDeliveries.merging(notifier.metrics.lastDeliveries()) { max($0, $1) }
             state.receivers = notifier.config.receivers.map { r in
                 let waiting = entries.filter { $0.receiver == r.name }
                 return StatusPage.ReceiverRow(name: r.name, outboxDepth: waiting.count, oldestWaiting: waiting.map(\.createdAt).min(),

@@ -342,6 +342,29 @@ struct RuleRuntimeTests {
         #expect(h.runtime.snapshot().groups.first?.evaluationSeconds == 70)
         #expect(h.evaluations("slow") == 2)
     }
+
+    @Test("view(): the alerts and group statuses of the last evaluation, a generation that grows with each publication, the same content as snapshot()")
+    func publishedView() throws {
+        let h = try Self.start(Self.down)
+        let loaded = h.runtime.view()
+        #expect(loaded.generation >= 1 && loaded.alerts.isEmpty)
+        #expect(loaded.groups.map(\.group.name) == ["g"] && loaded.groups.first?.lastEvaluation == nil)
+        h.land(up: [("pg", 0)])
+        // Landing alone publishes nothing: the evaluation comes after the coalescing window.
+        #expect(h.runtime.view().generation == loaded.generation)
+        h.clock.advance(by: 0.25)
+        let evaluated = h.runtime.view()
+        #expect(evaluated.generation == loaded.generation + 1)
+        #expect(evaluated.alerts.map { $0.labels["alertname"] } == ["Down"] && evaluated.alerts.first?.state == .firing)
+        #expect(evaluated.groups.first?.lastEvaluation != nil)
+        let snapshot = h.runtime.snapshot()
+        #expect(evaluated.alerts.map(\.labels) == snapshot.engine.states.values.flatMap(\.alerts).map(\.labels))
+        #expect(evaluated.groups.map(\.lastEvaluation) == snapshot.groups.map(\.lastEvaluation))
+        h.land(up: [("pg", 1)])
+        h.clock.advance(by: 0.25)
+        let resolved = h.runtime.view()
+        #expect(resolved.generation == evaluated.generation + 1 && resolved.alerts.allSatisfy { $0.state != .firing })
+    }
 }
 
 /// The alert updates a runtime sent, in order.

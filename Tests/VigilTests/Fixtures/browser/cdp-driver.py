@@ -12,6 +12,10 @@ Steps, in order:
     {"eval": JS, "name": N}                   evaluate JS (promises awaited); result stored as N
     {"screenshot": PATH, "width": W}          full-page PNG at width W (CSS px)
     {"dom": PATH}                             the serialized DOM after scripts ran
+    {"problems": N}                           what went wrong on the page so far, stored as N (a list): console
+                                              messages of level warning or error, Log.entryAdded entries
+                                              (warning, error), Runtime.exceptionThrown, the page's
+                                              securitypolicyviolation events and Audits issues (CSP among them)
 Prints {"results": {N: value}, "error": null | text} on stdout. Every wait has a deadline.
 """
 import base64
@@ -22,6 +26,14 @@ import select
 import subprocess
 import sys
 import time
+
+
+LISTEN_FOR_VIOLATIONS = """
+window.__vigilViolations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__vigilViolations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});
+"""
 
 
 class Browser:
@@ -51,6 +63,22 @@ class Browser:
         self.buffer = b""
         self.next_id = 0
         self.session = None
+        self.problems = []
+
+    def event(self, method, params):
+        """Keeps what a clean page never produces; everything else is ignored."""
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning", "assert"):
+            args = [a.get("value", a.get("description", "")) for a in params.get("args", [])]
+            self.problems.append("console.%s: %s" % (params["type"], " ".join(str(a) for a in args)))
+        elif method == "Runtime.exceptionThrown":
+            d = params.get("exceptionDetails", {})
+            self.problems.append("exception: %s %s" % (d.get("text", ""), d.get("exception", {}).get("description", "")))
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") in ("warning", "error"):
+            e = params["entry"]
+            self.problems.append("log %s (%s): %s %s" % (e.get("level"), e.get("source"), e.get("text", ""), e.get("url", "")))
+        elif method == "Audits.issueAdded":
+            issue = params.get("issue", {})
+            self.problems.append("audit %s: %s" % (issue.get("code"), json.dumps(issue.get("details", {}))[:400]))
 
     def call(self, method, params=None, timeout=20):
         self.next_id += 1
@@ -63,6 +91,9 @@ class Browser:
             while b"\0" in self.buffer:
                 raw, self.buffer = self.buffer.split(b"\0", 1)
                 reply = json.loads(raw)
+                if "method" in reply and "id" not in reply:
+                    self.event(reply["method"], reply.get("params", {}))
+                    continue
                 if reply.get("id") == self.next_id:
                     if "error" in reply:
                         raise RuntimeError("%s: %s" % (method, reply["error"]))
@@ -86,11 +117,15 @@ class Browser:
 
     def wait(self, expression, timeout):
         deadline = time.monotonic() + timeout
+        last = None
         while time.monotonic() < deadline:
-            if self.evaluate(expression):
-                return
+            try:
+                if self.evaluate(expression, timeout=max(1, deadline - time.monotonic())):
+                    return
+            except RuntimeError as e:  # a page navigating away mid-poll: try again, within the deadline
+                last = e
             time.sleep(0.05)
-        raise RuntimeError("still false after %ss: %s" % (timeout, expression))
+        raise RuntimeError("still false after %ss: %s%s" % (timeout, expression, " (last: %s)" % last if last else ""))
 
     def close(self):
         try:
@@ -114,6 +149,11 @@ def main():
         browser.session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         browser.call("Page.enable")
         browser.call("Network.enable")
+        browser.call("Runtime.enable")
+        browser.call("Log.enable")
+        browser.call("Audits.enable")
+        # Every document records its CSP violations, before any of its own scripts run.
+        browser.call("Page.addScriptToEvaluateOnNewDocument", {"source": LISTEN_FOR_VIOLATIONS})
         if plan.get("headers"):
             browser.call("Network.setExtraHTTPHeaders", {"headers": plan["headers"]})
         browser.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": False})
@@ -138,6 +178,10 @@ def main():
                 with open(step["screenshot"], "wb") as f:
                     f.write(base64.b64decode(shot["data"]))
                 browser.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+            elif "problems" in step:
+                # The page's own record of violations (the listener above), then what DevTools heard.
+                seen = browser.evaluate("JSON.stringify(window.__vigilViolations || [])")
+                results[step["problems"]] = ["csp: " + v for v in json.loads(seen or "[]")] + list(browser.problems)
             elif "dom" in step:
                 with open(step["dom"], "w") as f:
                     f.write(browser.evaluate("document.documentElement.outerHTML"))
