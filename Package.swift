@@ -138,7 +138,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite", "VigilCore", "HTTPClient", "VigilTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite", "VigilCore", "HTTPClient", "VigilTestSupport", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "VigilTests",
             dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "Notify", "HTTPServer", "PostgresCollector", "RedisCollector", "RemoteWrite"],
