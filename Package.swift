@@ -120,7 +120,7 @@ let package = Package(
             path: "Benchmarks/VigilBenchRender",
             swiftSettings: strict
         ),
-        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RedisCollectorTests",
