@@ -70,6 +70,14 @@ public enum Fuzzing {
         for p in problems { Issue.record("\(label): \(p)") }
     }
 
+    /// Every finding (a fixtures folder's files) `check`ed; an empty folder is an issue (the
+    /// findings are what the run has proven).
+    public static func replay(_ findings: [(name: String, bytes: [UInt8])], slowerThan: Duration,
+                              _ exercise: @escaping @Sendable ([UInt8]) -> [String]) {
+        if findings.isEmpty { Issue.record("no findings to replay") }
+        for (name, bytes) in findings { check(bytes, label: "finding \(name)", slowerThan: slowerThan, exercise) }
+    }
+
     /// `cases` inputs (`VIGIL_FUZZ_CASES` overrides it), each a seed mutated once or twice by
     /// `ByteMutator`, each `check`ed; prints the seed, the count and the time taken.
     public static func mutationRun(_ name: String, seeds: [(name: String, bytes: [UInt8])], dictionary: [[UInt8]],
