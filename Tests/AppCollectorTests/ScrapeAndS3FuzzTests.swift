@@ -98,12 +98,12 @@ struct ScrapeAndS3FuzzTests {
     @Test("mutated scrape bodies are parsed or refused with their reason, never crash or hang")
     func scrapeMutations() {
         Fuzzing.mutationRun("Scrape body", seeds: Self.scrapeSeeds, dictionary: Self.scrapeDictionary, seed: 0x5EED_0000_5C4A,
-                            cases: 1_000, slowerThan: .seconds(2), Self.scrapeProblems)
+                            cases: 600, slowerThan: .seconds(2), Self.scrapeProblems)
     }
 
     @Test("mutated S3 answers give a listing or an error, never crash or hang")
     func s3Mutations() {
         Fuzzing.mutationRun("S3 answer", seeds: Self.s3Seeds, dictionary: Self.s3Dictionary, seed: 0x5EED_0000_0053,
-                            cases: 800, slowerThan: .seconds(2), Self.s3Problems)
+                            cases: 400, slowerThan: .seconds(2), Self.s3Problems)
     }
 }

@@ -173,7 +173,7 @@ struct RedisReplyFuzzTests {
 
     @Test("mutated Redis replies never crash, hang or export a wrong number")
     func mutations() {
-        Fuzzing.mutationRun("Redis reply", seeds: Self.seeds, dictionary: Self.dictionary, seed: 0x5EED_0000_7ED1, cases: 1_500,
+        Fuzzing.mutationRun("Redis reply", seeds: Self.seeds, dictionary: Self.dictionary, seed: 0x5EED_0000_7ED1, cases: 1_200,
                             slowerThan: .seconds(2), Self.exercise)
     }
 }

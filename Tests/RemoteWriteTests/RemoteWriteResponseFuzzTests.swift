@@ -123,7 +123,7 @@ struct RemoteWriteResponseFuzzTests {
 
     @Test("mutated remote-write answers never crash, hang or misclassify")
     func mutations() {
-        Fuzzing.mutationRun("Remote-write response", seeds: Self.seeds, dictionary: Self.dictionary, seed: 0x5EED_0000_4E57, cases: 1_000,
+        Fuzzing.mutationRun("Remote-write response", seeds: Self.seeds, dictionary: Self.dictionary, seed: 0x5EED_0000_4E57, cases: 600,
                             slowerThan: .seconds(1), Self.exercise)
     }
 }
