@@ -9,13 +9,13 @@ import VigilTestSupport
 /// through `ExpositionScanner`, and ListObjectsV2 pages and error documents (`Fixtures/s3/`, in
 /// the shape AWS documents them) through `S3ListParser`. Properties: no crash, no slow case, a
 /// refusal is a thrown value with its reason, and what is accepted is well formed (valid names,
-/// each series once, non-negative sizes, finite times). Findings in `Fixtures/fuzz/` replay first.
+/// each series once, non-negative sizes, finite times). No finding yet (5,000 cases each with
+/// another seed found none either); a finding would become a file replayed by a test here.
 @Suite("Scrape body and S3 answer fuzz")
 struct ScrapeAndS3FuzzTests {
     static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
     static let scrapeSeeds = Fuzzing.files(in: fixtures.appendingPathComponent("scrape"))
     static let s3Seeds = Fuzzing.files(in: fixtures.appendingPathComponent("s3"))
-    static let findings = Fuzzing.files(in: fixtures.appendingPathComponent("fuzz"))
 
     static let scrapeDictionary: [[UInt8]] = [
         "{", "}", "=", "\"", ",", " ", "\t", "\n", "\r\n", "\\", "\\n", "\\\"", "#", "# TYPE x counter\n", "# HELP ", "# EOF\n",
@@ -85,14 +85,6 @@ struct ScrapeAndS3FuzzTests {
         #expect(S3ListParser.errorCode(try #require(Self.s3Seeds.first { $0.name.contains("error") }).bytes) == "SignatureDoesNotMatch")
         for (name, bytes) in Self.scrapeSeeds { #expect(Self.scrapeProblems(bytes).isEmpty, "\(name)") }
         for (name, bytes) in Self.s3Seeds { #expect(Self.s3Problems(bytes).isEmpty, "\(name)") }
-    }
-
-    @Test("the findings replay without a problem")
-    func findingsReplay() {
-        for (name, bytes) in Self.findings {
-            let exercise = name.hasSuffix(".xml") ? Self.s3Problems : Self.scrapeProblems
-            Fuzzing.check(bytes, label: "finding \(name)", slowerThan: .seconds(2), exercise)
-        }
     }
 
     @Test("mutated scrape bodies are parsed or refused with their reason, never crash or hang")
