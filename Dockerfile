@@ -2,7 +2,7 @@
 #
 # Vigil container image.
 #
-#   docker build -t vigil .
+#   docker build --build-arg VIGIL_COMMIT="$(git rev-parse HEAD)" -t vigil .
 #   docker run --rm -p 9633:9633 -e DATABASE_URL=postgresql://... -e REDIS_URL=redis://... vigil
 #   docker run --rm -p 9633:9633 -v "$PWD/vigil.yml:/etc/vigil/vigil.yml:ro" vigil run --config /etc/vigil/vigil.yml
 #
@@ -22,9 +22,12 @@ WORKDIR /src
 COPY . .
 # scripts/build-release: the release binary the README installs, with the Swift runtime and
 # Foundation linked in (--static-swift-stdlib) and debug sections stripped; HTTPClient links
-# the system's libcurl.
+# the system's libcurl. The build context has no .git (.dockerignore), so the commit comes in
+# as a build argument; build-release stamps it (its git_commit reads VIGIL_COMMIT), and
+# `vigil --version` and vigil_build_info{revision} say "unknown" when it is not given.
+ARG VIGIL_COMMIT=
 RUN --mount=type=cache,target=/src/.build-release \
-    OUT=/out/vigil scripts/build-release
+    VIGIL_COMMIT="$VIGIL_COMMIT" OUT=/out/vigil scripts/build-release
 
 # Runtime stage: only the shared libraries vigil links against.
 FROM debian:bookworm-slim

@@ -120,7 +120,7 @@ let package = Package(
             path: "Benchmarks/VigilBenchRender",
             swiftSettings: strict
         ),
-        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresCollectorTests", dependencies: ["VigilTestSupport", "PostgresCollector", "VigilCore"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RedisCollectorTests",
@@ -129,7 +129,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "VigilTestSupport"], swiftSettings: strict),
-        .testTarget(name: "AppCollectorTests", dependencies: ["AppCollector", "VigilCore", "HTTPClient", "Rules", "VigilTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "AppCollectorTests", dependencies: ["AppCollector", "VigilCore", "HTTPClient", "Rules", "VigilTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilCore", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(
@@ -138,7 +138,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite", "VigilCore", "HTTPClient", "VigilTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite", "VigilCore", "HTTPClient", "VigilTestSupport", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "VigilTests",
             dependencies: ["VigilTestSupport", "Vigil", "VigilCore", "Rules", "Notify", "HTTPServer", "PostgresCollector", "RedisCollector", "RemoteWrite"],

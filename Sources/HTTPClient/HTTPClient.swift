@@ -383,8 +383,12 @@ final class Transfer {
         }
         guard let colon = trimmed.firstIndex(of: ":") else { return }
         let name = trimmed[..<colon].lowercased()
-        let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        if let existing = headers[name] { headers[name] = existing + ", " + value } else { headers[name] = value }
+        // A CR, LF or NUL inside a field value is invalid; RFC 9110 §5.5 lets a recipient read
+        // each as a space, so no value handed on can break a log line.
+        let value = String(trimmed[trimmed.index(after: colon)...].map { $0 == "\r" || $0 == "\n" || $0 == "\0" || $0 == "\r\n" ? " " : $0 })
+            .trimmingCharacters(in: .whitespaces)
+        // Repeated headers join in place: joining by copying was quadratic in their number.
+        if headers[name] != nil { headers[name]!.append(", " + value) } else { headers[name] = value }
     }
 }
 

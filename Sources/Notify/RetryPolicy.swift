@@ -46,17 +46,8 @@ public struct RetryPolicy: Sendable, Hashable {
         return full / 2 + full / 2 * min(max(jitter, 0), 1)
     }
 
-    /// `Retry-After` as delay-seconds or an HTTP-date (IMF-fixdate, RFC 850, asctime).
+    /// `Retry-After` as delay-seconds or an HTTP-date (`VigilCore.RetryAfter`), as an instant.
     public static func retryAfter(_ value: String, now: Date) -> Date? {
-        let v = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int(v), seconds >= 0 { return now.addingTimeInterval(Double(seconds)) }
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "GMT")
-            f.dateFormat = format
-            if let d = f.date(from: v) { return d }
-        }
-        return nil
+        RetryAfter.seconds(value, now: now).map { now.addingTimeInterval($0) }
     }
 }

@@ -71,16 +71,16 @@ enum BullMQ {
     }
 
     /// Reads the replies of `countCommands`; nil when they are not what BullMQ's layout gives
-    /// (e.g. WRONGTYPE because the keys are not BullMQ's).
+    /// (e.g. WRONGTYPE because the keys are not BullMQ's, a negative count, a flag not 0 or 1).
     static func counts(_ replies: ArraySlice<RedisReply>) -> Counts? {
         guard replies.count == commandsPerQueue else { return nil }
         let r = Array(replies)
         var jobs: [String: Int64] = [:]
         for (i, s) in states.enumerated() {
-            guard case .integer(let n) = r[i] else { return nil }
+            guard case .integer(let n) = r[i], n >= 0 else { return nil }
             jobs[s.state] = n
         }
-        guard case .integer(let paused) = r[states.count] else { return nil }
+        guard case .integer(let paused) = r[states.count], paused == 0 || paused == 1 else { return nil }
         var ids: [String] = []
         // A queue written by BullMQ 4 may still end its wait/paused list with a "0:<ts>" marker;
         // BullMQ 5's getCounts does not count it as a job, and neither do we.
@@ -96,9 +96,9 @@ enum BullMQ {
     }
 
     /// Age in seconds of the oldest waiting job from the `timestamp` fields (ms) of the tail
-    /// jobs; 0 when nothing is waiting.
+    /// jobs (finite, non-negative ones only); 0 when nothing is waiting.
     static func oldestAge(timestamps: [RedisReply], now: Double) -> Double {
-        let ms = timestamps.compactMap { $0.text.flatMap(Double.init) }
+        let ms = timestamps.compactMap { $0.text.flatMap(countNumber) }
         guard let oldest = ms.min() else { return 0 }
         return max(0, now - oldest / 1000)
     }

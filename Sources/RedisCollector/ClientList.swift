@@ -51,7 +51,7 @@ enum ClientList {
         for c in clients {
             guard let addr = c["addr"], let colon = addr.lastIndex(of: ":") else { continue }
             func since(_ field: String) -> String {
-                guard let s = c[field], let secs = Int64(s), secs >= 0 else { return "" }
+                guard let s = c[field], let secs = Int64(s), secs >= 0, secs <= Int64(now) else { return "" }
                 return String(Int64(now) - secs)
             }
             var labels: Labels = ["name": c["name"] ?? "", "created_at": since("age"), "idle_since": since("idle"),

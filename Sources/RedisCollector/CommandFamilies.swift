@@ -20,7 +20,7 @@ enum CommandFamilies {
             guard let key = items[i].text, let value = items[i + 1].text else { continue }
             if allSettings || dashboardSettings.contains(key), !isSecret(key) {
                 b.gauge("config_key_value", 1, ["key": key, "value": value], help: "Config key and value")
-                if let v = Double(value), v.isFinite {
+                if let v = finiteNumber(value) {
                     b.gauge("config_value", v, ["key": key], help: "Config key and value as metric")
                 }
             }
@@ -28,7 +28,7 @@ enum CommandFamilies {
             case "databases":
                 databases = Int(value)
             case "maxmemory", "maxclients", "io-threads":
-                if let v = Double(value) {
+                if let v = countNumber(value) {
                     b.gauge("config_\(key.replacingOccurrences(of: "-", with: "_"))", v)
                 }
             case "client-output-buffer-limit":
@@ -37,15 +37,15 @@ enum CommandFamilies {
                 var j = 0
                 while j + 3 < parts.count {
                     let cls = parts[j]
-                    if let hard = Double(parts[j + 1]) {
+                    if let hard = countNumber(parts[j + 1]) {
                         b.gauge("config_client_output_buffer_limit_bytes", hard, ["class": cls, "limit": "hard"],
                                 help: "The configured buffer limits per class")
                     }
-                    if let soft = Double(parts[j + 2]) {
+                    if let soft = countNumber(parts[j + 2]) {
                         b.gauge("config_client_output_buffer_limit_bytes", soft, ["class": cls, "limit": "soft"],
                                 help: "The configured buffer limits per class")
                     }
-                    if let secs = Double(parts[j + 3]) {
+                    if let secs = countNumber(parts[j + 3]) {
                         b.gauge("config_client_output_buffer_limit_overcome_seconds", secs, ["class": cls, "limit": "soft"],
                                 help: "How long for buffer limits per class to be exceeded before replicas are dropped")
                     }
@@ -68,11 +68,12 @@ enum CommandFamilies {
         key.contains("pass") || key == "masterauth" || key.contains("secret")
     }
 
-    /// `LATENCY LATEST`: [[event, last-spike unix time, latest ms, max ms], …].
+    /// `LATENCY LATEST`: [[event, last-spike unix time, latest ms, max ms], …]. Counts, times
+    /// and durations here and below are `RedisReply.count`s: a negative one is skipped.
     static func latencyLatest(_ reply: RedisReply, to b: inout FamilyBuilder) {
         for entry in reply.array ?? [] {
             guard let e = entry.array, e.count >= 3, let event = e[0].text,
-                  let last = e[1].integer, let duration = e[2].integer else { continue }
+                  let last = e[1].count, let duration = e[2].count else { continue }
             b.gauge("latency_spike_last", Double(last), ["event_name": event], help: "When the latency spike last occurred")
             b.gauge("latency_spike_duration_seconds", Double(duration) / 1e3, ["event_name": event],
                     help: "Length of the last latency spike in seconds")
@@ -94,12 +95,12 @@ enum CommandFamilies {
             var j = 0
             while j + 1 < details.count {
                 switch details[j].text {
-                case "calls": calls = details[j + 1].integer.map(Double.init)
+                case "calls": calls = details[j + 1].count.map(Double.init)
                 case "histogram_usec":
                     let raw = details[j + 1].array ?? []
                     var k = 0
                     while k + 1 < raw.count {
-                        if let le = raw[k].integer, let c = raw[k + 1].integer { buckets.append((Double(le), Double(c))) }
+                        if let le = raw[k].count, let c = raw[k + 1].count { buckets.append((Double(le), Double(c))) }
                         k += 2
                     }
                 default: break
@@ -119,15 +120,15 @@ enum CommandFamilies {
 
     /// `SLOWLOG LEN` and `SLOWLOG GET 1`.
     static func slowlog(length: RedisReply?, last: RedisReply?, to b: inout FamilyBuilder) {
-        if let n = length?.integer {
+        if let n = length?.count {
             b.gauge("slowlog_length", Double(n), help: "Total slowlog")
         }
         guard let entries = last?.array else { return }
         var lastID = 0.0
         var lastDuration = 0.0
-        if let first = entries.first?.array, let id = first.first?.integer {
+        if let first = entries.first?.array, let id = first.first?.count {
             lastID = Double(id)
-            if first.count > 2, let micros = first[2].integer { lastDuration = Double(micros) / 1e6 }
+            if first.count > 2, let micros = first[2].count { lastDuration = Double(micros) / 1e6 }
         }
         b.gauge("slowlog_last_id", lastID, help: "Last id of slowlog")
         b.gauge("last_slow_execution_duration_seconds", lastDuration, help: "The amount of time needed for last slow execution, in seconds")

@@ -3,6 +3,33 @@ import Foundation
 import TLSStream
 import VigilCore
 
+/// hiredis' own reply constructors: every reader starts with the same static table.
+private let hiredisReplyFunctions: redisReplyObjectFunctions = {
+    guard let r = redisReaderCreate() else { fatalError("hiredis cannot create a reader (out of memory at start-up)") }
+    defer { redisReaderFree(r) }
+    return r.pointee.fn.pointee
+}()
+
+/// hiredis 0.14 allocates an array's element table from the length a reply announces
+/// (`*2147483647` is 16 GiB) and frees an unfinished one by visiting every announced slot, so
+/// a hostile or broken server could stall a collector thread for seconds per level of
+/// nesting. Arrays announcing more than `HiredisConnection.maxArrayElements` are refused
+/// before anything is allocated (hiredis then reports "Out of memory", read as a reply too large).
+private let boundedCreateArray: @convention(c) (UnsafePointer<redisReadTask>?, Int32) -> UnsafeMutableRawPointer? = { task, elements in
+    guard elements <= HiredisConnection.maxArrayElements else { return nil }
+    return hiredisReplyFunctions.createArray(task, elements)
+}
+
+/// The table every reader of Vigil's uses: hiredis' constructors, arrays bounded. Written once,
+/// never changed; hiredis only reads it.
+nonisolated(unsafe) private let boundedReplyFunctions: UnsafeMutablePointer<redisReplyObjectFunctions> = {
+    let p = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
+    var functions = hiredisReplyFunctions
+    functions.createArray = boundedCreateArray
+    p.initialize(to: functions)
+    return p
+}()
+
 /// One blocking hiredis connection. The only place CHiredis is used; no C pointer leaves this
 /// file. Not thread safe: it belongs to its target's collection thread.
 ///
@@ -16,6 +43,10 @@ import VigilCore
 /// deadlines. (A socket pair handed to `redisConnectFd` would need a second thread pumping
 /// bytes while hiredis blocks in `redisGetReply`.)
 final class HiredisConnection {
+    /// The most elements one array of a reply may announce (`CONFIG GET *` has about 400,
+    /// a SCAN step as many as its COUNT).
+    static let maxArrayElements: Int32 = 1 << 20
+
     struct Setup {
         var endpoint: RedisEndpoint
         /// Password to AUTH with (the URL's, or the one read from a file); nil for none.
@@ -74,7 +105,7 @@ final class HiredisConnection {
             default: throw RedisConnectionError(.connect, "cannot connect to \(where_): \(error.message)")
             }
         }
-        guard let r = redisReaderCreate() else {
+        guard let r = redisReaderCreateWithFunctions(boundedReplyFunctions) else {
             close()
             throw RedisConnectionError(.connect, "cannot connect to \(where_): out of memory")
         }
@@ -100,6 +131,7 @@ final class HiredisConnection {
             throw RedisConnectionError(timedOut ? .timeout : .connect,
                                        "cannot connect to \(setup.endpoint.redactedDescription): \(message)")
         }
+        ctx.pointee.reader.pointee.fn = boundedReplyFunctions
         self.context = ctx
     }
 
@@ -233,8 +265,7 @@ final class HiredisConnection {
         while replies.count < commands.count {
             var raw: UnsafeMutableRawPointer?
             guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
-                let message = withUnsafeBytes(of: &reader.pointee.errstr) { b in String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                throw tlsFailure(.io, "protocol error: \(message.isEmpty ? "unparsable reply" : message)")
+                throw tlsFailure(.io, "protocol error: \(Self.readerError(reader))")
             }
             if let raw {
                 replies.append(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
@@ -253,6 +284,43 @@ final class HiredisConnection {
             guard fed == REDIS_OK else { throw tlsFailure(.io, "protocol error while reading a reply") }
         }
         return replies
+    }
+
+    private static func readerError(_ reader: UnsafeMutablePointer<redisReader>) -> String {
+        let message = withUnsafeBytes(of: &reader.pointee.errstr) { b in String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        return message.isEmpty ? "unparsable reply" : named(message)
+    }
+
+    /// hiredis' "Out of memory" is, far more likely, an array over `maxArrayElements`.
+    private static func named(_ message: String) -> String {
+        message == "Out of memory" ? "a reply too large (an array of over \(maxArrayElements) elements) or out of memory" : message
+    }
+
+    /// Parses RESP bytes with the reader the TLS path feeds (hiredis' protocol parser, the
+    /// one behind `redisCommand` too): the complete replies in order, at most `maxReplies`,
+    /// and whether bytes of an unfinished reply were left over. A protocol error (a bad type
+    /// byte, a bad length, nesting past hiredis' depth of 7) is thrown. For the fuzz tests.
+    static func parseReplies(_ bytes: [UInt8], maxReplies: Int) throws(RedisConnectionError) -> (replies: [RedisReply], complete: Bool) {
+        guard let reader = redisReaderCreateWithFunctions(boundedReplyFunctions) else { throw RedisConnectionError(.io, "out of memory") }
+        defer { redisReaderFree(reader) }
+        let fed = bytes.withUnsafeBytes { b in
+            redisReaderFeed(reader, b.baseAddress?.assumingMemoryBound(to: CChar.self), b.count)
+        }
+        guard fed == REDIS_OK else { throw RedisConnectionError(.io, "protocol error: \(readerError(reader))") }
+        var replies: [RedisReply] = []
+        while replies.count < maxReplies {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+                throw RedisConnectionError(.io, "protocol error: \(readerError(reader))")
+            }
+            guard let raw else { break }
+            replies.append(convert(raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        // Unfinished: bytes not yet a whole item, or a reply whose type was read (hiredis sets up
+        // an empty task, type -1, whenever it is asked for a reply).
+        let started = reader.pointee.ridx >= 0 && reader.pointee.rstack.0.type >= 0
+        return (replies, reader.pointee.pos >= reader.pointee.len && !started)
     }
 
     private func tlsFailure(_ e: TLSStreamError) -> RedisConnectionError {
@@ -302,7 +370,7 @@ final class HiredisConnection {
         if lower.contains("temporarily unavailable") || lower.contains("timed out") || lower.contains("would block") {
             return RedisConnectionError(.timeout, "timed out talking to \(setup.endpoint.redactedDescription)")
         }
-        let what = code == REDIS_ERR_EOF ? "connection closed by server" : message
+        let what = code == REDIS_ERR_EOF ? "connection closed by server" : Self.named(message)
         return RedisConnectionError(.io, "lost connection to \(setup.endpoint.redactedDescription): \(what)")
     }
 

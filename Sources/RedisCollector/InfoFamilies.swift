@@ -52,7 +52,7 @@ enum InfoFamilies {
                 continue
             case "Errorstats":
                 if key.hasPrefix("errorstat_"), let pairs = parseCommaPairs(value), pairs.count == 1,
-                   let count = Double(pairs[0].1) {
+                   let count = countNumber(pairs[0].1) {
                     b.counter("errors_total", count, ["err": String(key.dropFirst("errorstat_".count))],
                               help: "Total number of errors per error type")
                 }
@@ -177,12 +177,12 @@ enum InfoFamilies {
             }
             for (field, help) in [("last_io_seconds_ago", "Master last io seconds ago"), ("sync_in_progress", "Master sync in progress")]
             where suffix.hasPrefix(field) {
-                if let v = Double(value) { b.gauge("master_\(field)", v, masterLabels, help: help) }
+                if let v = finiteNumber(value) { b.gauge("master_\(field)", v, masterLabels, help: help) }
                 return true
             }
         }
         if key.hasPrefix("slave_repl_offset") {
-            if let v = Double(value) { b.gauge("slave_repl_offset", v, masterLabels, help: "Slave replication offset") }
+            if let v = finiteNumber(value) { b.gauge("slave_repl_offset", v, masterLabels, help: "Slave replication offset") }
             return true
         }
         if let s = connectedSlave(key, value) {
@@ -199,10 +199,10 @@ enum InfoFamilies {
         guard key.hasPrefix("slave"), let d = key.dropFirst(5).first, d.isASCII, d.isNumber,
               let pairs = parseCommaPairs(value) else { return nil }
         let kv = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
-        guard let offset = kv["offset"].flatMap(Double.init) else { return nil }
+        guard let offset = kv["offset"].flatMap(finiteNumber) else { return nil }
         var lag: Double?
         if let l = kv["lag"] {
-            guard let v = Double(l) else { return nil }
+            guard let v = finiteNumber(l) else { return nil }
             lag = v
         }
         return (kv["ip"] ?? "", kv["port"] ?? "", kv["state"] ?? "", offset, lag)
@@ -211,7 +211,7 @@ enum InfoFamilies {
     static func server(_ key: String, _ value: String, now: Double, to b: inout FamilyBuilder) {
         switch key {
         case "uptime_in_seconds":
-            if let up = Double(value) {
+            if let up = countNumber(value) {
                 b.gauge("start_time_seconds", (now - up).rounded(.down), help: "Start time of the Redis instance since unix epoch in seconds.")
             }
         case "configured_hz", "hz":
@@ -225,26 +225,28 @@ enum InfoFamilies {
     static func commandStat(_ key: String, _ value: String) -> (cmd: String, calls: Double, usec: Double, rejected: Double?, failed: Double?)? {
         guard key.hasPrefix("cmdstat_"), let pairs = parseCommaPairs(value) else { return nil }
         let kv = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
-        guard let calls = kv["calls"].flatMap(Double.init), let usec = kv["usec"].flatMap(Double.init) else { return nil }
-        let rejected = kv["rejected_calls"].flatMap(Double.init)
-        let failed = kv["failed_calls"].flatMap(Double.init)
+        guard let calls = kv["calls"].flatMap(countNumber), let usec = kv["usec"].flatMap(countNumber) else { return nil }
+        let rejected = kv["rejected_calls"].flatMap(countNumber)
+        let failed = kv["failed_calls"].flatMap(countNumber)
         let extended = rejected != nil && failed != nil
         return (String(key.dropFirst("cmdstat_".count)), calls, usec, extended ? rejected : nil, extended ? failed : nil)
     }
 
-    /// `latency_percentiles_usec_get:p50=1.003,p99=3.007,p99.9=3.007` → quantile labels "50", "99", "99.9".
+    /// `latency_percentiles_usec_get:p50=1.003,p99=3.007,p99.9=3.007` → quantile labels "50", "99", "99.9";
+    /// nil unless every percentile is in 0…100 and every latency a finite, non-negative number.
     static func latencyStat(_ key: String, _ value: String) -> (cmd: String, quantiles: [(String, Double)])? {
         let prefix = "latency_percentiles_usec_"
         guard key.hasPrefix(prefix), let pairs = parseCommaPairs(value) else { return nil }
         var quantiles: [(String, Double)] = []
         for (p, v) in pairs {
-            guard p.hasPrefix("p"), let q = Double(p.dropFirst()), let value = Double(v) else { return nil }
+            guard p.hasPrefix("p"), let q = countNumber(p.dropFirst()), q <= 100, let value = countNumber(v) else { return nil }
             quantiles.append((formatValue(q), value))
         }
         return (String(key.dropFirst(prefix.count)), quantiles)
     }
 
-    /// `db0:keys=1,expires=0,avg_ttl=0[,subexpiry=0]` → [(metric, value)]; nil unless keys and expires parse.
+    /// `db0:keys=1,expires=0,avg_ttl=0[,subexpiry=0]` → [(metric, value)]; nil unless keys and expires parse
+    /// and every value is a finite, non-negative number.
     static func keyspace(_ key: String, _ value: String) -> [(String, Double)]? {
         guard key.hasPrefix("db"), let pairs = parseCommaPairs(value) else { return nil }
         let kv = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
@@ -261,7 +263,7 @@ enum InfoFamilies {
                 if d.required { return nil }
                 continue
             }
-            guard let v = Double(raw) else { return nil }
+            guard let v = countNumber(raw) else { return nil }
             out.append((d.name, v * d.scale))
         }
         return out

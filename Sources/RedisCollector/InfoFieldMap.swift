@@ -204,14 +204,13 @@ enum InfoFieldMap {
     }
 
     /// redis_exporter's value rule: `ok`/`true` → 1, `err`/`fail`/`false` → 0, else a number;
-    /// nil (skip the field) when it does not parse.
+    /// nil (skip the field) when it does not parse or is not finite (`nan`, `inf`, `1e999`).
     static func value(_ s: String) -> Double? {
         switch s {
         case "ok", "true": return 1
         case "err", "fail", "false": return 0
         default:
-            guard let v = Double(s), !s.isEmpty else { return nil }
-            return v
+            return finiteNumber(s)
         }
     }
 }

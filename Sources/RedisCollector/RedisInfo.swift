@@ -40,6 +40,18 @@ extension Substring {
     }
 }
 
+/// A field value that is a finite number (`nan`, `inf` and `1e999` are not); nil otherwise.
+func finiteNumber(_ s: some StringProtocol) -> Double? {
+    guard let v = Double(s), v.isFinite else { return nil }
+    return v
+}
+
+/// A field value that is a finite, non-negative number (a count, a duration); nil otherwise.
+func countNumber(_ s: some StringProtocol) -> Double? {
+    guard let v = finiteNumber(s), v >= 0 else { return nil }
+    return v
+}
+
 /// `a=1,b=2` → [("a","1"), ("b","2")]; nil when a part has no `=`.
 func parseCommaPairs(_ s: String) -> [(String, String)]? {
     var out: [(String, String)] = []

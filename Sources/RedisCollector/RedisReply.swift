@@ -27,6 +27,12 @@ enum RedisReply: Sendable, Equatable {
         }
     }
 
+    /// The reply as a count: an integer that is not negative (a hostile or broken server's
+    /// negative count is no count).
+    var count: Int64? {
+        integer.flatMap { $0 >= 0 ? $0 : nil }
+    }
+
     var array: [RedisReply]? {
         if case .array(let a) = self { return a }
         return nil

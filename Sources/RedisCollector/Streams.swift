@@ -49,14 +49,15 @@ enum Streams {
         return out
     }
 
-    /// `XINFO STREAM key`; nil when the reply is not a stream's (WRONGTYPE, a missing key).
+    /// `XINFO STREAM key`; nil when the reply is not a stream's (WRONGTYPE, a missing key, a
+    /// negative length). Every count is a `RedisReply.count`: a negative one reads as absent.
     static func stream(_ reply: RedisReply) -> Stream? {
-        guard let f = fields(reply), let length = f["length"]?.integer else { return nil }
+        guard let f = fields(reply), let length = f["length"]?.count else { return nil }
         func entryID(_ r: RedisReply?) -> String { r?.array?.first?.text ?? "" }
         return Stream(length: Double(length),
-                      radixTreeKeys: Double(f["radix-tree-keys"]?.integer ?? 0),
-                      radixTreeNodes: Double(f["radix-tree-nodes"]?.integer ?? 0),
-                      groups: Double(f["groups"]?.integer ?? 0),
+                      radixTreeKeys: Double(f["radix-tree-keys"]?.count ?? 0),
+                      radixTreeNodes: Double(f["radix-tree-nodes"]?.count ?? 0),
+                      groups: Double(f["groups"]?.count ?? 0),
                       lastGeneratedID: f["last-generated-id"]?.text ?? "",
                       maxDeletedEntryID: f["max-deleted-entry-id"]?.text ?? "",
                       firstEntryID: entryID(f["first-entry"]),
@@ -67,9 +68,9 @@ enum Streams {
     static func groups(_ reply: RedisReply) -> [Group] {
         (reply.array ?? []).compactMap { g in
             guard let f = fields(g), let name = f["name"]?.text else { return nil }
-            return Group(name: name, consumers: Double(f["consumers"]?.integer ?? 0), pending: Double(f["pending"]?.integer ?? 0),
+            return Group(name: name, consumers: Double(f["consumers"]?.count ?? 0), pending: Double(f["pending"]?.count ?? 0),
                          lastDeliveredID: f["last-delivered-id"]?.text ?? "",
-                         entriesRead: f["entries-read"]?.integer.map(Double.init), lag: f["lag"]?.integer.map(Double.init))
+                         entriesRead: f["entries-read"]?.count.map(Double.init), lag: f["lag"]?.count.map(Double.init))
         }
     }
 
@@ -77,7 +78,7 @@ enum Streams {
     static func consumers(_ reply: RedisReply) -> [Consumer] {
         (reply.array ?? []).compactMap { c in
             guard let f = fields(c), let name = f["name"]?.text else { return nil }
-            return Consumer(name: name, pending: Double(f["pending"]?.integer ?? 0), idleMilliseconds: Double(f["idle"]?.integer ?? 0))
+            return Consumer(name: name, pending: Double(f["pending"]?.count ?? 0), idleMilliseconds: Double(f["idle"]?.count ?? 0))
         }
     }
 

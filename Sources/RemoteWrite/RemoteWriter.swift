@@ -158,7 +158,7 @@ public final class RemoteWriter: @unchecked Sendable {
         }
     }
 
-    private enum Outcome {
+    enum Outcome: Equatable {
         case sent
         case refused(Int, String)
         case retry(String, after: Double?)
@@ -229,13 +229,21 @@ public final class RemoteWriter: @unchecked Sendable {
         } catch {
             return .retry("\(error.kind.rawValue): \(error.message)", after: nil)
         }
-        switch response.status {
+        return Self.outcome(status: response.status, retryAfter: response.header("Retry-After"), body: response.body,
+                            retryOn429: config.queue.retryOnHTTP429, now: Date())
+    }
+
+    /// What an answer means: 2xx sent; 5xx (and 429 when `retryOn429`) retried after the
+    /// server's `Retry-After` (delay-seconds or an HTTP-date, at most 600 s; ignored when it is
+    /// neither); anything else refused, with an excerpt of the body for the log. Pure.
+    static func outcome(status: Int, retryAfter: String?, body: [UInt8], retryOn429: Bool, now: Date) -> Outcome {
+        switch status {
         case 200..<300:
             return .sent
-        case 429 where config.queue.retryOnHTTP429, 500..<600:
-            return .retry("HTTP \(response.status)", after: response.header("Retry-After").flatMap(Double.init).map { min($0, 600) })
+        case 429 where retryOn429, 500..<600:
+            return .retry("HTTP \(status)", after: retryAfter.flatMap { RetryAfter.seconds($0, now: now) }.map { min($0, 600) })
         default:
-            return .refused(response.status, Self.excerpt(response.body))
+            return .refused(status, excerpt(body))
         }
     }
 

@@ -1,23 +1,12 @@
 import Foundation
 import Testing
+import VigilTestSupport
 @testable import VigilCore
 
 /// A seeded, bounded mutation run over the exposition text parser. Properties: no crash, no
 /// slow case, a parsed sample always has a name, and CRLF line ends parse like LF ones.
 @Suite("Exposition parser fuzz")
 struct ExpositionParserFuzzTests {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     static let corpus = """
         # HELP pg_up Whether the last scrape of PostgreSQL succeeded.
         # TYPE pg_up gauge
@@ -63,8 +52,8 @@ struct ExpositionParserFuzzTests {
 
     @Test("mutated exposition text never crashes or hangs the parser")
     func mutations() {
-        let seed = ProcessInfo.processInfo.environment["VIGIL_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_201
-        let count = ProcessInfo.processInfo.environment["VIGIL_FUZZ_CASES"].flatMap { Int($0) } ?? 3_000
+        let seed = Fuzzing.seed()
+        let count = Fuzzing.cases(3_000)
         print("Exposition fuzz: seed \(seed), \(count) cases")
         var rng = SplitMix64(state: seed)
         var parsed = 0

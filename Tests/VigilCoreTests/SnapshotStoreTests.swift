@@ -1,4 +1,5 @@
 import Testing
+import VigilTestSupport
 @testable import VigilCore
 
 @Suite("Snapshot store")
@@ -77,7 +78,7 @@ struct SnapshotStoreTests {
         // A deterministic generator: families shared by several sources (merged, one HELP/TYPE,
         // the first source's), a type conflict (skipped), duplicate series across and within
         // sources, two families of one name in one source, empty families, escapes in HELP.
-        var rng = SplitMix(seed: 16)
+        var rng = SplitMix64(state: 16)
         let types: [MetricType] = [.counter, .gauge, .histogram, .summary, .untyped]
         func families(for source: String) -> [MetricFamily] {
             var out: [MetricFamily] = []
@@ -136,15 +137,3 @@ struct SnapshotStoreTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so the sequence test is the same every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -51,7 +51,57 @@ public final class RawConnection {
         self.fd = fd
     }
 
+    private init(fd: Int32) { self.fd = fd }
+
+    /// `count` connections started at once (non-blocking connects, so none waits for the one
+    /// before it: a real burst), then given up to `settle` seconds to complete. Connections the
+    /// server's backlog has no room for yet stay pending in the kernel, retrying, like an
+    /// attacker's would. Returns every socket, complete or pending (non-blocking).
+    public static func burst(port: Int, count: Int, settle: Double = 3) -> [RawConnection] {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var clients: [RawConnection] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { break }
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            clients.append(RawConnection(fd: fd))
+        }
+        // Wait (bounded) for the handshakes that can complete now.
+        let end = ContinuousClock.now + .seconds(settle)
+        var pending = clients.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
+        while !pending.isEmpty && ContinuousClock.now < end {
+            _ = poll(&pending, nfds_t(pending.count), 100)
+            pending = pending.filter { $0.revents == 0 }.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+        }
+        return clients
+    }
+
     deinit { close(fd) }
+
+    /// Whether the server closed or shut down the connection: a non-blocking peek reads EOF.
+    public func peerClosed() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if n == 0 { return true }
+        if n < 0 { return errno != EAGAIN && errno != EWOULDBLOCK }
+        return false
+    }
+
+    /// Reads to EOF, a reset or the receive timeout, whichever is first; never throws.
+    public func readAll() -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return result }
+            result.append(contentsOf: buffer[0..<n])
+        }
+    }
 
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0

@@ -4,20 +4,8 @@ import Notify
 import Rules
 import Testing
 import VigilCore
+import VigilTestSupport
 @testable import Vigil
-
-/// SplitMix64: a small deterministic generator, so a failing case is replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Mutations of real files: byte flips, huge numbers and durations, deep nesting, anchors and
 /// aliases (billion laughs), very long lines, non-UTF-8 bytes, cuts and duplicated lines.
@@ -37,7 +25,7 @@ enum Mutator {
         return s
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator) -> (bytes: [UInt8], kind: String) {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> (bytes: [UInt8], kind: String) {
         var b = input
         func position() -> Int { b.isEmpty ? 0 : Int.random(in: 0..<b.count, using: &rng) }
         func replaceToken(where isPart: (UInt8) -> Bool, with text: String) {
@@ -147,14 +135,7 @@ struct ConfigFuzzTests {
     /// Runs `body` on a thread with a 1 MiB stack (smaller than any thread that parses in
     /// Vigil) and waits at most `seconds`; false when it did not finish.
     static func bounded(_ seconds: Double, _ body: @escaping @Sendable () -> Void) -> Bool {
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            body()
-            done.signal()
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
-        return done.wait(timeout: .now() + seconds) == .success
+        Fuzzing.bounded(seconds, body) != nil
     }
 
     /// One error that names the file, on one line.
@@ -179,7 +160,7 @@ struct ConfigFuzzTests {
 
     static func run(name: String, corpus: [(name: String, bytes: [UInt8])], cases: Int, seedOffset: UInt64,
                     parse: @escaping @Sendable (String, String) throws -> Void) -> Tally {
-        var rng = SeededGenerator(seed: seed &+ seedOffset)
+        var rng = SplitMix64(state: seed &+ seedOffset)
         var tally = Tally()
         let began = Date()
         for index in 0..<cases {

@@ -28,7 +28,7 @@ struct HTTPDefencesEndToEndTests {
         guard let bin = TestEnvironment.vigilBinary else { return }
         let vigil = try VigilProcess(binary: bin, config: "  header_timeout: 1s\n" + Self.config)
         #expect(vigil.waitReady())
-        let slow = try RawTCPClient(port: vigil.port)
+        let slow = try RawConnection(port: vigil.port)
         let start = Date()
         try slow.send("GET /metrics HTTP/1.1\r\nHost: x\r\n")
         var closedAfter: Double?
@@ -51,7 +51,7 @@ struct HTTPDefencesEndToEndTests {
         guard let bin = TestEnvironment.vigilBinary else { return }
         let vigil = try VigilProcess(binary: bin, config: Self.config)
         #expect(vigil.waitReady())
-        var burst = RawTCPClient.burst(port: vigil.port, count: 1000)
+        var burst = RawConnection.burst(port: vigil.port, count: 1000)
         #expect(burst.count == 1000)
         let latencies = try freshClientLatencies(port: vigil.port, samples: 10)
         #expect(latencies.allSatisfy { $0 < 1 }, "\(latencies)")
@@ -65,7 +65,7 @@ struct HTTPDefencesEndToEndTests {
         let vigil = try VigilProcess(binary: bin, config: Self.config)
         #expect(vigil.waitReady())
         func ask(_ line: String) throws -> HTTPTestClient.Response {
-            let c = try RawTCPClient(port: vigil.port)
+            let c = try RawConnection(port: vigil.port)
             try c.send(line + "\r\nHost: x\r\nConnection: close\r\n\r\n")
             return try HTTPTestClient.parse(c.readAll(), method: "GET")
         }

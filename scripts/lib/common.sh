@@ -45,9 +45,15 @@ die() {
 # Build identity
 
 # The git commit of the tree this script runs in (with -dirty when tracked files have
-# uncommitted changes), or "unknown" outside a git checkout.
+# uncommitted changes): VIGIL_COMMIT when set (stamp_commit checks it is a commit name),
+# else git's, or "unknown" outside a git checkout.
 git_commit() {
   local root commit
+  # A tree copied without .git (the Dockerfile's build context) is told its commit.
+  if [[ -n ${VIGIL_COMMIT:-} ]]; then
+    echo "$VIGIL_COMMIT"
+    return
+  fi
   root=$(cd "$VIGIL_LIB_DIR/../.." && pwd)
   commit=$(git -C "$root" rev-parse HEAD 2>/dev/null) || { echo unknown; return; }
   if [[ -n $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]]; then

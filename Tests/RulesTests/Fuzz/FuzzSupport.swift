@@ -1,38 +1,12 @@
 import Foundation
+import VigilTestSupport
 @testable import Rules
 
-/// Deterministic pseudo-random numbers (SplitMix64): a fuzz run is replayed by its seed.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    mutating func pick<T>(_ a: [T]) -> T { a[below(a.count)] }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-}
-
 enum Fuzz {
-    /// `VIGIL_FUZZ_SEED` replays a run; otherwise a fixed seed keeps the suite deterministic.
-    static var seed: UInt64 {
-        ProcessInfo.processInfo.environment["VIGIL_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_201
-    }
-
-    /// Cases per target (`VIGIL_FUZZ_CASES` raises it for a longer local run).
-    static func cases(_ defaultCount: Int) -> Int {
-        ProcessInfo.processInfo.environment["VIGIL_FUZZ_CASES"].flatMap { Int($0) } ?? defaultCount
-    }
-
-    /// With `VIGIL_FUZZ_TRACE=file`, each input is written there before it runs, so the
-    /// input that crashes the process is on disk afterwards (to become a fixture).
-    static func trace(_ input: String) {
-        guard let path = ProcessInfo.processInfo.environment["VIGIL_FUZZ_TRACE"] else { return }
-        try? input.write(toFile: path, atomically: false, encoding: .utf8)
-    }
+    /// `VIGIL_FUZZ_SEED`, `VIGIL_FUZZ_CASES` and `VIGIL_FUZZ_TRACE`, as every fuzz run reads them.
+    static var seed: UInt64 { Fuzzing.seed() }
+    static func cases(_ defaultCount: Int) -> Int { Fuzzing.cases(defaultCount) }
+    static func trace(_ input: String) { Fuzzing.trace(Array(input.utf8)) }
 
     static var repositoryRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTestSupport
 @testable import Rules
 
 /// A seeded, bounded mutation run over the template parser and executor, from the shipped

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilTestSupport
 @testable import Rules
 
 /// Interned ingest (slots, same-position reuse, epoch stamps) against a reference model written
@@ -9,17 +10,6 @@ import VigilCore
 @Suite("SeriesHistory interning")
 struct SeriesHistoryInterningTests {
     static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
-
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// The old semantics, spelled out: append rejects samples not newer than the last; a stale
     /// marker never creates a series; a source's series missing from its next collection get
