@@ -39,6 +39,14 @@ public struct FamilyBuilder {
         byName[fullName]?.samples.append(Sample(labels, value, suffix: suffix))
     }
 
+    /// Adds a sample the caller knows is the only one of its series in this builder (a parsed
+    /// body that already refused duplicates): no duplicate check, so no hashing of its labels.
+    public mutating func addUnique(_ fullName: String, _ type: MetricType, _ value: Double, _ labels: Labels,
+                                   suffix: String = "", help: String) {
+        declare(fullName, type, help: help)
+        byName[fullName]?.samples.append(Sample(labels, value, suffix: suffix))
+    }
+
     /// Declares a family without adding a sample (the first declaration fixes TYPE and HELP).
     public mutating func declare(_ fullName: String, _ type: MetricType, help: String) {
         if byName[fullName] == nil {
