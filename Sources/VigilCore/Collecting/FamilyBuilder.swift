@@ -69,7 +69,11 @@ public struct FamilyBuilder {
 
     /// The families in first-seen order; families without samples are left out.
     public var families: [MetricFamily] {
-        order.compactMap { byName[$0] }.filter { !$0.samples.isEmpty }
+        order.compactMap { name -> MetricFamily? in
+            guard var family = byName[name], !family.samples.isEmpty else { return nil }
+            family.seriesAreDistinct = true
+            return family
+        }
     }
 
     public var isEmpty: Bool { families.isEmpty }
