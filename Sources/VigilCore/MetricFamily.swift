@@ -22,7 +22,22 @@ public struct MetricFamily: Hashable, Sendable {
     public var name: String
     public var help: String
     public var type: MetricType
-    public var samples: [Sample]
+    /// Changing the samples forgets that they were known to be distinct series.
+    public var samples: [Sample] { didSet { seriesAreDistinct = false } }
+    /// Set by `FamilyBuilder`, which admits each series once: merging needs no duplicate check.
+    /// Not part of equality.
+    var seriesAreDistinct = false
+
+    public static func == (a: MetricFamily, b: MetricFamily) -> Bool {
+        a.name == b.name && a.help == b.help && a.type == b.type && a.samples == b.samples
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(help)
+        hasher.combine(type)
+        hasher.combine(samples)
+    }
 
     public init(name: String, help: String, type: MetricType, samples: [Sample] = []) {
         self.name = name

@@ -231,6 +231,11 @@ public final class SnapshotStore: Sendable {
     /// Merges families of the same name across sources: one HELP and TYPE (the first source's,
     /// in source-key order), samples in source order, no duplicate series, families by name.
     static func merge(_ sources: [String: [MetricFamily]]) -> [MetricFamily] {
+        // One source, one family of distinct series (the common case: a name only one target
+        // has): what merging gives is the family itself.
+        if sources.count == 1, let only = sources.first?.value, only.count == 1, only[0].seriesAreDistinct {
+            return only
+        }
         var byName: [String: MetricFamily] = [:]
         var seen: [String: Set<SeriesKey>] = [:]
         for key in sources.keys.sorted() {

@@ -23,6 +23,23 @@ struct SnapshotStoreTests {
             """)
     }
 
+    @Test("one source's family repeating a series is served once, unless a FamilyBuilder already admitted each series once")
+    func duplicatesWithinOneSource() {
+        let twice = MetricFamily.gauge("g", "G.", [Sample(["a": "1"], 1), Sample(["a": "1"], 2)])
+        #expect(SnapshotStore.merge(["x/1": [twice]]).first?.samples.map(\.value) == [1])
+        var builder = FamilyBuilder()
+        builder.gauge("g", 1, ["a": "1"])
+        builder.gauge("g", 2, ["a": "1"])
+        builder.gauge("g", 3, ["a": "2"])
+        let built = builder.families
+        #expect(SnapshotStore.merge(["x/1": built]) == built)
+        // Changing a built family's samples forgets that they were distinct.
+        var changed = built[0]
+        changed.samples.append(Sample(["a": "2"], 4))
+        #expect(SnapshotStore.merge(["x/1": [changed]]).first?.samples.map(\.value) == [1, 3])
+        #expect(changed == MetricFamily.gauge("g", "g metric", [Sample(["a": "1"], 1), Sample(["a": "2"], 3), Sample(["a": "2"], 4)]))
+    }
+
     @Test("a duplicate series is served once")
     func noDuplicates() {
         let store = SnapshotStore()

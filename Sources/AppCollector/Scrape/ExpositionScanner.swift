@@ -292,6 +292,8 @@ private struct Parser {
 
     /// Go's `strconv.ParseFloat` spellings of the special values, then Swift's parser.
     static func parseFloat(_ s: String) -> Double? {
+        // Nearly every value starts with a digit: no special spelling to look for.
+        if let first = s.utf8.first, first >= 48, first <= 57 { return Double(s) }
         switch s.lowercased() {
         case "+inf", "inf", "+infinity", "infinity": return .infinity
         case "-inf", "-infinity": return -.infinity

@@ -29,8 +29,17 @@ public enum ScrapePipeline {
         var kept = 0
         var hashes: Set<Int> = []
         hashes.reserveCapacity(body.series.count)
+        // The parser refused repeated series. Two can still become one (the first wins) by
+        // dropping empty-valued labels, by a scraped label meeting a target label
+        // (`honor_labels`, `exported_…`), or by relabeling; otherwise no duplicate check is needed.
+        let hasEmpty = body.series.contains { $0.labels.contains { $0.value.isEmpty } }
+        let meetsTarget = body.series.contains {
+            $0.labels.contains { l in l.name.hasPrefix("exported_") || targetLabels.contains { $0.name == l.name } }
+        }
+        let mayRepeat = hasEmpty || meetsTarget || !relabel.isEmpty
         for s in body.series {
-            var labels = s.labels.filter { !$0.value.isEmpty }
+            var labels = s.labels
+            if hasEmpty { labels.removeAll { $0.value.isEmpty } }
             attach(targetLabels, to: &labels, honor: honorLabels)
             var name = s.name
             if !relabel.isEmpty {
@@ -54,7 +63,9 @@ public enum ScrapePipeline {
             for l in labels.sorted(by: { $0.name < $1.name }) { hasher.combine(l.name); hasher.combine(l.value) }
             hashes.insert(hasher.finalize())
             let family = body.families[s.family]
-            if name == s.name {
+            if name == s.name, !mayRepeat {
+                builder.addUnique(family.name, family.type, s.value, Labels(labels), suffix: s.suffix, help: family.help)
+            } else if name == s.name {
                 builder.add(family.name, family.type, s.value, Labels(labels), suffix: s.suffix, help: family.help)
             } else {
                 builder.add(name, .untyped, s.value, Labels(labels), help: "")

@@ -39,6 +39,14 @@ public struct FamilyBuilder {
         byName[fullName]?.samples.append(Sample(labels, value, suffix: suffix))
     }
 
+    /// Adds a sample the caller knows is the only one of its series in this builder (a parsed
+    /// body that already refused duplicates): no duplicate check, so no hashing of its labels.
+    public mutating func addUnique(_ fullName: String, _ type: MetricType, _ value: Double, _ labels: Labels,
+                                   suffix: String = "", help: String) {
+        declare(fullName, type, help: help)
+        byName[fullName]?.samples.append(Sample(labels, value, suffix: suffix))
+    }
+
     /// Declares a family without adding a sample (the first declaration fixes TYPE and HELP).
     public mutating func declare(_ fullName: String, _ type: MetricType, help: String) {
         if byName[fullName] == nil {
@@ -61,7 +69,11 @@ public struct FamilyBuilder {
 
     /// The families in first-seen order; families without samples are left out.
     public var families: [MetricFamily] {
-        order.compactMap { byName[$0] }.filter { !$0.samples.isEmpty }
+        order.compactMap { name -> MetricFamily? in
+            guard var family = byName[name], !family.samples.isEmpty else { return nil }
+            family.seriesAreDistinct = true
+            return family
+        }
     }
 
     public var isEmpty: Bool { families.isEmpty }

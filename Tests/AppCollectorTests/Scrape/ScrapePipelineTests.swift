@@ -55,4 +55,29 @@ import VigilCore
         }
         #expect(try ScrapePipeline.process(b, targetLabels: target, honorLabels: false, relabel: [], sampleLimit: 3, labelLimit: 6).kept == 3)
     }
+
+    @Test("series that become one only once target labels or empty values are applied keep the first, as before")
+    func collisionsStillDeduplicated() throws {
+        // honor_labels: a scraped job equal to the target's meets the series that lacked one.
+        let honored = try ScrapePipeline.process(try body("x{job=\"api\"} 1\nx 2\n"), targetLabels: target, honorLabels: true,
+                                                 relabel: [], sampleLimit: 0, labelLimit: 0)
+        #expect(honored.families[0].samples.map(\.value) == [1])
+        // An empty-valued label is no label: x{a=""} is x.
+        let empty = try ScrapePipeline.process(try body("x 1\nx{a=\"\"} 2\n"), targetLabels: target, honorLabels: false,
+                                               relabel: [], sampleLimit: 0, labelLimit: 0)
+        #expect(empty.families[0].samples.map(\.value) == [1])
+    }
+
+    @Test("a body whose labels meet no target label keeps every series, each once, with the target's labels")
+    func distinctSeriesAllKept() throws {
+        var text = "# TYPE h histogram\n"
+        for i in 0..<50 { text += "h_bucket{route=\"/r\(i)\",le=\"+Inf\"} \(i)\nh_sum{route=\"/r\(i)\"} 1\nh_count{route=\"/r\(i)\"} \(i)\n" }
+        let out = try ScrapePipeline.process(try body(text), targetLabels: target, honorLabels: false, relabel: [], sampleLimit: 0, labelLimit: 0)
+        #expect(out.kept == 150)
+        #expect(out.seriesHashes.count == 150)
+        #expect(out.families.count == 1)
+        #expect(out.families[0].samples.count == 150)
+        #expect(Set(out.families[0].samples.map { $0.labels.pairs + [Label("suffix", $0.suffix)] }).count == 150)
+        #expect(out.families[0].samples.allSatisfy { $0.labels["job"] == "api" && $0.labels["instance"] == "app:8000" })
+    }
 }
