@@ -106,59 +106,6 @@ public enum ExpositionRenderer {
     }
 }
 
-/// Chooses a format from an HTTP `Accept` header the way Prometheus asks: the highest `q`
-/// among the media types Vigil serves wins; ties go to the earlier entry; text otherwise.
-public enum ContentNegotiation {
-    public static func format(accept: String?) -> ExpositionFormat {
-        guard let accept, !accept.isEmpty else { return .text }
-        var best: (format: ExpositionFormat, q: Double)?
-        for entry in accept.split(separator: ",") {
-            let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
-            guard let media = parts.first?.lowercased() else { continue }
-            var q = 1.0
-            var version: String?
-            for p in parts.dropFirst() {
-                let kv = p.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " \t\"") }
-                guard kv.count == 2 else { continue }
-                switch kv[0].lowercased() {
-                case "q": q = Double(kv[1]) ?? 0
-                case "version": version = kv[1]
-                default: break
-                }
-            }
-            let candidate: ExpositionFormat?
-            switch media {
-            case "application/openmetrics-text":
-                candidate = (version == nil || version == "1.0.0" || version == "0.0.1") ? .openMetrics : nil
-            case "text/plain":
-                candidate = (version == nil || version == "0.0.4" || version == "1.0.0") ? .text : nil
-            case "*/*", "text/*":
-                candidate = .text
-            default:
-                candidate = nil
-            }
-            guard let candidate, q > 0 else { continue }
-            if q > (best?.q ?? 0) { best = (candidate, q) }
-        }
-        return best?.format ?? .text
-    }
-
-    /// Whether an `Accept-Encoding` header allows gzip (listed, or `*`, and not with `q=0`).
-    public static func acceptsGzip(_ header: String?) -> Bool {
-        guard let header else { return false }
-        for entry in header.split(separator: ",") {
-            let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: " \t").lowercased() }
-            guard let coding = parts.first, coding == "gzip" || coding == "*" else { continue }
-            var q = 1.0
-            for p in parts.dropFirst() where p.hasPrefix("q=") {
-                q = Double(p.dropFirst(2)) ?? 0
-            }
-            if q > 0 { return true }
-        }
-        return false
-    }
-}
-
 extension StringProtocol {
     func trimmingCharacters(in set: String) -> String {
         let chars = Set(set)
