@@ -74,16 +74,18 @@ enum MemoryFootprint {
     /// with anonymous (copied-on-write) pages, such as relocated read-only data, are never
     /// touched.
     ///
-    /// The executable's own pages get more (`.full`): the kernel caches a file in large folios
-    /// (up to 2 MiB on ext4 with kernel 6.16 and later) and maps a whole folio around each
-    /// fault, so scattered hot code would keep most of the binary's start-up footprint. Its
-    /// mappings are advised `MADV_RANDOM` (no read-ahead: a fault reads one page), its clean
-    /// pages of `.rodata` (which the linker puts in the writable segment) are unmapped page by
-    /// page (`/proc/self/pagemap` says which are still the file's), and the file's cached pages
-    /// that nothing maps any more are dropped (`POSIX_FADV_DONTNEED`). What the running process
-    /// uses is then read again page by page, so only pages it touches come back (a one-time
-    /// read from the page cache's backing file, on first use after the release). Returns the
-    /// bytes of the mappings advised.
+    /// The executable's own pages get more (`.full`): the kernel may cache a file in large folios
+    /// (ext4 has them since kernel 6.16; a freshly written or installed binary is cached so) and
+    /// maps a whole folio around each fault, so scattered hot code would keep most of the
+    /// binary's start-up footprint. Its clean pages of `.rodata` (which gold puts in the writable
+    /// segment, out of the loop above) are unmapped page by page (`/proc/self/pagemap` says
+    /// which are still the file's), its mappings are advised `MADV_RANDOM` (a fault in its
+    /// read-only data then reads one page, not a read-ahead window; executable mappings get
+    /// read-ahead regardless), and the file's cached pages that nothing maps any more are
+    /// dropped (`POSIX_FADV_DONTNEED`), so what comes back is read again in small pages (one
+    /// read from disk per page, once, on first use after the release). The kernel still maps up
+    /// to 64 KiB of cached neighbours around each fault (fault-around). Returns the bytes of the
+    /// mappings advised.
     @discardableResult
     static func releaseStartupPages(_ mode: StartupRelease = startupRelease) -> Int {
         #if canImport(Glibc)
