@@ -12,24 +12,16 @@ enum MemoryFootprint {
     /// memory. Two keep the HTTP threads' body copies from contending on one lock.
     static let arenaMax: Int32 = 2
 
-    /// Allocations at least this large get a mapping of their own, unmapped on `free`. glibc's
-    /// threshold starts at 128 KiB but rises to the size of every mmapped chunk freed, so after
-    /// the first text body (~200 KB) is freed, every later body and the HTTP threads' copies of
-    /// them land inside the arenas, where freed memory stays resident between landings. A fixed
-    /// threshold keeps big buffers out of the arenas for good.
-    static let mmapThreshold: Int32 = 64 << 10
-
-    /// Caps glibc's malloc arenas and fixes its mmap threshold; call first thing in `main`,
-    /// before other threads exist. `MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_` or a
-    /// `glibc.malloc.mmap_threshold` tunable in the environment win over Vigil's values.
+    /// Caps glibc's malloc arenas; call first thing in `main`, before other threads exist.
+    ///
+    /// glibc's mmap threshold is left dynamic on purpose: fixed at 64 KiB it kept the ~200 KB
+    /// text bodies out of the arenas (heap + arenas about 1 MiB smaller), but every plain-text
+    /// `/metrics` then paid an mmap, ~50 zeroed page faults and an munmap for its copy, and a
+    /// side-by-side check served plain-text scrapes markedly slower (BENCHMARKS.md).
     static func configureAllocator() {
         #if canImport(Glibc)
         if getenv("MALLOC_ARENA_MAX") == nil {
             _ = mallopt(M_ARENA_MAX, arenaMax)
-        }
-        let tunables = getenv("GLIBC_TUNABLES").map { String(cString: $0) } ?? ""
-        if getenv("MALLOC_MMAP_THRESHOLD_") == nil, !tunables.contains("mmap_threshold") {
-            _ = mallopt(M_MMAP_THRESHOLD, mmapThreshold)
         }
         #endif
     }
