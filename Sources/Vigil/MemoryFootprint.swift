@@ -13,6 +13,11 @@ enum MemoryFootprint {
     static let arenaMax: Int32 = 2
 
     /// Caps glibc's malloc arenas; call first thing in `main`, before other threads exist.
+    ///
+    /// glibc's mmap threshold is left dynamic on purpose: fixed at 64 KiB it kept the ~200 KB
+    /// text bodies out of the arenas (heap + arenas about 1 MiB smaller), but every plain-text
+    /// `/metrics` then paid an mmap, ~50 zeroed page faults and an munmap for its copy, and a
+    /// side-by-side check served plain-text scrapes markedly slower (BENCHMARKS.md).
     static func configureAllocator() {
         #if canImport(Glibc)
         if getenv("MALLOC_ARENA_MAX") == nil {
@@ -31,39 +36,186 @@ enum MemoryFootprint {
         #endif
     }
 
-    /// Whether `releaseStartupPages` runs: `VIGIL_RELEASE_STARTUP_PAGES=0` keeps every page
-    /// mapped (for measuring what the release saves, or should it ever get in the way).
-    static let releasesStartupPages = ProcessInfo.processInfo.environment["VIGIL_RELEASE_STARTUP_PAGES"] != "0"
+    /// How `releaseStartupPages` runs, from `VIGIL_RELEASE_STARTUP_PAGES`: `0` keeps every page
+    /// mapped, `unmap` only unmaps (the page cache keeps the binary's large folios, which come
+    /// back whole on the next touch); anything else, or unset, releases in full. The two other
+    /// values are for measuring what each step saves, or should one ever get in the way.
+    enum StartupRelease: Equatable {
+        case keep, unmap, full
+
+        init(environment value: String?) {
+            switch value {
+            case "0": self = .keep
+            case "unmap": self = .unmap
+            default: self = .full
+            }
+        }
+    }
+
+    static let startupRelease = StartupRelease(environment: ProcessInfo.processInfo.environment["VIGIL_RELEASE_STARTUP_PAGES"])
+
+    /// Whether `releaseStartupPages` runs at all.
+    static var releasesStartupPages: Bool { startupRelease != .keep }
 
     /// Drops this process' page-table entries for file-backed pages that hold exactly the file's
     /// bytes (read-only mappings with no private copy: code, read-only data, symbol and
     /// relocation tables). Called once, after the first collection round: what start-up alone
     /// touched (the dynamic linker's relocation and symbol lookups, option and YAML parsing,
     /// rule-file parsing, one-time library initialisation) stops counting as resident; what
-    /// the running process uses is mapped again from the page cache on its next touch (a minor
-    /// fault). Mappings with anonymous (copied-on-write) pages, such as relocated read-only
-    /// data, are never touched. Returns the bytes of the mappings advised.
+    /// the running process uses is mapped again from the page cache on its next touch. Mappings
+    /// with anonymous (copied-on-write) pages, such as relocated read-only data, are never
+    /// touched.
+    ///
+    /// The executable's own pages get more (`.full`): the kernel may cache a file in large folios
+    /// (ext4 has them since kernel 6.16; a freshly written or installed binary is cached so) and
+    /// maps a whole folio around each fault, so scattered hot code would keep most of the
+    /// binary's start-up footprint. Its clean pages of `.rodata` (which gold puts in the writable
+    /// segment, out of the loop above) are unmapped page by page (`/proc/self/pagemap` says
+    /// which are still the file's), its mappings are advised `MADV_RANDOM` (a fault in its
+    /// read-only data then reads one page, not a read-ahead window; executable mappings get
+    /// read-ahead regardless), and the file's cached pages that nothing maps any more are
+    /// dropped (`POSIX_FADV_DONTNEED`), so what comes back is read again in small pages (one
+    /// read from disk per page, once, on first use after the release). The kernel still maps up
+    /// to 64 KiB of cached neighbours around each fault (fault-around). Returns the bytes of the
+    /// mappings advised.
     @discardableResult
-    static func releaseStartupPages() -> Int {
+    static func releaseStartupPages(_ mode: StartupRelease = startupRelease) -> Int {
         #if canImport(Glibc)
-        guard let text = readProcFile("/proc/self/smaps") else { return 0 }
+        guard mode != .keep, let text = readProcFile("/proc/self/smaps") else { return 0 }
+        let exe = mode == .full ? executablePath() : nil
         var advised = 0
-        var range: (lo: UInt, hi: UInt)?
+        var ownWritable: [(lo: UInt, hi: UInt)] = []
+        var ownBase: UInt?
+        var current: Mapping?
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if let r = mappingHeader(line) {
-                range = r
+            if let m = mapping(line) {
+                current = m
+                if let exe, m.path == exe, m.offset == 0, ownBase == nil { ownBase = m.lo }
+                if let exe, m.path == exe, m.writable { ownWritable.append((m.lo, m.hi)) }
                 continue
             }
-            guard let r = range, line.hasPrefix("Anonymous:") else { continue }
-            range = nil
+            guard let m = current, !m.writable, line.hasPrefix("Anonymous:") else { continue }
+            current = nil
             let kib = line.dropFirst("Anonymous:".count).split(separator: " ").first.flatMap { Int($0) }
-            guard kib == 0, let base = UnsafeMutableRawPointer(bitPattern: r.lo) else { continue }
-            if madvise(base, Int(r.hi - r.lo), MADV_DONTNEED) == 0 { advised += Int(r.hi - r.lo) }
+            guard kib == 0, let base = UnsafeMutableRawPointer(bitPattern: m.lo) else { continue }
+            let length = Int(m.hi - m.lo)
+            if let exe, m.path == exe { _ = madvise(base, length, MADV_RANDOM) }
+            if madvise(base, length, MADV_DONTNEED) == 0 { advised += length }
+        }
+        if let exe, let ownBase {
+            if let rodata = sectionRange(named: ".rodata", inELFAt: exe) {
+                let lo = ownBase + rodata.lo, hi = ownBase + rodata.hi
+                for w in ownWritable where w.lo < hi && lo < w.hi {
+                    advised += releaseCleanPages(lo: max(lo, w.lo), hi: min(hi, w.hi))
+                }
+            }
+            let fd = open(exe, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 {
+                _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+                close(fd)
+            }
         }
         return advised
         #else
         return 0
         #endif
+    }
+
+    #if canImport(Glibc)
+    /// Unmaps the pages of [lo, hi) that are present and still the file's (`/proc/self/pagemap`
+    /// bit 61; a page written since it was mapped is anonymous and stays), after advising the
+    /// range `MADV_RANDOM`. Only for ranges nothing writes after start-up (`.rodata`): a clean
+    /// page holds the file's bytes, so dropping it loses nothing. Returns the bytes unmapped.
+    private static func releaseCleanPages(lo: UInt, hi: UInt) -> Int {
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (lo + page - 1) / page, last = hi / page
+        guard last > first, let start = UnsafeMutableRawPointer(bitPattern: first * page) else { return 0 }
+        _ = madvise(start, Int((last - first) * page), MADV_RANDOM)
+        let fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var entries = [UInt64](repeating: 0, count: Int(last - first))
+        let want = entries.count * 8
+        let got = entries.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(first * 8)) }
+        guard got == want else { return 0 }
+        var released = 0
+        for run in cleanRuns(entries) {
+            guard let base = UnsafeMutableRawPointer(bitPattern: (first + UInt(run.lowerBound)) * page) else { continue }
+            let length = run.count * Int(page)
+            if madvise(base, length, MADV_DONTNEED) == 0 { released += length }
+        }
+        return released
+    }
+
+    /// The path of the running executable (`/proc/self/exe`).
+    private static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    #endif
+
+    /// Runs of pagemap entries that are present (bit 63) and file-backed (bit 61), as index
+    /// ranges.
+    static func cleanRuns(_ entries: [UInt64]) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start: Int?
+        for (i, e) in entries.enumerated() {
+            let clean = e >> 63 & 1 == 1 && e >> 61 & 1 == 1
+            if clean, start == nil { start = i }
+            if !clean, let s = start { runs.append(s..<i); start = nil }
+        }
+        if let s = start { runs.append(s..<entries.count) }
+        return runs
+    }
+
+    /// The link-time address range of a section of a 64-bit little-endian ELF file.
+    static func sectionRange(named name: String, inELFAt path: String) -> (lo: UInt, hi: UInt)? {
+        #if canImport(Glibc)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        func read(_ count: Int, at offset: UInt64) -> [UInt8]? {
+            guard count > 0, count <= 1 << 24 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: count)
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+            return n == count ? bytes : nil
+        }
+        guard let header = read(64, at: 0), let table = ELFSections(header: header) else { return nil }
+        guard let headers = read(table.count * 64, at: table.offset) else { return nil }
+        let names = ELFSections.section(headers, table.namesIndex)
+        guard let names, let strings = read(Int(names.size), at: names.offset) else { return nil }
+        return ELFSections.find(name, headers: headers, count: table.count, strings: strings)
+        #else
+        return nil
+        #endif
+    }
+
+    /// A parsed smaps header line: `lo-hi perms offset dev inode path`.
+    struct Mapping: Equatable {
+        var lo: UInt
+        var hi: UInt
+        var readable: Bool
+        var writable: Bool
+        var offset: UInt
+        var path: String
+    }
+
+    /// The mapping of an smaps header line of a readable, file-backed mapping, nil for any
+    /// other line (anonymous and special mappings, `---p` guards, the per-mapping fields).
+    static func mapping(_ line: Substring) -> Mapping? {
+        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        // The path is padded with spaces after the inode.
+        guard fields.count == 6, fields[1].count == 4 else { return nil }
+        let path = fields[5].drop(while: { $0 == " " })
+        guard path.hasPrefix("/") else { return nil }
+        let perms = fields[1]
+        guard perms.first == "r" else { return nil }
+        let bounds = fields[0].split(separator: "-")
+        guard bounds.count == 2, let lo = UInt(bounds[0], radix: 16), let hi = UInt(bounds[1], radix: 16), hi > lo,
+              let offset = UInt(fields[2], radix: 16) else { return nil }
+        return Mapping(lo: lo, hi: hi, readable: true, writable: perms.contains("w"), offset: offset, path: String(path))
     }
 
     /// The whole of a /proc file, read to its end (its size reads as 0, so Foundation's file
@@ -86,17 +238,52 @@ enum MemoryFootprint {
         return nil
         #endif
     }
+}
 
-    /// The address range of an smaps header line of a read-only, file-backed mapping
-    /// (`lo-hi perms offset dev inode /path`), nil for any other line.
-    static func mappingHeader(_ line: Substring) -> (lo: UInt, hi: UInt)? {
-        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-        // The path is padded with spaces after the inode.
-        guard fields.count == 6, fields[1].count == 4, fields[5].drop(while: { $0 == " " }).hasPrefix("/") else { return nil }
-        let perms = fields[1]
-        guard perms.first == "r", !perms.contains("w") else { return nil }
-        let bounds = fields[0].split(separator: "-")
-        guard bounds.count == 2, let lo = UInt(bounds[0], radix: 16), let hi = UInt(bounds[1], radix: 16), hi > lo else { return nil }
-        return (lo, hi)
+/// The section table of a 64-bit little-endian ELF file, read from its bytes (pure).
+struct ELFSections: Equatable {
+    /// File offset of the section headers.
+    var offset: UInt64
+    /// Number of section headers.
+    var count: Int
+    /// Index of the section holding the section names.
+    var namesIndex: Int
+
+    /// From the 64-byte file header. Nil for anything but a 64-bit little-endian ELF with
+    /// 64-byte section headers and a names section inside its table.
+    init?(header b: [UInt8]) {
+        guard b.count >= 64, b[0] == 0x7F, b[1] == 0x45, b[2] == 0x4C, b[3] == 0x46, b[4] == 2, b[5] == 1,
+              Self.u16(b, 0x3A) == 64 else { return nil }
+        offset = Self.u64(b, 0x28)
+        count = Int(Self.u16(b, 0x3C))
+        namesIndex = Int(Self.u16(b, 0x3E))
+        guard count > 0, count < 1 << 16, namesIndex < count else { return nil }
     }
+
+    /// File offset and size of section `index` in the section headers' bytes.
+    static func section(_ headers: [UInt8], _ index: Int) -> (offset: UInt64, size: UInt64)? {
+        let at = index * 64
+        guard index >= 0, at + 64 <= headers.count else { return nil }
+        return (u64(headers, at + 0x18), u64(headers, at + 0x20))
+    }
+
+    /// The address range (sh_addr ..< sh_addr + sh_size) of the allocated section called `name`.
+    static func find(_ name: String, headers: [UInt8], count: Int, strings: [UInt8]) -> (lo: UInt, hi: UInt)? {
+        let wanted = Array(name.utf8)
+        for index in 0..<count {
+            let at = index * 64
+            guard at + 64 <= headers.count else { return nil }
+            let nameAt = Int(u32(headers, at))
+            guard nameAt + wanted.count < strings.count,
+                  strings[nameAt..<nameAt + wanted.count].elementsEqual(wanted), strings[nameAt + wanted.count] == 0 else { continue }
+            let address = u64(headers, at + 0x10), size = u64(headers, at + 0x20)
+            guard address > 0, size > 0, address <= UInt64(UInt.max) - size else { return nil }
+            return (UInt(address), UInt(address + size))
+        }
+        return nil
+    }
+
+    static func u16(_ b: [UInt8], _ at: Int) -> UInt64 { UInt64(b[at]) | UInt64(b[at + 1]) << 8 }
+    static func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
+    static func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
 }

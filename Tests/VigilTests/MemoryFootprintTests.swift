@@ -4,17 +4,78 @@ import Testing
 
 @Suite("MemoryFootprint")
 struct MemoryFootprintTests {
-    @Test("smaps headers: read-only file mappings are candidates; writable, anonymous and special ones are not")
+    @Test("smaps headers: readable file mappings are parsed with their offset, path and writability; anonymous, special and guard ones are not")
     func headers() throws {
-        let text = "55d83762a000-55d838e84000 r-xp 00000000 fe:00 5431930                    /usr/local/bin/vigil"
-        let range = try #require(MemoryFootprint.mappingHeader(Substring(text)))
-        #expect(range.lo == 0x55d8_3762_a000 && range.hi == 0x55d8_38e8_4000)
-        #expect(MemoryFootprint.mappingHeader("7f00-7f10 r--p 00001000 fe:00 12 /usr/lib/libc.so.6") != nil)
-        #expect(MemoryFootprint.mappingHeader("7f00-7f10 rw-p 00001000 fe:00 12 /usr/lib/libc.so.6") == nil)
-        #expect(MemoryFootprint.mappingHeader("7f00-7f10 rw-p 00000000 00:00 0 ") == nil)
-        #expect(MemoryFootprint.mappingHeader("7f00-7f10 r--p 00000000 00:00 0                  [vvar]") == nil)
-        #expect(MemoryFootprint.mappingHeader("7f00-7f10 ---p 00000000 00:00 0") == nil)
-        #expect(MemoryFootprint.mappingHeader("Anonymous:             0 kB") == nil)
+        let text = "55d83762a000-55d838e84000 r-xp 00001000 fe:00 5431930                    /usr/local/bin/vigil"
+        let m = try #require(MemoryFootprint.mapping(Substring(text)))
+        #expect(m.lo == 0x55d8_3762_a000 && m.hi == 0x55d8_38e8_4000)
+        #expect(m.offset == 0x1000 && m.path == "/usr/local/bin/vigil" && !m.writable)
+        #expect(MemoryFootprint.mapping("7f00-7f10 r--p 00001000 fe:00 12 /usr/lib/libc.so.6")?.writable == false)
+        #expect(MemoryFootprint.mapping("7f00-7f10 rw-p 00001000 fe:00 12 /usr/lib/libc.so.6")?.writable == true)
+        #expect(MemoryFootprint.mapping("7f00-7f10 rw-p 00000000 00:00 0 ") == nil)
+        #expect(MemoryFootprint.mapping("7f00-7f10 r--p 00000000 00:00 0                  [vvar]") == nil)
+        #expect(MemoryFootprint.mapping("7f00-7f10 ---p 00000000 fe:00 12 /usr/lib/libc.so.6") == nil)
+        #expect(MemoryFootprint.mapping("7f10-7f00 r--p 00000000 fe:00 12 /usr/lib/libc.so.6") == nil)
+        #expect(MemoryFootprint.mapping("7f00-7f10 r--p zz fe:00 12 /usr/lib/libc.so.6") == nil)
+        #expect(MemoryFootprint.mapping("Anonymous:             0 kB") == nil)
+    }
+
+    @Test("VIGIL_RELEASE_STARTUP_PAGES: 0 keeps, unmap only unmaps, anything else releases in full")
+    func releaseModes() {
+        #expect(MemoryFootprint.StartupRelease(environment: "0") == .keep)
+        #expect(MemoryFootprint.StartupRelease(environment: "unmap") == .unmap)
+        #expect(MemoryFootprint.StartupRelease(environment: nil) == .full)
+        #expect(MemoryFootprint.StartupRelease(environment: "1") == .full)
+    }
+
+    @Test("pagemap runs: present and file-backed entries, as index ranges; absent or anonymous pages cut them")
+    func cleanRuns() {
+        let present: UInt64 = 1 << 63, file: UInt64 = 1 << 61
+        let entries: [UInt64] = [present | file, present | file | 42, 0, present, present | file, file, present | file]
+        #expect(MemoryFootprint.cleanRuns(entries) == [0..<2, 4..<5, 6..<7])
+        #expect(MemoryFootprint.cleanRuns([]) == [])
+        #expect(MemoryFootprint.cleanRuns([present, 0]) == [])
+    }
+
+    @Test("ELF sections: the running binary's .rodata is found; other files, truncated or hostile headers give nil")
+    func elfSections() throws {
+        let rodata = try #require(MemoryFootprint.sectionRange(named: ".rodata", inELFAt: "/proc/self/exe"))
+        #expect(rodata.hi > rodata.lo)
+        #expect(MemoryFootprint.sectionRange(named: ".no-such-section", inELFAt: "/proc/self/exe") == nil)
+        #expect(MemoryFootprint.sectionRange(named: ".rodata", inELFAt: "/proc/self/status") == nil)
+        #expect(MemoryFootprint.sectionRange(named: ".rodata", inELFAt: "/no/such/file") == nil)
+
+        var header = [UInt8](repeating: 0, count: 64)
+        header[0...5] = [0x7F, 0x45, 0x4C, 0x46, 2, 1]
+        header[0x28] = 0x40 // section headers at 64
+        header[0x3A] = 64 // 64-byte entries
+        header[0x3C] = 2 // two of them
+        header[0x3E] = 1 // names in the second
+        let table = try #require(ELFSections(header: header))
+        #expect(table == ELFSections(header: header) && table.offset == 64 && table.count == 2 && table.namesIndex == 1)
+        #expect(ELFSections(header: Array(header.prefix(63))) == nil)
+        var bigEndian = header
+        bigEndian[5] = 2
+        #expect(ELFSections(header: bigEndian) == nil)
+        var namesOutside = header
+        namesOutside[0x3E] = 2
+        #expect(ELFSections(header: namesOutside) == nil)
+
+        // Section 0 named ".rodata" (name offset 1) at 0x1000, 0x20 bytes; strings "\0.rodata\0".
+        var headers = [UInt8](repeating: 0, count: 128)
+        headers[0] = 1
+        headers[0x11] = 0x10
+        headers[0x20] = 0x20
+        let strings = [UInt8(0)] + Array(".rodata".utf8) + [0]
+        let found = try #require(ELFSections.find(".rodata", headers: headers, count: 2, strings: strings))
+        #expect(found.lo == 0x1000 && found.hi == 0x1020)
+        #expect(ELFSections.find(".rodat", headers: headers, count: 2, strings: strings) == nil)
+        // A name offset past the strings, or a count past the headers' bytes, is no match and no crash.
+        var farName = headers
+        farName[0] = 200
+        #expect(ELFSections.find(".rodata", headers: farName, count: 2, strings: strings) == nil)
+        #expect(ELFSections.find(".rodata", headers: farName, count: 9, strings: strings) == nil)
+        #expect(ELFSections.section(headers, 2) == nil && ELFSections.section(headers, -1) == nil)
     }
 
     @Test("a /proc file is read to its end")
@@ -34,5 +95,8 @@ struct MemoryFootprintTests {
         #expect(data.enumerated().allSatisfy { $0.element == $0.offset &* 7 })
         // Code is mapped again on use: formatting and parsing still work.
         #expect(Int("12345") == 12345 && "\(3.5)" == "3.5")
+        // Read-only data is read again from the file: a string literal and a table still hold.
+        #expect("a literal kept in the binary's read-only data".utf8.count == 45)
+        #expect(UInt8(ascii: "z") &- UInt8(ascii: "a") == 25)
     }
 }
