@@ -1,4 +1,5 @@
 import Testing
+import VigilTestSupport
 @testable import VigilCore
 
 /// `ContentNegotiation` reads headers as bytes in place (it runs for every `/metrics` request).
@@ -113,7 +114,7 @@ struct ContentNegotiationBytesTests {
                       "nan", "inf", "-1", " 0.3 ", "abc"]
         let blanks = ["", " ", "\t", "  ", "\""]
         let seps = [",", ";", "=", ", ", " ;", ",,", ";;"]
-        var rng = SplitMix(seed: 0x5EED_AC_CE_97)
+        var rng = SplitMix64(state: 0x5EED_AC_CE_97)
         func pick(_ a: [String]) -> String { a[Int(rng.next() % UInt64(a.count))] }
         for _ in 0..<4000 {
             var header = ""
