@@ -166,9 +166,8 @@ final class LibPQConnection {
             }
             if PQserverVersion(started) >= 120_000 {
                 // Vigil's prepared statements take only oid and pid lists: their generic plan
-                // is as good as a custom one, and the server would otherwise plan each of them
-                // again for the first five executions on every connection (the statistics
-                // statement's plan costs about as much as a fifth of running it).
+                // is as good as a custom one, and the server would otherwise plan each one
+                // with parameters again for its first five executions on every connection.
                 settings.append("SET plan_cache_mode = force_generic_plan")
             }
             if statisticsSnapshot, PQserverVersion(started) >= 150_000 {
