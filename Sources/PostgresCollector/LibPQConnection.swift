@@ -164,6 +164,12 @@ final class LibPQConnection {
                 // statement timeout.
                 settings.append("SET lock_timeout = \(max(1, Int((lockTimeout * 1000).rounded())))")
             }
+            if PQserverVersion(started) >= 120_000 {
+                // Vigil's prepared statements take only oid and pid lists: their generic plan
+                // is as good as a custom one, and the server would otherwise plan each one
+                // with parameters again for its first five executions on every connection.
+                settings.append("SET plan_cache_mode = force_generic_plan")
+            }
             if statisticsSnapshot, PQserverVersion(started) >= 150_000 {
                 settings.append("SET stats_fetch_consistency = snapshot")
             }

@@ -32,6 +32,7 @@ enum StatUserTables {
 
     /// pg_stat_user_tables' columns, read from the functions the view reads (`c`: pg_class,
     /// `ix`: index statistics summed per table; see `UserTables.query`), PostgreSQL 12–17.
+    /// Timestamps through `date_part` (float8) rather than `extract` (numeric, then a cast).
     static let selectList = """
         pg_stat_get_numscans(c.oid) AS seq_scan, pg_stat_get_tuples_returned(c.oid) AS seq_tup_read,
         COALESCE(ix.scans, 0) AS idx_scan, COALESCE(ix.fetched + pg_stat_get_tuples_fetched(c.oid), 0) AS idx_tup_fetch,
@@ -39,38 +40,35 @@ enum StatUserTables {
         pg_stat_get_tuples_deleted(c.oid) AS n_tup_del, pg_stat_get_tuples_hot_updated(c.oid) AS n_tup_hot_upd,
         pg_stat_get_live_tuples(c.oid) AS n_live_tup, pg_stat_get_dead_tuples(c.oid) AS n_dead_tup,
         pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze,
-        COALESCE(extract(epoch FROM pg_stat_get_last_vacuum_time(c.oid)), 0)::float8 AS last_vacuum,
-        COALESCE(extract(epoch FROM pg_stat_get_last_autovacuum_time(c.oid)), 0)::float8 AS last_autovacuum,
-        COALESCE(extract(epoch FROM pg_stat_get_last_analyze_time(c.oid)), 0)::float8 AS last_analyze,
-        COALESCE(extract(epoch FROM pg_stat_get_last_autoanalyze_time(c.oid)), 0)::float8 AS last_autoanalyze,
+        COALESCE(date_part('epoch', pg_stat_get_last_vacuum_time(c.oid)), 0) AS last_vacuum,
+        COALESCE(date_part('epoch', pg_stat_get_last_autovacuum_time(c.oid)), 0) AS last_autovacuum,
+        COALESCE(date_part('epoch', pg_stat_get_last_analyze_time(c.oid)), 0) AS last_analyze,
+        COALESCE(date_part('epoch', pg_stat_get_last_autoanalyze_time(c.oid)), 0) AS last_autoanalyze,
         pg_stat_get_vacuum_count(c.oid) AS vacuum_count, pg_stat_get_autovacuum_count(c.oid) AS autovacuum_count,
         pg_stat_get_analyze_count(c.oid) AS analyze_count, pg_stat_get_autoanalyze_count(c.oid) AS autoanalyze_count
         """
 
-    /// Exact sizes of the tables the statement sizes this cycle (those not in `known`: see
-    /// `TableSizes`); tables under (or queued for) an ACCESS EXCLUSIVE lock, whose exact size
-    /// cannot be read without waiting, are estimated from `relpages` instead (migrations,
-    /// VACUUM FULL), and `exact` says which. NULL sizes leave the table to the cache.
-    static let sizeList = """
-        (k.relid IS NULL AND x.relation IS NULL) AS exact,
-        CASE WHEN k.relid IS NOT NULL THEN NULL
-             WHEN x.relation IS NOT NULL THEN
+    /// Exact sizes of the tables listed in $1 (oids: the ones `TableSizes.toMeasure` names),
+    /// a statement of its own, sent only when some table needs measuring (a size pass, a new
+    /// or rewritten table), so the statement run every collection reads no lock table and
+    /// takes no array. A table under (or queued for) an ACCESS EXCLUSIVE lock, whose exact
+    /// size cannot be read without waiting, is estimated from `relpages` instead (migrations,
+    /// VACUUM FULL), and `exact` says which. Its relfilenode is read with the sizes, so a
+    /// table rewritten since the statistics statement is kept under its new file.
+    static let sizeQuery = """
+        SELECT c.oid::text AS relid, c.relfilenode::text AS relfilenode, (x.relation IS NULL) AS exact,
+        CASE WHEN x.relation IS NOT NULL THEN
                (SELECT COALESCE(sum(ic.relpages), 0) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid)
                * current_setting('block_size')::bigint
              ELSE pg_indexes_size(c.oid) END AS indexes_size,
-        CASE WHEN k.relid IS NOT NULL THEN NULL
-             WHEN x.relation IS NOT NULL THEN
+        CASE WHEN x.relation IS NOT NULL THEN
                (c.relpages::bigint + COALESCE((SELECT t.relpages FROM pg_class t WHERE t.oid = c.reltoastrelid), 0))
                * current_setting('block_size')::bigint
              ELSE pg_table_size(c.oid) END AS table_size
-        """
-
-    /// The joins `sizeList` reads: `k`, the tables whose kept sizes are used ($1 relids, $2
-    /// their relfilenodes), and `x`, the tables under an ACCESS EXCLUSIVE lock.
-    static let sizeJoins = """
-        LEFT JOIN unnest($1::oid[], $2::oid[]) AS k(relid, relfilenode) ON k.relid = c.oid AND k.relfilenode = c.relfilenode
+        FROM pg_class c
         LEFT JOIN (SELECT DISTINCT relation FROM pg_locks
                    WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) x ON x.relation = c.oid
+        WHERE c.oid = ANY($1::oid[])
         """
 }

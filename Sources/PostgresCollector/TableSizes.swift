@@ -5,7 +5,7 @@
 /// a table). They change slowly, so a database gets a full exact pass every `interval`
 /// seconds; in between, each table keeps the size its last pass measured, and only tables the
 /// cache does not know (new, or rewritten: TRUNCATE, VACUUM FULL, CLUSTER give the table a new
-/// `relfilenode`) are sized, in the same statement. Sizes estimated from `relpages` (a table
+/// `relfilenode`) are sized, by a statement sent only then (`toMeasure`). Sizes estimated from `relpages` (a table
 /// under an ACCESS EXCLUSIVE lock) are never kept: such a table is sized again next cycle.
 /// A table missing from a database's rows is forgotten. Pure: time is an argument.
 struct TableSizes {
@@ -43,6 +43,15 @@ struct TableSizes {
         guard !isDue(database, at: now), let d = databases[database] else { return ([], []) }
         let keys = d.tables.keys.sorted()
         return (keys, keys.map { d.tables[$0]?.relfilenode ?? "" })
+    }
+
+    /// The tables (relid, relfilenode, as the statistics statement listed them) of `database`
+    /// to measure at `now`: every one when a full pass is due, else those the cache does not
+    /// hold under that file (new, rewritten, or estimated under a lock last time). Empty: no
+    /// size statement this cycle.
+    func toMeasure(_ database: String, _ tables: [(relid: String, relfilenode: String)], at now: Double) -> [String] {
+        guard !isDue(database, at: now), let d = databases[database] else { return tables.map(\.relid) }
+        return tables.filter { d.tables[$0.relid]?.relfilenode != $0.relfilenode }.map(\.relid)
     }
 
     /// One table as a database's statement returned it: `exact` when it measured the sizes

@@ -4,7 +4,8 @@ import VigilCore
 /// database the options include, one statement per database. At most `tableSeriesCap` tables
 /// get their own series, largest first across all databases; the rest of each database is
 /// summed into one series labelled `schemaname="other", relname="other"`. Table and index
-/// sizes are exact, measured every `sizeInterval` and kept in between (`TableSizes`).
+/// sizes are exact, measured every `sizeInterval` and kept in between (`TableSizes`), by a
+/// second statement sent only for the tables that need it (none in most collections).
 final class UserTables: StatCollector {
     let name = "stat_user_tables"
     private let cap: Int
@@ -21,25 +22,27 @@ final class UserTables: StatCollector {
     /// (ordinary tables and materialized views outside pg_catalog, information_schema and the
     /// TOAST schemas), read from the statistics functions those views call, with each table's
     /// indexes summed once (the two views joined cost twice as much: each scans pg_class and
-    /// pg_index again), and the sizes `TableSizes` asks for.
+    /// pg_index again). Index sums are float8 (exact below 2^53, and Vigil's values are
+    /// float64 anyway): `sum(bigint)` accumulates in numeric and is cast back, a third of the
+    /// aggregate's cost. Indexes of catalogs (`indrelid` below 16384, FirstNormalObjectId:
+    /// no user table or TOAST table of one has such an oid) are left out of the sums, which
+    /// no row would join. Sizes are not read here: `sizeQuery` runs when some are needed.
     static let query = """
-        WITH ix AS MATERIALIZED (
+        WITH ix AS (
           SELECT i.indrelid,
-                 sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans,
-                 sum(pg_stat_get_tuples_fetched(i.indexrelid))::bigint AS fetched,
-                 sum(pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid))::bigint AS blks_read,
-                 sum(pg_stat_get_blocks_hit(i.indexrelid))::bigint AS blks_hit
-          FROM pg_index i GROUP BY i.indrelid)
+                 sum(pg_stat_get_numscans(i.indexrelid)::float8) AS scans,
+                 sum(pg_stat_get_tuples_fetched(i.indexrelid)::float8) AS fetched,
+                 sum((pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid))::float8) AS blks_read,
+                 sum(pg_stat_get_blocks_hit(i.indexrelid)::float8) AS blks_hit
+          FROM pg_index i WHERE i.indrelid >= 16384 GROUP BY i.indrelid)
         SELECT current_database() AS datname, c.oid::text AS relid, c.relfilenode::text AS relfilenode,
         n.nspname AS schemaname, c.relname,
         \(StatUserTables.selectList),
-        \(StatioUserTables.selectList),
-        \(StatUserTables.sizeList)
+        \(StatioUserTables.selectList)
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN ix ON ix.indrelid = c.oid
         LEFT JOIN ix tx ON tx.indrelid = c.reltoastrelid
-        \(StatUserTables.sizeJoins)
         WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
         """
 
@@ -60,13 +63,22 @@ final class UserTables: StatCollector {
         let now = Monotonic.now
         let (perDatabase, failures) = try server.connector.each(main: sql) { runner -> [Table] in
             let db = runner.database
-            let known = sizes.known(db, at: now)
-            let rows = try runner.rows(Self.query, [Self.oidArray(known.relids), Self.oidArray(known.relfilenodes)])
-            let measured = rows.map {
-                TableSizes.Measured(relid: $0.label("relid"), relfilenode: $0.label("relfilenode"),
-                                    table: $0.double("table_size"), indexes: $0.double("indexes_size"), exact: $0.value("exact") == 1)
+            let rows = try runner.rows(Self.query)
+            let fullPass = sizes.isDue(db, at: now)
+            let wanted = sizes.toMeasure(db, rows.map { ($0.label("relid"), $0.label("relfilenode")) }, at: now)
+            var measured: [String: TableSizes.Measured] = [:]
+            if !wanted.isEmpty {
+                for r in try runner.rows(StatUserTables.sizeQuery, [Self.oidArray(wanted)]) {
+                    let relid = r.label("relid")
+                    measured[relid] = TableSizes.Measured(relid: relid, relfilenode: r.label("relfilenode"), table: r.double("table_size"),
+                                                          indexes: r.double("indexes_size"), exact: r.value("exact") == 1)
+                }
             }
-            let merged = sizes.merge(db, measured, fullPass: known.relids.isEmpty, at: now)
+            let list = rows.map { row in
+                measured[row.label("relid")]
+                    ?? TableSizes.Measured(relid: row.label("relid"), relfilenode: row.label("relfilenode"), table: nil, indexes: nil, exact: false)
+            }
+            let merged = sizes.merge(db, list, fullPass: fullPass, at: now)
             return zip(rows, merged).map { row, size in
                 var values: [String: Double] = ["table_size": size.table, "indexes_size": size.indexes]
                 for c in columns { values[c] = row.double(c) ?? 0 }

@@ -47,6 +47,21 @@ struct TableSizesTests {
         #expect(s.merge("db", [m("10", "100"), m("11", "101")], fullPass: false, at: 2).map(\.table) == [8192, 0])
     }
 
+    @Test("between passes only tables the cache does not hold under their file are measured; a due pass measures all")
+    func toMeasure() {
+        var s = TableSizes(interval: 60)
+        let tables = [(relid: "10", relfilenode: "100"), (relid: "11", relfilenode: "101")]
+        #expect(s.toMeasure("db", tables, at: 0) == ["10", "11"])
+        _ = s.merge("db", [m("10", "100", 8192), m("11", "101", 777, exact: false)], fullPass: true, at: 0)
+        // 10 is kept; 11 was estimated (not kept); 12 is new; 10 rewritten would be measured.
+        #expect(s.toMeasure("db", tables + [("12", "102")], at: 30) == ["11", "12"])
+        #expect(s.toMeasure("db", [("10", "200")], at: 30) == ["10"])
+        #expect(s.toMeasure("db", [("10", "100")], at: 30).isEmpty)
+        #expect(s.toMeasure("db", [("10", "100")], at: 60) == ["10"])
+        #expect(s.toMeasure("other", [("10", "100")], at: 30) == ["10"])
+        #expect(TableSizes(interval: 0).toMeasure("db", [("10", "100")], at: 0) == ["10"])
+    }
+
     @Test("databases no longer visited are forgotten")
     func keepOnly() {
         var s = TableSizes(interval: 60)
@@ -108,8 +123,14 @@ struct SizeCadenceTests {
         #expect(databaseSize(f2) == db1)
         #expect(try #require(size(f2, "pg_stat_user_tables_table_size_bytes", "fresh")) > 100_000)
         #expect(size(f2, "pg_stat_user_tables_table_size_bytes", "gone") == nil)
-        // Still one statement per database (probe, server info, database list, sizes, tables).
-        #expect(family(f2, "vigil_postgres_collection_statements")?.samples.first?.value == 5)
+        // Probe, server info, database list, database sizes, table statistics, and the sizes
+        // of the one new table (fresh).
+        #expect(family(f2, "vigil_postgres_collection_statements")?.samples.first?.value == 6)
+        // Nothing new to measure: no size statement, the same sizes.
+        let kept = try collectOnce(c)
+        #expect(family(kept, "vigil_postgres_collection_statements")?.samples.first?.value == 5)
+        #expect(size(kept, "pg_stat_user_tables_table_size_bytes", "fresh") == size(f2, "pg_stat_user_tables_table_size_bytes", "fresh"))
+        #expect(size(kept, "pg_stat_user_tables_table_size_bytes", "grow") == table1)
 
         // TRUNCATE gives the table a new relfilenode: measured again at once.
         try runSQL(dbDSN, ["TRUNCATE grow"])
