@@ -7,12 +7,30 @@ public struct HTTPResponse: Sendable {
     /// are managed by the server and ignored here; headers whose name or value contains
     /// a control character are dropped.
     public var headers: [(String, String)]
-    public var body: [UInt8]
+    /// The body's bytes (a copy of them when the body is shared; setting them unshares it).
+    public var body: [UInt8] {
+        get { shared?.bytes ?? plain }
+        set {
+            plain = newValue
+            shared = nil
+        }
+    }
+    private var plain: [UInt8]
+    /// Set when the body is sent from memory shared with other responses, without a copy.
+    public private(set) var shared: SharedBody?
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.plain = body
+    }
+
+    /// A response whose body libmicrohttpd sends straight from `shared` (no copy per request).
+    public init(status: Int, headers: [(String, String)] = [], shared: SharedBody) {
+        self.status = status
+        self.headers = headers
+        self.plain = []
+        self.shared = shared
     }
 
     /// A `text/plain; charset=utf-8` response.

@@ -261,11 +261,26 @@ private func isClean(_ s: String) -> Bool {
     !s.utf8.contains { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
 }
 
-/// Copies a response into libmicrohttpd and queues it. `closeAfter` ends the connection after
+/// Gives back the retain a queued response held on its `SharedBody`.
+private let releaseShared: MHD_ContentReaderFreeCallback = { cls in
+    guard let cls else { return }
+    Unmanaged<SharedBody>.fromOpaque(cls).release()
+}
+
+/// Copies a response into libmicrohttpd (or, for a shared body, lends it) and queues it. `closeAfter` ends the connection after
 /// this response (used for 413, where the rest of the body may still be on the wire).
 private func queue(_ connection: OpaquePointer, _ server: ServerContext, _ response: HTTPResponse, closeAfter: Bool = false) -> MHD_Result {
-    let made: OpaquePointer? = response.body.withUnsafeBytes { raw in
-        MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
+    let made: OpaquePointer?
+    if let shared = response.shared, let base = shared.base {
+        // libmicrohttpd sends from the shared bytes; the retain is given back by releaseShared
+        // when the response is destroyed (after its last connection is done with it).
+        let retained = Unmanaged.passRetained(shared)
+        made = MHD_create_response_from_buffer_with_free_callback_cls(shared.count, base, releaseShared, retained.toOpaque())
+        if made == nil { retained.release() }
+    } else {
+        made = response.body.withUnsafeBytes { raw in
+            MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
+        }
     }
     guard let mhdResponse = made else { return .NO }
     defer { MHD_destroy_response(mhdResponse) }

@@ -3,8 +3,8 @@ import Notify
 import Rules
 import VigilCore
 
-/// Vigil's HTTP endpoints. Every handler returns at once: /metrics copies bytes that were
-/// rendered when the last collection landed; /api/v1/query defers its answer to the query
+/// Vigil's HTTP endpoints. Every handler returns at once: /metrics sends bytes that were
+/// rendered when the last collection landed (copied once per landing, `MetricsBodies`); /api/v1/query defers its answer to the query
 /// runner's threads (see `RulesAPI`), /api/v1/alerts and /api/v1/rules to `RulesReadAPI`'s,
 /// `/` to the status page's; the status page's stylesheet and script are constants.
 struct Routes: Sendable {
@@ -24,7 +24,8 @@ struct Routes: Sendable {
         self.store = store
         self.reload = reload
         var r = Router()
-        r.get("/metrics") { [store] in Self.metrics($0, store: store) }
+        let bodies = MetricsBodies(store: store)
+        r.get("/metrics") { Self.metrics($0, bodies: bodies) }
         r.get("/-/healthy") { _ in .text(status: 200, "Vigil is Healthy.\n") }
         r.get("/-/ready") { [store] _ in
             store.isReady ? .text(status: 200, "Vigil is Ready.\n")
@@ -56,11 +57,11 @@ struct Routes: Sendable {
         return router.route(request)
     }
 
-    private static func metrics(_ request: HTTPRequest, store: SnapshotStore) -> HTTPResponse {
+    private static func metrics(_ request: HTTPRequest, bodies: MetricsBodies) -> HTTPResponse {
         let format = ContentNegotiation.format(accept: request.header("accept"))
         let gzip = ContentNegotiation.acceptsGzip(request.header("accept-encoding"))
         var headers = [("Content-Type", format.contentType), ("Vary", "Accept, Accept-Encoding")]
         if gzip { headers.append(("Content-Encoding", "gzip")) }
-        return HTTPResponse(status: 200, headers: headers, body: store.body(format, gzip: gzip))
+        return HTTPResponse(status: 200, headers: headers, shared: bodies.body(format, gzip: gzip))
     }
 }

@@ -121,6 +121,9 @@ public final class SnapshotStore: Sendable {
 
     public func bodies() -> Bodies { state.withLock { $0.bodies } }
 
+    /// The bodies and the generation they were rendered from: equal generations, equal bodies.
+    public func rendering() -> (generation: UInt64, bodies: Bodies) { state.withLock { ($0.rendered, $0.bodies) } }
+
     public func body(_ format: ExpositionFormat, gzip: Bool) -> [UInt8] {
         state.withLock { $0.bodies.body(format, gzip: gzip) }
     }

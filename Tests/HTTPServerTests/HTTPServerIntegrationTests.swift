@@ -95,6 +95,34 @@ struct HTTPServerIntegrationTests {
         #expect(head.body.isEmpty)
     }
 
+    @Test("a shared body is sent whole, without a copy, to every request, and freed once the last response is done")
+    func sharedBody() throws {
+        let bytes = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        weak var watched: SharedBody?
+        do {
+            let shared = SharedBody(bytes)
+            watched = shared
+            var router = Router()
+            router.get("/shared") { _ in HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], shared: shared) }
+            let server = try HTTPServer(listenAddress: "127.0.0.1:0", connectionLimit: 16, connectionTimeoutSeconds: 10,
+                                        maxBodyBytes: 1024, log: { _ in }, reply: router.handler)
+            defer { server.stop() }
+            for _ in 0..<3 {
+                let r = try fetch(port: server.port, "GET /shared HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                #expect(r.status == 200)
+                #expect(r.body == bytes)
+            }
+            let head = try fetch(port: server.port, "HEAD /shared HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(head.headers["content-length"] == String(1 << 20))
+            #expect(head.body.isEmpty)
+            #expect(HTTPResponse(status: 200, shared: shared).body == bytes)
+            Self.expectNoLiveRequests(server)
+        }
+        // Every retain a queued response took was given back: nothing holds the bytes.
+        #expect(watched == nil)
+        #expect(SharedBody([]).bytes.isEmpty)
+    }
+
     @Test("the handler sees method, decoded path, query and headers")
     func requestFields() throws {
         let server = try Self.makeServer()
