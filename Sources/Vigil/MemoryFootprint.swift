@@ -38,15 +38,17 @@ enum MemoryFootprint {
 
     /// How `releaseStartupPages` runs, from `VIGIL_RELEASE_STARTUP_PAGES`: `0` keeps every page
     /// mapped, `unmap` only unmaps (the page cache keeps the binary's large folios, which come
-    /// back whole on the next touch); anything else, or unset, releases in full. The two other
-    /// values are for measuring what each step saves, or should one ever get in the way.
+    /// back whole on the next touch), `uncut` does everything but cutting the code mappings into
+    /// pieces; anything else, or unset, releases in full. The other values are for measuring
+    /// what each step saves (`scripts/bench-footprint`), or should one ever get in the way.
     enum StartupRelease: Equatable {
-        case keep, unmap, full
+        case keep, unmap, uncut, full
 
         init(environment value: String?) {
             switch value {
             case "0": self = .keep
             case "unmap": self = .unmap
+            case "uncut": self = .uncut
             default: self = .full
             }
         }
@@ -66,28 +68,34 @@ enum MemoryFootprint {
     /// with anonymous (copied-on-write) pages, such as relocated read-only data, are never
     /// touched.
     ///
-    /// The executable's own pages get more (`.full`): the kernel may cache a file in large folios
-    /// (ext4 has them since kernel 6.16; a freshly written or installed binary is cached so) and
-    /// maps a whole folio around each fault, so scattered hot code would keep most of the
-    /// binary's start-up footprint. Its clean pages of `.rodata` (which gold puts in the writable
-    /// segment, out of the loop above) are unmapped page by page (`/proc/self/pagemap` says
-    /// which are still the file's), its mappings are advised `MADV_RANDOM` (a fault in its
-    /// read-only data then reads one page, not a read-ahead window; executable mappings get
-    /// read-ahead regardless), and the file's cached pages that nothing maps any more are
-    /// dropped (`POSIX_FADV_DONTNEED`), so what comes back is read again in small pages (one
-    /// read from disk per page, once, on first use after the release). The kernel still maps up
-    /// to 64 KiB of cached neighbours around each fault (fault-around). Returns the bytes of the
-    /// mappings advised.
+    /// The executable's own pages get more: the kernel may cache a file in large folios (ext4
+    /// has them since kernel 6.16; a freshly written or installed binary is cached so) and maps a
+    /// whole folio around each fault, so scattered hot code would keep most of the binary's
+    /// start-up footprint. Its clean pages of `.rodata` (which gold puts in the writable segment,
+    /// out of the loop above) are unmapped page by page (`/proc/self/pagemap` says which are
+    /// still the file's), its mappings are advised `MADV_RANDOM` (a fault in its read-only data
+    /// then reads one page, not a read-ahead window), and the file's cached pages that nothing
+    /// maps any more are dropped (`POSIX_FADV_DONTNEED`).
+    ///
+    /// Then (`.full`) every code mapping — the executable's and the shared libraries' — is cut
+    /// into small mappings (`cutCodeMappings`): the kernel's fault-around (up to 64 KiB of
+    /// cached neighbours mapped with each fault) and, since 6.16, its read-ahead of executable
+    /// mappings (up to the device's read-ahead size, which `MADV_RANDOM` does not stop for
+    /// code) both stop at a mapping's edge, so a code page is resident only when the process
+    /// runs it. Returns the bytes of the mappings advised.
     @discardableResult
     static func releaseStartupPages(_ mode: StartupRelease = startupRelease) -> Int {
         #if canImport(Glibc)
         guard mode != .keep, let text = readProcFile("/proc/self/smaps") else { return 0 }
-        let exe = mode == .full ? executablePath() : nil
+        let exe = mode == .unmap ? nil : executablePath()
         var advised = 0
         var ownWritable: [(lo: UInt, hi: UInt)] = []
         var ownBase: UInt?
+        var code: [CodeMapping] = []
+        var mappings = 0
         var current: Mapping?
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if isMappingHeader(line) { mappings += 1 }
             if let m = mapping(line) {
                 current = m
                 if let exe, m.path == exe, m.offset == 0, ownBase == nil { ownBase = m.lo }
@@ -100,8 +108,10 @@ enum MemoryFootprint {
             guard kib == 0, let base = UnsafeMutableRawPointer(bitPattern: m.lo) else { continue }
             let length = Int(m.hi - m.lo)
             if let exe, m.path == exe { _ = madvise(base, length, MADV_RANDOM) }
+            if mode == .full, m.executable { code.append(CodeMapping(lo: m.lo, hi: m.hi, own: m.path == exe)) }
             if madvise(base, length, MADV_DONTNEED) == 0 { advised += length }
         }
+        if !code.isEmpty { cutCodeMappings(code, existing: mappings) }
         if let exe, let ownBase {
             if let rodata = sectionRange(named: ".rodata", inELFAt: exe) {
                 let lo = ownBase + rodata.lo, hi = ownBase + rodata.hi
@@ -121,7 +131,71 @@ enum MemoryFootprint {
         #endif
     }
 
+    /// A code mapping (`r-x`, file-backed) to cut; `own` when it is the executable's.
+    struct CodeMapping: Equatable {
+        var lo: UInt
+        var hi: UInt
+        var own: Bool
+    }
+
+    /// Pages per piece when code mappings are cut: the executable's code in single pages (that
+    /// is where Vigil's scattered hot code is), the shared libraries' in 4-page pieces (measured
+    /// in BENCHMARKS.md: single pages there saved another 0.5 MiB resident for 2,300 more
+    /// mappings, each a ~200-byte kernel object).
+    static let ownPiecePages = 1, libraryPiecePages = 4
+
+    /// Beyond this many pages per piece, cutting stops paying for its kernel bookkeeping.
+    static let maxPiecePages = 64
+
+    /// How many pages each piece gets for the executable's and the libraries' code: the
+    /// preferred sizes, doubled together until the pieces fit in half of what `vm.max_map_count`
+    /// leaves (`existing` mappings already count); nil (no cut) when they never fit, or when
+    /// there is no code to cut.
+    static func piecePages(ownPages: Int, libraryPages: Int, existing: Int, mapCountLimit: Int) -> (own: Int, libraries: Int)? {
+        guard ownPages >= 0, libraryPages >= 0, ownPages + libraryPages > 0 else { return nil }
+        let budget = (mapCountLimit - existing) / 2
+        var own = ownPiecePages, libraries = libraryPiecePages
+        while own <= maxPiecePages {
+            let pieces = (ownPages + own - 1) / own + (libraryPages + libraries - 1) / libraries
+            if pieces <= budget { return (own, libraries) }
+            own *= 2
+            libraries *= 2
+        }
+        return nil
+    }
+
+    /// The start addresses and lengths of the pieces [lo, hi) is cut into, `pages` pages each
+    /// (the last one shorter when the length is not a multiple).
+    static func pieces(lo: UInt, hi: UInt, pages: Int, pageSize: UInt) -> [(at: UInt, length: UInt)] {
+        guard hi > lo, pages > 0, pageSize > 0 else { return [] }
+        let step = UInt(pages) * pageSize
+        return stride(from: lo, to: hi, by: Int(step)).map { ($0, min(step, hi - $0)) }
+    }
+
     #if canImport(Glibc)
+    /// Cuts each code mapping into pieces (`piecePages`), advising them `MADV_RANDOM` and
+    /// `MADV_NORMAL` in turn (neighbours that differ in a flag cannot merge back; neither flag
+    /// changes how code is read), then unmaps them, so what comes back is what runs. Code pages
+    /// stay clean file pages: dropping them loses nothing, and the kernel may still reclaim them.
+    private static func cutCodeMappings(_ code: [CodeMapping], existing: Int) {
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let own = code.filter(\.own).reduce(0) { $0 + Int(($1.hi - $1.lo) / page) }
+        let libraries = code.filter { !$0.own }.reduce(0) { $0 + Int(($1.hi - $1.lo) / page) }
+        let limit = readProcFile("/proc/sys/vm/max_map_count")
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 65_530
+        guard let sizes = piecePages(ownPages: own, libraryPages: libraries, existing: existing, mapCountLimit: limit) else { return }
+        for mapping in code {
+            var odd = false
+            for piece in pieces(lo: mapping.lo, hi: mapping.hi, pages: mapping.own ? sizes.own : sizes.libraries, pageSize: page) {
+                if let base = UnsafeMutableRawPointer(bitPattern: piece.at) {
+                    _ = madvise(base, Int(piece.length), odd ? MADV_NORMAL : MADV_RANDOM)
+                }
+                odd.toggle()
+            }
+            if let base = UnsafeMutableRawPointer(bitPattern: mapping.lo) { _ = madvise(base, Int(mapping.hi - mapping.lo), MADV_DONTNEED) }
+        }
+    }
+
     /// Unmaps the pages of [lo, hi) that are present and still the file's (`/proc/self/pagemap`
     /// bit 61; a page written since it was mapped is anonymous and stays), after advising the
     /// range `MADV_RANDOM`. Only for ranges nothing writes after start-up (`.rodata`): a clean
@@ -192,12 +266,19 @@ enum MemoryFootprint {
         #endif
     }
 
+    /// Whether an smaps line starts a mapping (`lo-hi perms …`, any kind), not one of its fields.
+    static func isMappingHeader(_ line: Substring) -> Bool {
+        let range = line.prefix(while: { $0 != " " })
+        return range.contains("-") && range.allSatisfy { $0 == "-" || $0.isHexDigit }
+    }
+
     /// A parsed smaps header line: `lo-hi perms offset dev inode path`.
     struct Mapping: Equatable {
         var lo: UInt
         var hi: UInt
         var readable: Bool
         var writable: Bool
+        var executable: Bool = false
         var offset: UInt
         var path: String
     }
@@ -215,7 +296,8 @@ enum MemoryFootprint {
         let bounds = fields[0].split(separator: "-")
         guard bounds.count == 2, let lo = UInt(bounds[0], radix: 16), let hi = UInt(bounds[1], radix: 16), hi > lo,
               let offset = UInt(fields[2], radix: 16) else { return nil }
-        return Mapping(lo: lo, hi: hi, readable: true, writable: perms.contains("w"), offset: offset, path: String(path))
+        return Mapping(lo: lo, hi: hi, readable: true, writable: perms.contains("w"), executable: perms.contains("x"),
+                       offset: offset, path: String(path))
     }
 
     /// The whole of a /proc file, read to its end (its size reads as 0, so Foundation's file

@@ -9,7 +9,7 @@ struct MemoryFootprintTests {
         let text = "55d83762a000-55d838e84000 r-xp 00001000 fe:00 5431930                    /usr/local/bin/vigil"
         let m = try #require(MemoryFootprint.mapping(Substring(text)))
         #expect(m.lo == 0x55d8_3762_a000 && m.hi == 0x55d8_38e8_4000)
-        #expect(m.offset == 0x1000 && m.path == "/usr/local/bin/vigil" && !m.writable)
+        #expect(m.offset == 0x1000 && m.path == "/usr/local/bin/vigil" && !m.writable && m.executable)
         #expect(MemoryFootprint.mapping("7f00-7f10 r--p 00001000 fe:00 12 /usr/lib/libc.so.6")?.writable == false)
         #expect(MemoryFootprint.mapping("7f00-7f10 rw-p 00001000 fe:00 12 /usr/lib/libc.so.6")?.writable == true)
         #expect(MemoryFootprint.mapping("7f00-7f10 rw-p 00000000 00:00 0 ") == nil)
@@ -18,12 +18,46 @@ struct MemoryFootprintTests {
         #expect(MemoryFootprint.mapping("7f10-7f00 r--p 00000000 fe:00 12 /usr/lib/libc.so.6") == nil)
         #expect(MemoryFootprint.mapping("7f00-7f10 r--p zz fe:00 12 /usr/lib/libc.so.6") == nil)
         #expect(MemoryFootprint.mapping("Anonymous:             0 kB") == nil)
+        #expect(MemoryFootprint.mapping("7f00-7f10 r--p 00001000 fe:00 12 /usr/lib/libc.so.6")?.executable == false)
     }
 
-    @Test("VIGIL_RELEASE_STARTUP_PAGES: 0 keeps, unmap only unmaps, anything else releases in full")
+    @Test("a mapping's first smaps line counts as a mapping of any kind; its field lines, hexadecimal-looking or not, do not")
+    func mappingHeaders() {
+        #expect(MemoryFootprint.isMappingHeader("7f00-7f10 rw-p 00000000 00:00 0 "))
+        #expect(MemoryFootprint.isMappingHeader("ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0  [vsyscall]"))
+        #expect(!MemoryFootprint.isMappingHeader("Anonymous:             0 kB"))
+        #expect(!MemoryFootprint.isMappingHeader("AnonHugePages:         0 kB"))
+        #expect(!MemoryFootprint.isMappingHeader("VmFlags: rd ex mr mw me dw sd"))
+        #expect(!MemoryFootprint.isMappingHeader(""))
+    }
+
+    @Test("code is cut in single pages for the executable and 4-page pieces for libraries, doubled together to fit half the map-count headroom")
+    func pieceSizes() throws {
+        let fits = try #require(MemoryFootprint.piecePages(ownPages: 6_000, libraryPages: 4_000, existing: 300, mapCountLimit: 65_530))
+        #expect(fits == (1, 4))
+        // (65,530 - 300) / 2 = 32,615 pieces: 60,000 single pages do not fit, 30,000 + 1,000 pieces do.
+        let doubled = try #require(MemoryFootprint.piecePages(ownPages: 60_000, libraryPages: 8_000, existing: 300, mapCountLimit: 65_530))
+        #expect(doubled == (2, 8))
+        // A small limit: cutting would crowd out the process' own mappings, so it is not done.
+        #expect(MemoryFootprint.piecePages(ownPages: 6_000, libraryPages: 0, existing: 300, mapCountLimit: 400) == nil)
+        #expect(MemoryFootprint.piecePages(ownPages: 0, libraryPages: 0, existing: 10, mapCountLimit: 65_530) == nil)
+        #expect(MemoryFootprint.piecePages(ownPages: 10, libraryPages: 0, existing: 70_000, mapCountLimit: 65_530) == nil)
+    }
+
+    @Test("pieces cover the mapping exactly, the last one shorter")
+    func piecesCover() {
+        let p = MemoryFootprint.pieces(lo: 0x10000, hi: 0x10000 + 5 * 4096, pages: 2, pageSize: 4096)
+        #expect(p.map(\.at) == [0x10000, 0x12000, 0x14000])
+        #expect(p.map(\.length) == [8192, 8192, 4096])
+        #expect(MemoryFootprint.pieces(lo: 0x2000, hi: 0x1000, pages: 1, pageSize: 4096).isEmpty)
+        #expect(MemoryFootprint.pieces(lo: 0x1000, hi: 0x2000, pages: 0, pageSize: 4096).isEmpty)
+    }
+
+    @Test("VIGIL_RELEASE_STARTUP_PAGES: 0 keeps, unmap only unmaps, uncut leaves code mappings whole, anything else releases in full")
     func releaseModes() {
         #expect(MemoryFootprint.StartupRelease(environment: "0") == .keep)
         #expect(MemoryFootprint.StartupRelease(environment: "unmap") == .unmap)
+        #expect(MemoryFootprint.StartupRelease(environment: "uncut") == .uncut)
         #expect(MemoryFootprint.StartupRelease(environment: nil) == .full)
         #expect(MemoryFootprint.StartupRelease(environment: "1") == .full)
     }
@@ -87,11 +121,16 @@ struct MemoryFootprintTests {
     }
 
     @Test("releasing start-up pages keeps the process working and its private pages intact")
-    func release() {
+    func release() throws {
         // A private copy of data that must survive: the call never advises writable mappings.
         let data = (0..<100_000).map { $0 &* 7 }
         let advised = MemoryFootprint.releaseStartupPages()
         #expect(advised > 0)
+        // The executable's code is cut into pieces: far more than its one or two code mappings.
+        let exe = try #require(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let maps = try #require(MemoryFootprint.readProcFile("/proc/self/maps"))
+        let ownCode = maps.split(separator: "\n").filter { $0.hasSuffix(" " + exe) && $0.contains(" r-xp ") }
+        #expect(ownCode.count > 100, "\(ownCode.count) code mappings of \(exe)")
         #expect(data.enumerated().allSatisfy { $0.element == $0.offset &* 7 })
         // Code is mapped again on use: formatting and parsing still work.
         #expect(Int("12345") == 12345 && "\(3.5)" == "3.5")

@@ -15,7 +15,8 @@ Components (Rss of each mapping, summed):
   thread_stacks   anonymous regions just above a PROT_NONE guard page (pthread stacks)
   main_stack      [stack]
   other_anon      every other anonymous mapping (large malloc chunks, Swift metadata, ...)
-Also: threads (count of /proc/PID/task), thread_names, VmRSS/RssAnon/RssFile from status,
+Also: threads (count of /proc/PID/task), thread_names, mappings (the process' memory mappings,
+each a ~200-byte kernel object, not resident memory), VmRSS/RssAnon/RssFile from status,
 stack_sizes (KiB of each pthread stack mapping, guard included), and the ICU data
 symbol's resident pages when BINARY is given (nm finds icudt*_dat).
 """
@@ -141,6 +142,7 @@ def main():
             pass
     out.update(status)
     out["threads"] = len(names)
+    out["mappings"] = len(maps)
     out["thread_names"] = names
     out["stack_sizes"] = sorted(stack_sizes)
     out["libs"] = dict(sorted(libs.items(), key=lambda kv: -kv[1]))
