@@ -8,7 +8,7 @@ import VigilTestSupport
 @Suite("resident memory guard", .serialized)
 struct FootprintGuardTests {
     /// Debug builds link Swift's runtime and Foundation dynamically and hold more than the
-    /// release binary's ~24 MiB; this bound catches a lost saving or a leak, not a few MiB.
+    /// release binary's ~15 MiB; this bound catches a lost saving or a leak, not a few MiB.
     static let boundBytes = 96.0 * 1024 * 1024
 
     @Test("idle resident memory stays under the bound")
