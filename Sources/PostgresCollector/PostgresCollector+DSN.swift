@@ -8,12 +8,34 @@ extension PostgresCollector {
     /// The message never holds the password or any other value that could be one. Pure: no
     /// connection, no I/O.
     public static func validateDSN(_ dsn: String) -> String? {
-        guard !dsn.utf8.contains(0) else { return "contains a NUL character" }
+        switch parse(dsn) {
+        case .failure(let problem): problem.message
+        case .success(let values): DSNCheck.problem(values)
+        }
+    }
+
+    /// The files libpq reads each time it connects, as the DSN names them (`passfile`,
+    /// `sslcert`, `sslkey`, `sslrootcert`, `sslcrl`), in that order: a kept connection was made
+    /// with their old contents, so a reload after one of them changed (a rotated certificate)
+    /// reconnects. Empty for a DSN libpq cannot parse. Pure: no connection, no I/O.
+    public static func filesReadAtConnect(dsn: String) -> [String] {
+        guard case .success(let values) = parse(dsn) else { return [] }
+        return DSNCheck.fileKeywords.compactMap { values[$0] }.filter { !$0.isEmpty }
+    }
+
+    private struct ParseProblem: Error {
+        var message: String
+    }
+
+    /// The keyword/value pairs libpq's `PQconninfoParse` finds (only those the DSN sets), or its
+    /// error, redacted.
+    private static func parse(_ dsn: String) -> Result<[String: String], ParseProblem> {
+        guard !dsn.utf8.contains(0) else { return .failure(ParseProblem(message: "contains a NUL character")) }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(dsn, &errorMessage) else {
             defer { if let errorMessage { PQfreemem(errorMessage) } }
             let raw = errorMessage.map { String(cString: $0) } ?? "out of memory"
-            return DSNCheck.redactLibPQMessage(raw)
+            return .failure(ParseProblem(message: DSNCheck.redactLibPQMessage(raw)))
         }
         defer { PQconninfoFree(options) }
         var values: [String: String] = [:]
@@ -22,7 +44,7 @@ extension PostgresCollector {
             if let v = options[i].val { values[String(cString: keyword)] = String(cString: v) }
             i += 1
         }
-        return DSNCheck.problem(values)
+        return .success(values)
     }
 }
 
@@ -38,6 +60,8 @@ enum DSNCheck {
         "sslcompression": ["0", "1"],
         "keepalives": ["0", "1"],
     ]
+    /// The connection keywords that name a file libpq reads when it connects.
+    static let fileKeywords = ["passfile", "sslcert", "sslkey", "sslrootcert", "sslcrl"]
     static let integers = ["connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
 
     static func problem(_ values: [String: String]) -> String? {

@@ -17,8 +17,17 @@ public struct PostgresTargetKind: TargetKind {
     public func target(_ name: String, _ options: PostgresCollectorOptions, interval: Double, timeout: Double, count: Int) -> ConfiguredTarget {
         ConfiguredTarget(kind: section, name: name, interval: interval, timeout: timeout,
                          labels: TargetList.serverLabel(name, count: count), rendered: options.renderedLines, options: options,
-                         files: options.queriesFile.map { [$0] } ?? []) { logger in
+                         files: options.filesRead) { logger in
             PostgresCollector(options: options, logger: logger)
         }
+    }
+}
+
+extension PostgresCollectorOptions {
+    /// Files the collector reads by itself: the queries file, and the files libpq reads at every
+    /// (re)connect (`PostgresCollector.filesReadAtConnect`), so a reload after one of them
+    /// changed restarts the target.
+    var filesRead: [String] {
+        (queriesFile.map { [$0] } ?? []) + PostgresCollector.filesReadAtConnect(dsn: dsn)
     }
 }

@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 @testable import PostgresCollector
+import VigilCore
 
 /// `PostgresCollector.validateDSN`: libpq's own parser plus the values libpq checks only when
 /// it connects; messages never hold the password.
@@ -47,5 +49,38 @@ struct DSNValidationTests {
         let problem = PostgresCollector.validateDSN(dsn)
         #expect(problem != nil)
         #expect(problem?.contains("hunter2") == false, "\(problem ?? "")")
+    }
+}
+
+/// The files libpq reads at connect time, so that a reload after they change reconnects.
+@Suite("DSN files read at connect")
+struct DSNFilesTests {
+    @Test("the files a DSN names for libpq to read at connect are listed, in key/value and URI form; other values are not")
+    func listed() {
+        #expect(PostgresCollector.filesReadAtConnect(
+            dsn: "host=db sslmode=verify-full sslrootcert=/etc/ca.pem sslcert=/etc/c.crt sslkey='/etc/c key' passfile=/run/pgpass")
+            == ["/run/pgpass", "/etc/c.crt", "/etc/c key", "/etc/ca.pem"])
+        #expect(PostgresCollector.filesReadAtConnect(dsn: "postgresql://u@db/app?sslrootcert=/etc/ca.pem&sslcrl=/etc/crl.pem")
+            == ["/etc/ca.pem", "/etc/crl.pem"])
+        #expect(PostgresCollector.filesReadAtConnect(dsn: "host=/run/postgresql dbname=app password=secret").isEmpty)
+        #expect(PostgresCollector.filesReadAtConnect(dsn: "host=db sslrootcert=").isEmpty)
+        #expect(PostgresCollector.filesReadAtConnect(dsn: "host=db password='unterminated").isEmpty)
+    }
+
+    @Test("a target's identity changes when a file its DSN names changes, and only then")
+    func identityFollowsFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-dsnfiles-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ca = dir.appendingPathComponent("ca.pem").path
+        try Data("first".utf8).write(to: URL(fileURLWithPath: ca))
+        let options = PostgresCollectorOptions(dsn: "host=127.0.0.1 sslmode=verify-ca sslrootcert=\(ca)")
+        func identity() -> TargetIdentity {
+            PostgresTargetKind().target("db", options, interval: 15, timeout: 10, count: 1).identity(collectorKind: "postgres")
+        }
+        let before = identity()
+        #expect(identity() == before)
+        try Data("rotated".utf8).write(to: URL(fileURLWithPath: ca))
+        #expect(identity() != before)
     }
 }
