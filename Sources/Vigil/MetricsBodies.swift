@@ -17,7 +17,7 @@ final class MetricsBodies: Sendable {
     init(store: SnapshotStore) { self.store = store }
 
     func body(_ format: ExpositionFormat, gzip: Bool) -> SharedBody {
-        let (generation, bodies) = store.rendering()
+        let (generation, bodies) = store.rendering(format)
         let slot = (format == .openMetrics ? 2 : 0) + (gzip ? 1 : 0)
         if let kept = current.withLock({ $0.generation == generation ? $0.variants[slot] : nil }) { return kept }
         // Copied outside the lock; a request racing this one may copy the same bytes too, and

@@ -2,6 +2,10 @@ import Synchronization
 
 /// The latest families of every source (a target's collection, the process, the rule engine),
 /// and the exposition bodies rendered from them once per update. The HTTP path only copies bytes.
+///
+/// Only the formats somebody has asked for are rendered: a format is rendered from the first
+/// request for it on (that request renders it, once), so a store scraped only in OpenMetrics —
+/// what Prometheus asks for — never renders the text format on its landings.
 public final class SnapshotStore: Sendable {
     /// Pre-rendered bodies: plain and gzip, in both formats.
     public struct Bodies: Sendable {
@@ -32,8 +36,17 @@ public final class SnapshotStore: Sendable {
         var sources: [String: Source] = [:]
         var generation: UInt64 = 0
         var rendered: UInt64 = 0
+        /// The formats `bodies` holds (`Formats` bits).
+        var renderedFormats: UInt8 = 0
         var bodies = Bodies()
         var ready = false
+    }
+
+    /// Bits of the formats to render.
+    private enum Formats {
+        static let text: UInt8 = 1, openMetrics: UInt8 = 2, all: UInt8 = 3
+
+        static func bit(_ format: ExpositionFormat) -> UInt8 { format == .text ? text : openMetrics }
     }
 
     /// Which (source, version) pairs a family name was rendered from.
@@ -42,11 +55,12 @@ public final class SnapshotStore: Sendable {
         var version: UInt64
     }
 
-    /// One merged family rendered in both formats, and what it was rendered from.
+    /// One merged family rendered in the demanded formats (nil: not rendered), and what it was
+    /// rendered from.
     private struct Fragment {
         var from: [Contributor]
-        var text: [UInt8]
-        var openMetrics: [UInt8]
+        var text: [UInt8]?
+        var openMetrics: [UInt8]?
         /// Distinguishes renderings, so a chunk knows whether its fragments are still the same.
         var serial: UInt64
     }
@@ -56,8 +70,8 @@ public final class SnapshotStore: Sendable {
         var serials: [UInt64]
         /// The serial of the fragment right before the chunk (its bytes are the dictionary).
         var after: UInt64
-        var text: Gzip.Piece
-        var openMetrics: Gzip.Piece
+        var text: Gzip.Piece?
+        var openMetrics: Gzip.Piece?
     }
 
     private struct Cache {
@@ -80,6 +94,8 @@ public final class SnapshotStore: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The formats requested so far (`Formats` bits): only these are rendered.
+    private let demanded = Atomic<UInt8>(0)
     /// Serialises rendering so the newest generation is the one installed; holds the fragments
     /// of the last rendering, by family name.
     private let renderLock = Mutex(Cache())
@@ -119,13 +135,37 @@ public final class SnapshotStore: Sendable {
         if changed { rerender() }
     }
 
-    public func bodies() -> Bodies { state.withLock { $0.bodies } }
+    /// Every body, both formats rendered (for tests and benchmarks).
+    public func bodies() -> Bodies {
+        demand(Formats.all)
+        return state.withLock { $0.bodies }
+    }
 
-    /// The bodies and the generation they were rendered from: equal generations, equal bodies.
-    public func rendering() -> (generation: UInt64, bodies: Bodies) { state.withLock { ($0.rendered, $0.bodies) } }
+    /// The bodies and the generation they were rendered from, `format` among them: equal
+    /// generations, equal bodies (of the formats both hold).
+    public func rendering(_ format: ExpositionFormat) -> (generation: UInt64, bodies: Bodies) {
+        demand(Formats.bit(format))
+        return state.withLock { ($0.rendered, $0.bodies) }
+    }
 
     public func body(_ format: ExpositionFormat, gzip: Bool) -> [UInt8] {
-        state.withLock { $0.bodies.body(format, gzip: gzip) }
+        demand(Formats.bit(format))
+        return state.withLock { $0.bodies.body(format, gzip: gzip) }
+    }
+
+    /// The formats the current bodies were rendered in.
+    var renderedFormats: Set<ExpositionFormat> {
+        let bits = state.withLock { $0.renderedFormats }
+        return Set(ExpositionFormat.allCases.filter { bits & Formats.bit($0) != 0 })
+    }
+
+    /// Makes the formats in `bits` rendered from now on; the first time, renders them at once
+    /// (after a landing being rendered, if any), so the caller finds them. Before the first
+    /// update there is nothing to render: the bodies stay empty.
+    private func demand(_ bits: UInt8) {
+        guard demanded.load(ordering: .acquiring) & bits != bits else { return }
+        demanded.bitwiseOr(bits, ordering: .acquiringAndReleasing)
+        if state.withLock({ $0.generation > 0 }) { rerender() }
     }
 
     /// All families merged by name, as they are rendered.
@@ -137,14 +177,17 @@ public final class SnapshotStore: Sendable {
     public var isReady: Bool { state.withLock { $0.ready } }
     public func markReady() { state.withLock { $0.ready = true } }
 
-    /// Assembles the bodies from one fragment per family name. A name's fragment is its families
-    /// merged across the sources that hold it (`merge`, so output is what merging everything gives)
-    /// and is rendered again only when one of those sources landed, left or joined since the last
-    /// rendering; the others are reused as they are. Runs of fragments (chunks, cut by name) are
-    /// compressed on their own (`Gzip.Piece`, the 32 KiB before them as dictionary, so again when
-    /// those changed), and the gzip bodies are those pieces joined into one gzip member.
+    /// Assembles the bodies of the demanded formats from one fragment per family name. A name's
+    /// fragment is its families merged across the sources that hold it (`merge`, so output is
+    /// what merging everything gives) and is rendered again only when one of those sources
+    /// landed, left or joined since the last rendering, or a format it lacks is now demanded; the
+    /// others are reused as they are. Runs of fragments (chunks, cut by name) are compressed on
+    /// their own (`Gzip.Piece`, the 32 KiB before them as dictionary, so again when those
+    /// changed), and the gzip bodies are those pieces joined into one gzip member.
     private func rerender() {
         renderLock.withLock { cache in
+            let formats = demanded.load(ordering: .acquiring)
+            let wantText = formats & Formats.text != 0, wantOM = formats & Formats.openMetrics != 0
             let (sources, generation) = state.withLock { ($0.sources, $0.generation) }
             var from: [String: [Contributor]] = [:]
             for key in sources.keys.sorted() {
@@ -157,34 +200,44 @@ public final class SnapshotStore: Sendable {
             next.reserveCapacity(from.count)
             var text: [UInt8] = []
             var om: [UInt8] = []
-            text.reserveCapacity(cache.fragments.values.reduce(0) { $0 + $1.text.count })
-            om.reserveCapacity(cache.fragments.values.reduce(0) { $0 + $1.openMetrics.count } + 6)
+            if wantText { text.reserveCapacity(cache.fragments.values.reduce(0) { $0 + ($1.text?.count ?? 0) }) }
+            if wantOM { om.reserveCapacity(cache.fragments.values.reduce(0) { $0 + ($1.openMetrics?.count ?? 0) } + 6) }
             // Non-empty fragments in body order: serial, name, where they start in each body.
             var placed: [(serial: UInt64, name: String, text: Int, om: Int)] = []
             placed.reserveCapacity(from.count)
             for name in from.keys.sorted() {
                 let contributors = from[name]!
-                let fragment: Fragment
+                var fragment: Fragment
                 if let cached = cache.fragments[name], cached.from == contributors {
                     fragment = cached
                 } else {
+                    cache.serial &+= 1
+                    fragment = Fragment(from: contributors, text: nil, openMetrics: nil, serial: cache.serial)
+                }
+                let missingText = wantText && fragment.text == nil, missingOM = wantOM && fragment.openMetrics == nil
+                if missingText || missingOM {
                     var parts: [String: [MetricFamily]] = [:]
                     for c in contributors { parts[c.source] = sources[c.source]!.byName[name] }
-                    var t: [UInt8] = []
-                    var o: [UInt8] = []
-                    for family in Self.merge(parts) {
-                        ExpositionRenderer.append(family, format: .text, to: &t)
-                        ExpositionRenderer.append(family, format: .openMetrics, to: &o)
+                    let merged = Self.merge(parts)
+                    if missingText {
+                        var t: [UInt8] = []
+                        for family in merged { ExpositionRenderer.append(family, format: .text, to: &t) }
+                        fragment.text = t
                     }
-                    cache.serial &+= 1
-                    fragment = Fragment(from: contributors, text: t, openMetrics: o, serial: cache.serial)
+                    if missingOM {
+                        var o: [UInt8] = []
+                        for family in merged { ExpositionRenderer.append(family, format: .openMetrics, to: &o) }
+                        fragment.openMetrics = o
+                    }
                 }
-                if !fragment.text.isEmpty { placed.append((fragment.serial, name, text.count, om.count)) }
-                text.append(contentsOf: fragment.text)
-                om.append(contentsOf: fragment.openMetrics)
+                let t = wantText ? fragment.text ?? [] : [], o = wantOM ? fragment.openMetrics ?? [] : []
+                if !t.isEmpty || !o.isEmpty { placed.append((fragment.serial, name, text.count, om.count)) }
+                text.append(contentsOf: t)
+                om.append(contentsOf: o)
                 next[name] = fragment
             }
-            // Chunks: compressed again only when their fragments or the one before them changed.
+            // Chunks: compressed again only when their fragments or the one before them changed,
+            // or a format they lack is now demanded.
             var textPieces: [Gzip.Piece] = []
             var omPieces: [Gzip.Piece] = []
             var chunks: [UInt64: Chunk] = [:]
@@ -192,40 +245,48 @@ public final class SnapshotStore: Sendable {
             var after: UInt64 = 0
             for i in placed.indices where i == placed.count - 1 || Self.endsChunk(placed[i].name) {
                 let serials = placed[start...i].map(\.serial)
-                let chunk: Chunk
-                if let cached = cache.chunks[serials[0]], cached.serials == serials, cached.after == after {
-                    chunk = cached
-                } else {
-                    let t0 = placed[start].text, o0 = placed[start].om
-                    let t1 = i + 1 < placed.count ? placed[i + 1].text : text.count
-                    let o1 = i + 1 < placed.count ? placed[i + 1].om : om.count
+                var chunk = Chunk(serials: serials, after: after, text: nil, openMetrics: nil)
+                if let cached = cache.chunks[serials[0]], cached.serials == serials, cached.after == after { chunk = cached }
+                if wantText, chunk.text == nil {
+                    let t0 = placed[start].text, t1 = i + 1 < placed.count ? placed[i + 1].text : text.count
                     // The dictionary is the one fragment before (what `after` names), never more:
                     // bytes further back may change without this chunk being compressed again.
                     let tp = start > 0 ? max(placed[start - 1].text, t0 - (32 << 10)) : t0
-                    let op = start > 0 ? max(placed[start - 1].om, o0 - (32 << 10)) : o0
-                    chunk = Chunk(
-                        serials: serials, after: after,
-                        text: Gzip.piece(Array(text[t0..<t1]), preceding: Array(text[tp..<t0])) ?? .empty,
-                        openMetrics: Gzip.piece(Array(om[o0..<o1]), preceding: Array(om[op..<o0])) ?? .empty)
+                    chunk.text = Gzip.piece(Array(text[t0..<t1]), preceding: Array(text[tp..<t0])) ?? .empty
                 }
-                textPieces.append(chunk.text)
-                omPieces.append(chunk.openMetrics)
+                if wantOM, chunk.openMetrics == nil {
+                    let o0 = placed[start].om, o1 = i + 1 < placed.count ? placed[i + 1].om : om.count
+                    let op = start > 0 ? max(placed[start - 1].om, o0 - (32 << 10)) : o0
+                    chunk.openMetrics = Gzip.piece(Array(om[o0..<o1]), preceding: Array(om[op..<o0])) ?? .empty
+                }
+                if wantText { textPieces.append(chunk.text ?? .empty) }
+                if wantOM { omPieces.append(chunk.openMetrics ?? .empty) }
                 chunks[serials[0]] = chunk
                 after = placed[i].serial
                 start = i + 1
             }
             cache.chunks = chunks
-            text.append(contentsOf: ExpositionRenderer.trailer(.text))
-            om.append(contentsOf: ExpositionRenderer.trailer(.openMetrics))
-            omPieces.append(Self.trailerGzip)
             cache.fragments = next
-            let bodies = Bodies(
-                text: text, textGzip: Gzip.member(textPieces),
-                openMetrics: om, openMetricsGzip: Gzip.member(omPieces))
+            var bodies = Bodies()
+            if wantText {
+                text.append(contentsOf: ExpositionRenderer.trailer(.text))
+                bodies.text = text
+                bodies.textGzip = Gzip.member(textPieces)
+            }
+            if wantOM {
+                om.append(contentsOf: ExpositionRenderer.trailer(.openMetrics))
+                omPieces.append(Self.trailerGzip)
+                bodies.openMetrics = om
+                bodies.openMetricsGzip = Gzip.member(omPieces)
+            }
             state.withLock {
-                if generation > $0.rendered {
+                // Newer bodies, or the same generation with more formats (a first request for a
+                // format renders again what a landing had just rendered without it).
+                let more = formats & $0.renderedFormats == $0.renderedFormats && formats != $0.renderedFormats
+                if generation > $0.rendered || generation == $0.rendered && more {
                     $0.bodies = bodies
                     $0.rendered = generation
+                    $0.renderedFormats = formats
                 }
             }
         }

@@ -59,6 +59,29 @@ struct SnapshotStoreTests {
         #expect(String(decoding: store.body(.text, gzip: false), as: UTF8.self).contains("g 2\n"))
     }
 
+    @Test("a format nobody asked for is not rendered on landings; the first request for it renders it, and every landing after")
+    func onlyDemandedFormats() throws {
+        let store = SnapshotStore()
+        // Asking before anything landed renders nothing: the bodies stay empty.
+        #expect(store.body(.openMetrics, gzip: true).isEmpty)
+        store.update(source: "s", families: [.gauge("g", "G.", value: 1), .gauge("h", "H.", value: 3)])
+        #expect(store.renderedFormats == [.openMetrics])
+        let om = store.body(.openMetrics, gzip: false)
+        #expect(String(decoding: om, as: UTF8.self).hasSuffix("# EOF\n"))
+        #expect(store.rendering(.openMetrics).bodies.text.isEmpty)
+
+        let text = String(decoding: store.body(.text, gzip: false), as: UTF8.self)
+        #expect(text.contains("g 1\n") && text.contains("h 3\n"))
+        #expect(store.renderedFormats == [.text, .openMetrics])
+        // The same generation, rendered again with both formats: the OpenMetrics bytes are the same.
+        #expect(store.body(.openMetrics, gzip: false) == om)
+        #expect(try #require(Gzip.decompress(store.body(.text, gzip: true))) == Array(text.utf8))
+
+        store.update(source: "s", families: [.gauge("g", "G.", value: 2)])
+        #expect(store.renderedFormats == [.text, .openMetrics])
+        #expect(String(decoding: store.rendering(.openMetrics).bodies.text, as: UTF8.self).contains("g 2\n"))
+    }
+
     @Test("retaining sources drops the families of removed targets")
     func retain() {
         let store = SnapshotStore()
@@ -91,7 +114,13 @@ struct SnapshotStoreTests {
         try Self.randomSequence(names: (0..<300).map { "family_\($0)" } + ["shared_up"], steps: 120, familiesPerSource: 120)
     }
 
-    static func randomSequence(names: [String], steps: Int, familiesPerSource: UInt64 = 6) throws {
+    @Test("a store scraped only in OpenMetrics, then in text too, serves the same bytes as rendering everything")
+    func textDemandedLater() throws {
+        try Self.randomSequence(names: (0..<200).map { "family_\($0)" } + ["shared_up"], steps: 120, familiesPerSource: 80, textFrom: 60)
+    }
+
+    /// Until step `textFrom`, only OpenMetrics is asked for (and the text bodies must stay unrendered).
+    static func randomSequence(names: [String], steps: Int, familiesPerSource: UInt64 = 6, textFrom: Int = 0) throws {
         // A deterministic generator: families shared by several sources (merged, one HELP/TYPE,
         // the first source's), a type conflict (skipped), duplicate series across and within
         // sources, two families of one name in one source, empty families, escapes in HELP.
@@ -130,7 +159,14 @@ struct SnapshotStoreTests {
                 store.update(source: key, families: fams)
                 sources[key] = fams
             }
-            try Self.expectMatches(store, sources, "step \(step)")
+            if step < textFrom {
+                let bodies = store.rendering(.openMetrics).bodies
+                #expect(bodies.openMetrics == reference(sources, .openMetrics), "OpenMetrics after step \(step)")
+                #expect(try #require(Gzip.decompress(bodies.openMetricsGzip)) == bodies.openMetrics, "OpenMetrics gzip after step \(step)")
+                #expect(bodies.text.isEmpty && bodies.textGzip.isEmpty, "text unrendered after step \(step)")
+            } else {
+                try Self.expectMatches(store, sources, "step \(step)")
+            }
         }
     }
 
