@@ -23,7 +23,9 @@ public struct RetryPolicy: Sendable, Hashable {
         let deadline = createdAt.addingTimeInterval(settings.maxAge)
         var next: Date
         if let status, status == 429 || status == 503, let retryAfter, let at = Self.retryAfter(retryAfter, now: now) {
-            next = at
+            // Retry-After lengthens the wait, never shortens it below the backoff: a receiver
+            // answering `Retry-After: 0` (or a date past) to every attempt gets no busy loop.
+            next = max(at, now.addingTimeInterval(backoff(attempts: attempts, jitter: jitter)))
         } else if let status, (400..<500).contains(status), status != 429, status != 408 {
             return .giveUp(reason: "HTTP \(status)")
         } else if let status, (300..<400).contains(status) {
