@@ -12,7 +12,8 @@ import VigilTestSupport
 /// handed to the retry policy, as the notifier does. Bodies are never parsed (the status
 /// decides), and at most `CurlTransport.maxResponseBytes` of one is read. Properties: no crash,
 /// no slow case; 2xx is delivered; 3xx and 4xx but 408/429 are given up; anything else is
-/// retried no sooner than the backoff and no later than max_age, or given up for max_age; a
+/// retried no sooner than 1 s (or the backoff, when shorter) and no later than max_age, or
+/// given up for max_age; a
 /// give-up reason is short and printable and its label one of three; header names are
 /// lowercased and values hold no line end. Findings in `Fixtures/fuzz/` are replayed first.
 @Suite("Notification response fuzz")
@@ -73,7 +74,7 @@ struct NotifyResponseFuzzTests {
                 let status = a?.status
                 let decision = policy.decide(status: status, retryAfter: a?.headers["retry-after"], attempts: attempts,
                                              createdAt: createdAt, now: now, jitter: jitter)
-                let shortest = policy.backoff(attempts: attempts, jitter: jitter)
+                let shortest = min(RetryPolicy.minimumRetryAfter, policy.backoff(attempts: attempts, jitter: jitter))
                 switch decision {
                 case .delivered:
                     if !(200..<300).contains(status ?? 0) { out.append("\(status.map { "HTTP \($0)" } ?? "no answer") delivered") }
@@ -82,7 +83,7 @@ struct NotifyResponseFuzzTests {
                         out.append("HTTP \(status) retried")
                     }
                     let wait = at.timeIntervalSince(now)
-                    if !wait.isFinite || wait < shortest - 1e-6 { out.append("retried after \(wait) s, under the backoff of \(shortest) s") }
+                    if !wait.isFinite || wait < shortest - 1e-6 { out.append("retried after \(wait) s, under the floor of \(shortest) s") }
                     if at > deadline { out.append("retried past max_age") }
                 case .giveUp(let reason):
                     if let status, (200..<300).contains(status) { out.append("HTTP \(status) given up") }
@@ -123,16 +124,20 @@ struct NotifyResponseFuzzTests {
         #expect(try decide("webhook-301-moved.http") == .giveUp(reason: "HTTP 301"))
     }
 
-    @Test("Retry-After 0 or a date past waits the backoff, never less (no busy loop against a receiver that says so every time)")
-    func retryAfterNeverShortensTheBackoff() {
+    @Test("Retry-After 0 or a date past waits 1 s (or the backoff, when shorter), never less: no busy loop against a receiver that says so every time")
+    func retryAfterFloor() {
         // Found by this fuzz run: `Retry-After: 0` on every 429 meant a new attempt at once, for max_age.
         let t0 = Self.now
         for value in ["0", "Thu, 01 Jan 1970 00:00:00 GMT"] {
             #expect(Self.policy.decide(status: 429, retryAfter: value, attempts: 3, createdAt: t0, now: t0, jitter: 1)
-                    == .retry(at: t0.addingTimeInterval(4)), "\(value)")
+                    == .retry(at: t0.addingTimeInterval(1)), "\(value)")
+            #expect(Self.policy.decide(status: 429, retryAfter: value, attempts: 1, createdAt: t0, now: t0, jitter: 0)
+                    == .retry(at: t0.addingTimeInterval(0.5)), "the first backoff is shorter: \(value)")
         }
         #expect(Self.policy.decide(status: 503, retryAfter: "120", attempts: 1, createdAt: t0, now: t0, jitter: 0)
                 == .retry(at: t0.addingTimeInterval(120)), "a longer Retry-After is kept")
+        #expect(Self.policy.decide(status: 503, retryAfter: "2", attempts: 10, createdAt: t0, now: t0, jitter: 1)
+                == .retry(at: t0.addingTimeInterval(2)), "a shorter one than the backoff too")
     }
 
     @Test("a receiver answering 200 with a 1 MiB body is delivered (the body cut at 64 KiB), not sent again")
