@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "VigilTestSupport"], swiftSettings: strict),
         .testTarget(name: "AppCollectorTests", dependencies: ["AppCollector", "VigilCore", "HTTPClient", "Rules", "VigilTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "VigilCore", "VigilTestSupport"], swiftSettings: strict),
-        .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], swiftSettings: strict),
+        .testTarget(name: "NotifyTests", dependencies: ["Notify", "Rules", "VigilCore", "HTTPClient", "VigilTestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "RulesTests",
             dependencies: ["Rules", "VigilCore", "VigilTestSupport", .product(name: "Logging", package: "swift-log")],

@@ -142,7 +142,8 @@ public enum HTTPClient {
             _ = vigil_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
             return code
         }
-        guard code == CURLE_OK else {
+        let truncated = code == CURLE_WRITE_ERROR && transfer.tooLarge && request.truncateOversizedBody
+        guard code == CURLE_OK || truncated else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Self.error(code, detail: detail, transfer: transfer, limit: request.maxResponseBytes)
         }
@@ -165,6 +166,7 @@ public enum HTTPClient {
             response.contentLength = Int(length)
         }
         response.tls = transfer.tls
+        response.bodyTruncated = truncated
         return response
     }
 

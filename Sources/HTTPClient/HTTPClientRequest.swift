@@ -25,6 +25,11 @@ public struct HTTPClientRequest: Sendable {
     public var proxyURL: String?
     /// A larger response body fails the request (`tooLarge`) without reading the rest.
     public var maxResponseBytes: Int
+    /// Instead: a body past `maxResponseBytes` ends the transfer there (the rest is not read)
+    /// and the answer is returned with its status, headers and the bytes kept, marked
+    /// `bodyTruncated` — for callers that need the status, not the body (notifications: a 2xx
+    /// with a large body is delivered, not an error to send again).
+    public var truncateOversizedBody = false
     public var followRedirects: Bool
     /// Sent as `Accept-Encoding` and decoded by libcurl (`""`: every encoding libcurl decodes);
     /// nil sends none and returns the body as it came.
@@ -70,6 +75,8 @@ public struct HTTPClientResponse: Sendable {
     public var contentLength: Int?
     /// The TLS session of the last response, nil over plain HTTP.
     public var tls: TLSSessionInfo?
+    /// The body went past `maxResponseBytes` and was cut there (`truncateOversizedBody`).
+    public var bodyTruncated = false
 
     public init(status: Int, headers: [String: String], body: [UInt8], timings: PhaseTimings) {
         self.status = status

@@ -408,18 +408,18 @@ public final class Notifier: Sendable {
                     logger.error("cannot update outbox entry", metadata: ["error": "\(error)"])
                 }
             case .giveUp(let reason):
-                let label: String
-                if reason.contains("max_age") {
-                    label = "max_age"
-                } else if let status, (300..<400).contains(status) {
-                    label = "http_3xx"
-                } else {
-                    label = "http_4xx"
-                }
-                giveUp(entry, target: target, reason: label, detail: reason, host: integration.redactedHost)
+                giveUp(entry, target: target, reason: Self.giveUpLabel(reason: reason, status: status), detail: reason,
+                       host: integration.redactedHost)
                 return
             }
         }
+    }
+
+    /// The `reason` label of a give-up the retry policy decided. Pure.
+    static func giveUpLabel(reason: String, status: Int?) -> String {
+        if reason.contains("max_age") { return "max_age" }
+        if let status, (300..<400).contains(status) { return "http_3xx" }
+        return "http_4xx"
     }
 
     private func giveUp(_ entry: OutboxEntry, target: NotifyMetrics.Target, reason: String, detail: String, host: String) {

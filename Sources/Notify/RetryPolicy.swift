@@ -23,7 +23,11 @@ public struct RetryPolicy: Sendable, Hashable {
         let deadline = createdAt.addingTimeInterval(settings.maxAge)
         var next: Date
         if let status, status == 429 || status == 503, let retryAfter, let at = Self.retryAfter(retryAfter, now: now) {
-            next = at
+            // Retry-After is honoured, shorter than the backoff too, but never below
+            // `minimumRetryAfter` (or the backoff, when that is shorter): a receiver answering
+            // `Retry-After: 0` (or a date past) to every attempt gets one a second, no busy loop.
+            let floor = min(Self.minimumRetryAfter, backoff(attempts: attempts, jitter: jitter))
+            next = max(at, now.addingTimeInterval(floor))
         } else if let status, (400..<500).contains(status), status != 429, status != 408 {
             return .giveUp(reason: "HTTP \(status)")
         } else if let status, (300..<400).contains(status) {
@@ -38,6 +42,9 @@ public struct RetryPolicy: Sendable, Hashable {
         if next < now { next = now }
         return .retry(at: next)
     }
+
+    /// The shortest wait a `Retry-After` can ask for, in seconds.
+    public static let minimumRetryAfter = 1.0
 
     /// Exponential backoff with "equal jitter": half of the doubled delay fixed, half random.
     public func backoff(attempts: Int, jitter: Double) -> Double {

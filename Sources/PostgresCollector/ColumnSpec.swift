@@ -16,10 +16,13 @@ struct ColumnSpec {
 }
 
 extension FamilyBuilder {
-    /// Adds one sample per spec from `row` (NULL reads as `null`, 0 unless told).
+    /// Adds one sample per spec from `row` (NULL reads as `null`, 0 unless told). A counter
+    /// below zero is left out.
     mutating func add(_ specs: [ColumnSpec], from row: Row, labels: Labels, null: Double = 0) {
         for s in specs {
-            add(s.name, s.type, row.double(s.column) ?? null, labels, help: s.help)
+            let v = row.double(s.column) ?? null
+            if s.type == .counter, v < 0 { continue }
+            add(s.name, s.type, v, labels, help: s.help)
         }
     }
 }

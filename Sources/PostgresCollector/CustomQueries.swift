@@ -182,7 +182,8 @@ struct CustomQueries: Sendable {
             for column in result.columns where !consumed.contains(column) {
                 let name = q.namespace + "_" + column
                 guard let spec = byName[column] else {
-                    guard let v = row[column].flatMap(Row.number) else { continue }
+                    // A column the file does not name is exported under its own name: only when that is a metric name.
+                    guard isMetricName(name), let v = row[column].flatMap(Row.number) else { continue }
                     set.add(name, .untyped, v, labels, help: "Unknown metric from \(q.namespace)")
                     continue
                 }
@@ -192,7 +193,10 @@ struct CustomQueries: Sendable {
                 case .gauge:
                     set.gauge(name, row.double(column) ?? .nan, labels, help: spec.description)
                 case .counter:
-                    set.counter(name, row.double(column) ?? .nan, labels, help: spec.description)
+                    // NULL is NaN (postgres_exporter's); a count below zero is no count: left out.
+                    let v = row.double(column) ?? .nan
+                    if v < 0 { continue }
+                    set.counter(name, v, labels, help: spec.description)
                 case .mappedMetric:
                     set.gauge(name, row[column].flatMap { spec.mapping[$0] } ?? .nan, labels, help: spec.description)
                 case .duration:
@@ -230,12 +234,12 @@ struct CustomQueries: Sendable {
 
     /// Milliseconds of a duration: Go's notation as postgres_exporter parses it (`1h2m3.5s`,
     /// `300ms`, `1.5us`) or PostgreSQL's interval output (`01:02:03.5`, `2 days 01:00:00`).
-    /// `-1` and anything else unreadable give nil.
+    /// `-1`, anything else unreadable and a duration too long to be finite give nil.
     static func durationMilliseconds(_ text: String) -> Double? {
         let s = text.trimmingCharacters(in: .whitespaces)
         if s == "-1" || s.isEmpty { return nil }
-        if let go = goDuration(s) { return go }
-        return intervalMilliseconds(s)
+        guard let ms = goDuration(s) ?? intervalMilliseconds(s), ms.isFinite else { return nil }
+        return ms
     }
 
     private static func goDuration(_ s: String) -> Double? {

@@ -7,12 +7,18 @@ final class Extensions: StatCollector {
     static let query = "SELECT current_database() AS datname, extname, extversion FROM pg_extension ORDER BY extname"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        var set = FamilyBuilder()
         let (perDatabase, failures) = try server.connector.each(main: sql) { try $0.rows(Self.query) }
-        for row in perDatabase.flatMap({ $0 }) {
+        let families = Self.families(perDatabase.flatMap { $0 })
+        if !failures.isEmpty { throw PartialFailure(families: families, message: failures.joined(separator: "; ")) }
+        return families
+    }
+
+    /// The families of every database's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
+        var set = FamilyBuilder()
+        for row in rows {
             set.gauge("pg_extension_info", 1, ["datname": row.label("datname"), "extname": row.label("extname"), "extversion": row.label("extversion")], help: "Installed extensions, value 1.")
         }
-        if !failures.isEmpty { throw PartialFailure(families: set.families, message: failures.joined(separator: "; ")) }
         return set.families
     }
 }

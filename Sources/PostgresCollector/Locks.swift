@@ -18,8 +18,13 @@ final class Locks: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(Self.query) {
+        for row in rows {
             guard let d = row["datname"], let m = row["mode"] else { continue }
             set.gauge("pg_locks_count", row.value("count"), ["datname": d, "mode": m], help: "Number of locks")
         }

@@ -181,12 +181,13 @@ final class PostgresSession: DatabaseConnector {
             if e.connectionUnusable { dropMain() }
             throw e
         }
-        mainDatabase = info.label("db")
+        let about = try Self.serverInfo(info)
+        mainDatabase = about.database
         runner = ConnectionRunner(conn, database: mainDatabase, deadline: context.deadline, counter: cycleCounter)
         let server = ServerContext(
-            version: ServerVersion(number: Int(info.value("num"))),
-            versionString: info.label("version"),
-            isReplica: info.value("replica") == 1,
+            version: about.version,
+            versionString: about.versionString,
+            isReplica: about.isReplica,
             options: options,
             connector: self)
 
@@ -372,3 +373,14 @@ final class PostgresSession: DatabaseConnector {
     }
 }
 
+extension PostgresSession {
+    /// What the version row says: `server_version_num`, `pg_is_in_recovery()`, `version()`,
+    /// `current_database()`. A version that is not one (a proxy's or a broken server's
+    /// answer) fails the collection instead of being guessed. Pure.
+    static func serverInfo(_ row: Row) throws -> (version: ServerVersion, versionString: String, isReplica: Bool, database: String) {
+        guard let version = row["num"].flatMap(ServerVersion.init(text:)) else {
+            throw PostgresError(.query, "the server's server_version_num is not a version number")
+        }
+        return (version, row.label("version"), row.double("replica") == 1, row.label("db"))
+    }
+}

@@ -15,8 +15,13 @@ final class Replication: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(Self.query) {
+        for row in rows {
             set.gauge("pg_replication_lag_seconds", row.value("lag"), Labels(), help: "Replication lag behind master in seconds")
             set.gauge("pg_replication_is_replica", row.value("is_replica"), Labels(), help: "Indicates if the server is a replica")
             set.gauge("pg_replication_last_replay_seconds", row.value("last_replay"), Labels(), help: "Age of last replay in seconds")

@@ -13,8 +13,13 @@ final class ReplicationSlots: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(Self.query) {
+        for row in rows {
             let labels: Labels = ["slot_name": row.label("slot_name"), "database": row.label("database")]
             if let a = row.double("active") {
                 set.gauge("pg_replication_slots_active", a, labels, help: "Flag indicating if the slot is active")

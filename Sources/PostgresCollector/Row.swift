@@ -9,8 +9,9 @@ struct Row {
         return values[i]
     }
 
-    /// The column as a number: integers, floats, `t`/`f` (1/0), `NaN`, `Infinity`. Nil for NULL
-    /// or text that is not a number.
+    /// The column as a number: integers, floats, `t`/`f` (1/0). Nil for NULL, for text that is
+    /// not a number and for one that is not finite (`NaN`, `Infinity`, `1e309`): a value is
+    /// exported finite or not at all (readers that report NULL as NaN still do).
     func double(_ name: String) -> Double? {
         guard let s = self[name] else { return nil }
         return Row.number(s)
@@ -19,6 +20,14 @@ struct Row {
     /// `double(name)` with NULL read as 0 (how postgres_exporter reports NULL counters).
     func value(_ name: String) -> Double { double(name) ?? 0 }
 
+    /// A counter's value: NULL reads as 0; a negative or unreadable value is nil (not exported:
+    /// a counter below zero is no count).
+    func count(_ name: String) -> Double? {
+        guard let s = self[name] else { return 0 }
+        guard let v = Row.number(s), v >= 0 else { return nil }
+        return v
+    }
+
     /// A label value: NULL becomes "".
     func label(_ name: String) -> String { self[name] ?? "" }
 
@@ -26,10 +35,9 @@ struct Row {
         switch s {
         case "t", "true", "on": return 1
         case "f", "false", "off": return 0
-        case "NaN": return .nan
-        case "Infinity": return .infinity
-        case "-Infinity": return -.infinity
-        default: return Double(s)
+        default:
+            guard let v = Double(s), v.isFinite else { return nil }
+            return v
         }
     }
 }

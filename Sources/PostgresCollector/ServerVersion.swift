@@ -5,6 +5,13 @@ struct ServerVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     init(number: Int) { self.number = number }
 
+    /// `server_version_num` as the server sends it: at most 8 digits (PostgreSQL 9.0 is
+    /// 90000, 17.2 is 170002); nil for anything else.
+    init?(text: String) {
+        guard !text.isEmpty, text.utf8.count <= 8, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(text) else { return nil }
+        self.init(number: n)
+    }
+
     init(major: Int, minor: Int = 0) {
         number = major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100
     }

@@ -45,8 +45,13 @@ final class SessionsPerDatabase: StatCollector {
     }
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        families(try sql.rows(query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(query) {
+        for row in rows {
             let labels: Labels = ["datname": row.label("datname")]
             set.gauge(count.name, row.value("sessions"), labels, help: count.help)
             set.gauge(oldest.name, row.value("oldest_seconds"), labels, help: oldest.help)

@@ -17,9 +17,11 @@ final class Settings: StatCollector {
         return set.families
     }
 
-    /// The metric for one setting, or nil when its value or unit cannot be read. Pure.
+    /// The metric for one setting, or nil when its name is not a metric name's, or its value
+    /// or unit cannot be read. Pure.
     static func metric(name: String, setting: String, unit: String, shortDesc: String, vartype: String) -> (name: String, help: String, value: Double)? {
         var metric = "pg_settings_" + name.replacingOccurrences(of: ".", with: "_")
+        guard CustomQueries.isMetricName(metric), !metric.contains(":") else { return nil }
         var help = shortDesc
         switch vartype {
         case "bool":
@@ -37,9 +39,10 @@ final class Settings: StatCollector {
     }
 
     /// The value in seconds or bytes and the unit name ("seconds", "bytes", or "" for none).
-    /// -1 stays -1 (it means "disabled"). Nil for an unknown unit or a non-number.
+    /// -1 stays -1 (it means "disabled"). Nil for an unknown unit, a non-number, or a value
+    /// that is not finite once converted.
     static func normalise(setting: String, unit: String) -> (Double, String)? {
-        guard let v = Double(setting) else { return nil }
+        guard let v = Double(setting), v.isFinite else { return nil }
         let factor: Double
         let kind: String
         switch unit {
@@ -63,6 +66,7 @@ final class Settings: StatCollector {
         default: return nil
         }
         if v == -1 { return (v, kind) }
+        guard (v * factor).isFinite else { return nil }
         return (v * factor, kind)
     }
 }

@@ -26,9 +26,14 @@ final class StatBGWriter: StatCollector {
     }
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query(server.version)), version: server.version)
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row], version: ServerVersion) -> [MetricFamily] {
         var set = FamilyBuilder()
-        let specs = server.version.atLeast(17) ? Self.from17 : Self.before17
-        for row in try sql.rows(Self.query(server.version)) {
+        let specs = version.atLeast(17) ? Self.from17 : Self.before17
+        for row in rows {
             set.add(specs, from: row, labels: Labels())
         }
         return set.families

@@ -20,8 +20,13 @@ final class StatCheckpointer: StatCollector {
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
         guard server.version.atLeast(17) else { return [] }
+        return Self.families(try sql.rows(Self.query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(Self.query) { set.add(Self.specs, from: row, labels: Labels()) }
+        for row in rows { set.add(Self.specs, from: row, labels: Labels()) }
         return set.families
     }
 }

@@ -15,8 +15,13 @@ final class StatDatabaseConflicts: StatCollector {
     static let query = "SELECT datid, datname, confl_tablespace, confl_lock, confl_snapshot, confl_bufferpin, confl_deadlock FROM pg_stat_database_conflicts"
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(Self.query) where row["datname"] != nil {
+        for row in rows where row["datname"] != nil {
             set.add(Self.specs, from: row, labels: ["datid": row.label("datid"), "datname": row.label("datname")])
         }
         return set.families

@@ -19,8 +19,13 @@ final class StatReplication: StatCollector {
         """
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
+        Self.families(try sql.rows(Self.query))
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row]) -> [MetricFamily] {
         var set = FamilyBuilder()
-        for row in try sql.rows(Self.query) {
+        for row in rows {
             let labels: Labels = ["application_name": row.label("application_name"), "client_addr": row.label("client_addr"),
                                   "state": row.label("state"), "slot_name": row.label("slot_name")]
             set.gauge("pg_stat_replication_pg_current_wal_lsn_bytes", row.double("pg_current_wal_lsn_bytes") ?? .nan, labels, help: "WAL position in bytes")

@@ -51,13 +51,20 @@ final class StatStatements: StatCollector {
             extensionFound = false
             throw CollectorUnavailable(reason: "the pg_stat_statements extension is not installed in database \(sql.database): \(e.message)")
         }
+        return Self.families(latency: &latency, snapshot: Self.snapshot(rows))
+    }
+
+    /// Each statement's totals from the statement's rows. Pure.
+    static func snapshot(_ rows: [Row]) -> [StatementLatency.Key: StatementLatency.Totals] {
         var snapshot: [StatementLatency.Key: StatementLatency.Totals] = [:]
         for row in rows {
+            // Totals are counts: a statement with one below zero or unreadable is left out.
+            guard let calls = row.count("calls"), let seconds = row.count("seconds"), let n = row.count("rows"),
+                  let read = row.count("read_seconds"), let write = row.count("write_seconds") else { continue }
             let key = StatementLatency.Key(user: row.label("user"), datname: row.label("datname"), queryid: row.label("queryid"))
-            snapshot[key] = StatementLatency.Totals(calls: row.value("calls"), seconds: row.value("seconds"), rows: row.value("rows"),
-                                                    readSeconds: row.value("read_seconds"), writeSeconds: row.value("write_seconds"))
+            snapshot[key] = StatementLatency.Totals(calls: calls, seconds: seconds, rows: n, readSeconds: read, writeSeconds: write)
         }
-        return Self.families(latency: &latency, snapshot: snapshot)
+        return snapshot
     }
 
     /// Maps one snapshot to families, advancing the latency state. Pure.

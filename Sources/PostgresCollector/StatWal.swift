@@ -30,9 +30,14 @@ final class StatWal: StatCollector {
 
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
         guard server.version.atLeast(14) else { return [] }
+        return Self.families(try sql.rows(Self.query(server.version)), version: server.version)
+    }
+
+    /// The families of the statement's rows. Pure.
+    static func families(_ rows: [Row], version: ServerVersion) -> [MetricFamily] {
         var set = FamilyBuilder()
-        let specs = Self.hasIO(server.version) ? Self.common + Self.io : Self.common
-        for row in try sql.rows(Self.query(server.version)) { set.add(specs, from: row, labels: Labels()) }
+        let specs = Self.hasIO(version) ? Self.common + Self.io : Self.common
+        for row in rows { set.add(specs, from: row, labels: Labels()) }
         return set.families
     }
 }

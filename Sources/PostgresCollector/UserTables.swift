@@ -55,11 +55,32 @@ final class UserTables: StatCollector {
         var schemaname: String
         var relname: String
         var values: [String: Double]
+        /// Columns whose value was refused (a counter below zero, a sum past the largest Double): not exported.
+        var omitted: Set<String> = []
         var size: Double { values["table_size"] ?? 0 }
     }
 
+    /// The statistics columns a row carries (the sizes come from `TableSizes`).
+    static let rowColumns = (StatUserTables.specs + StatioUserTables.specs).map(\.column).filter { $0 != "table_size" && $0 != "indexes_size" }
+
+    /// The columns that are counters.
+    static let counterColumns = Set((StatUserTables.specs + StatioUserTables.specs).filter { $0.type == .counter }.map(\.column))
+
+    /// One table from its statistics row and its sizes (NULL reads as 0; a counter below zero
+    /// is left out). Pure.
+    static func table(_ row: Row, size: (table: Double, indexes: Double), columns: [String] = rowColumns) -> Table {
+        var values: [String: Double] = ["table_size": size.table, "indexes_size": size.indexes]
+        var omitted: Set<String> = []
+        for c in columns {
+            let v = row.double(c) ?? 0
+            if v < 0, counterColumns.contains(c) { omitted.insert(c) } else { values[c] = v }
+        }
+        return Table(datname: row.label("datname"), schemaname: row.label("schemaname"),
+                     relname: row.label("relname"), values: values, omitted: omitted)
+    }
+
     func collect(_ sql: any SQLRunner, _ server: ServerContext) throws -> [MetricFamily] {
-        let columns = (StatUserTables.specs + StatioUserTables.specs).map(\.column).filter { $0 != "table_size" && $0 != "indexes_size" }
+        let columns = Self.rowColumns
         let now = Monotonic.now
         let (perDatabase, failures) = try server.connector.each(main: sql) { runner -> [Table] in
             let db = runner.database
@@ -79,12 +100,7 @@ final class UserTables: StatCollector {
                     ?? TableSizes.Measured(relid: row.label("relid"), relfilenode: row.label("relfilenode"), table: nil, indexes: nil, exact: false)
             }
             let merged = sizes.merge(db, list, fullPass: fullPass, at: now)
-            return zip(rows, merged).map { row, size in
-                var values: [String: Double] = ["table_size": size.table, "indexes_size": size.indexes]
-                for c in columns { values[c] = row.double(c) ?? 0 }
-                return Table(datname: row.label("datname"), schemaname: row.label("schemaname"),
-                             relname: row.label("relname"), values: values)
-            }
+            return zip(rows, merged).map { row, size in Self.table(row, size: size, columns: columns) }
         }
         if let visited = try? server.connector.databases() { sizes.keep(only: Set(visited.map(\.name))) }
         let tables = perDatabase.flatMap { $0 }
@@ -108,7 +124,9 @@ final class UserTables: StatCollector {
         for t in sorted.dropFirst(cap) {
             if var r = remainders[t.datname] {
                 for (k, v) in t.values {
-                    r.values[k] = StatUserTables.timestampColumns.contains(k) ? max(r.values[k] ?? 0, v) : (r.values[k] ?? 0) + v
+                    let merged = StatUserTables.timestampColumns.contains(k) ? max(r.values[k] ?? 0, v) : (r.values[k] ?? 0) + v
+                    // A sum past the largest Double is no number: left out.
+                    if merged.isFinite { r.values[k] = merged } else { r.omitted.insert(k) }
                 }
                 remainders[t.datname] = r
             } else {
@@ -125,6 +143,7 @@ final class UserTables: StatCollector {
         for t in kept {
             let labels: Labels = ["datname": t.datname, "schemaname": t.schemaname, "relname": t.relname]
             for s in specs {
+                if t.omitted.contains(s.column) { continue }
                 set.add(s.name, s.type, t.values[s.column] ?? 0, labels, help: s.help)
             }
         }

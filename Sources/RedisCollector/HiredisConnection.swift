@@ -10,22 +10,72 @@ private let hiredisReplyFunctions: redisReplyObjectFunctions = {
     return r.pointee.fn.pointee
 }()
 
+/// What one reply may still cost once parsed, reached by the reply constructors through the
+/// reader's `privdata` (set on every reader of Vigil's, reset before each reply).
+struct ReplyBudget {
+    enum Refusal { case none, array, parsed }
+    /// Bytes the reply's values may still take: hiredis' object for each value
+    /// (`valueCost`), its string's bytes, and a pointer per array slot.
+    var parsedLeft: Int
+    var refusal: Refusal = .none
+
+    static let valueCost = MemoryLayout<redisReply>.stride
+}
+
+/// Charges `bytes` to the budget of the reply `task` belongs to; false (the value is refused,
+/// hiredis then reports "Out of memory") when it has run out.
+private func charge(_ task: UnsafePointer<redisReadTask>?, _ bytes: Int, _ refusal: ReplyBudget.Refusal) -> Bool {
+    guard let budget = task?.pointee.privdata?.assumingMemoryBound(to: ReplyBudget.self) else { return true }
+    guard budget.pointee.refusal == .none, bytes <= budget.pointee.parsedLeft else {
+        if budget.pointee.refusal == .none { budget.pointee.refusal = refusal }
+        return false
+    }
+    budget.pointee.parsedLeft -= bytes
+    return true
+}
+
 /// hiredis 0.14 allocates an array's element table from the length a reply announces
 /// (`*2147483647` is 16 GiB) and frees an unfinished one by visiting every announced slot, so
 /// a hostile or broken server could stall a collector thread for seconds per level of
 /// nesting. Arrays announcing more than `HiredisConnection.maxArrayElements` are refused
-/// before anything is allocated (hiredis then reports "Out of memory", read as a reply too large).
+/// before anything is allocated (hiredis then reports "Out of memory", named by the refusal).
+/// Every constructor charges what it allocates to the reply's `ReplyBudget`, so many small
+/// values (`:0\r\n` is 4 bytes on the wire, 48 in hiredis' object) cannot multiply the byte cap.
 private let boundedCreateArray: @convention(c) (UnsafePointer<redisReadTask>?, Int32) -> UnsafeMutableRawPointer? = { task, elements in
-    guard elements <= HiredisConnection.maxArrayElements else { return nil }
+    guard elements <= HiredisConnection.maxArrayElements else {
+        if let budget = task?.pointee.privdata?.assumingMemoryBound(to: ReplyBudget.self), budget.pointee.refusal == .none {
+            budget.pointee.refusal = .array
+        }
+        return nil
+    }
+    guard charge(task, ReplyBudget.valueCost + max(0, Int(elements)) * MemoryLayout<UnsafeRawPointer>.stride, .parsed) else { return nil }
     return hiredisReplyFunctions.createArray(task, elements)
 }
 
-/// The table every reader of Vigil's uses: hiredis' constructors, arrays bounded. Written once,
+private let boundedCreateString: @convention(c) (UnsafePointer<redisReadTask>?, UnsafeMutablePointer<CChar>?, Int) -> UnsafeMutableRawPointer? = { task, str, len in
+    guard charge(task, ReplyBudget.valueCost + max(0, len), .parsed) else { return nil }
+    return hiredisReplyFunctions.createString(task, str, len)
+}
+
+private let boundedCreateInteger: @convention(c) (UnsafePointer<redisReadTask>?, Int64) -> UnsafeMutableRawPointer? = { task, value in
+    guard charge(task, ReplyBudget.valueCost, .parsed) else { return nil }
+    return hiredisReplyFunctions.createInteger(task, value)
+}
+
+private let boundedCreateNil: @convention(c) (UnsafePointer<redisReadTask>?) -> UnsafeMutableRawPointer? = { task in
+    guard charge(task, ReplyBudget.valueCost, .parsed) else { return nil }
+    return hiredisReplyFunctions.createNil(task)
+}
+
+/// The table every reader of Vigil's uses: hiredis' constructors, bounded. Written once,
 /// never changed; hiredis only reads it.
 nonisolated(unsafe) private let boundedReplyFunctions: UnsafeMutablePointer<redisReplyObjectFunctions> = {
     let p = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
     var functions = hiredisReplyFunctions
     functions.createArray = boundedCreateArray
+    functions.createString = boundedCreateString
+    functions.createInteger = boundedCreateInteger
+    functions.createNil = boundedCreateNil
     p.initialize(to: functions)
     return p
 }()
@@ -33,8 +83,13 @@ nonisolated(unsafe) private let boundedReplyFunctions: UnsafeMutablePointer<redi
 /// One blocking hiredis connection. The only place CHiredis is used; no C pointer leaves this
 /// file. Not thread safe: it belongs to its target's collection thread.
 ///
-/// Every call is bounded: connecting by `connectTimeout`, each command by the smaller of
-/// `commandTimeout` and what is left before `deadline` (applied with `redisSetTimeout`).
+/// Every call is bounded: connecting by `connectTimeout`, each command (or pipeline) by the
+/// smaller of `commandTimeout` and what is left before `deadline` — as a whole, not per read:
+/// a server trickling a byte at a time cannot hold the thread past it. Vigil runs hiredis'
+/// blocking loop itself (`redisBufferWrite`/`redisBufferRead`, the socket timeout re-armed to
+/// what is left), so every reply is also bounded in size: at most `maxReplyBytes` on the wire
+/// (a `$4000000000` bulk string fails the command when that many bytes have arrived, not when
+/// they are all buffered) and twice that once parsed (`ReplyBudget`).
 ///
 /// Over TLS (`rediss://`) hiredis 0.14 cannot hold the socket (Debian 12 builds it without
 /// TLS): `TLSStream` owns the connection and the IO, hiredis formats the commands
@@ -47,6 +102,11 @@ final class HiredisConnection {
     /// a SCAN step as many as its COUNT).
     static let maxArrayElements: Int32 = 1 << 20
 
+    /// The most bytes one reply may take on the wire. The largest replies Vigil asks for are
+    /// CLIENT LIST (about 300 bytes a client: 10,000 clients are 3 MB) and a SCAN step (up to
+    /// `scan_count` keys); INFO ALL and CONFIG GET * are tens of kilobytes.
+    static let maxReplyBytes = 64 << 20
+
     struct Setup {
         var endpoint: RedisEndpoint
         /// Password to AUTH with (the URL's, or the one read from a file); nil for none.
@@ -57,6 +117,8 @@ final class HiredisConnection {
         var clientName: String?
         /// TLS settings for a `rediss://` endpoint (nil: the system CAs and the URL's host).
         var tls: TLSOptions? = nil
+        /// The most bytes one reply may take on the wire (`maxReplyBytes`; tests make it smaller).
+        var maxReplyBytes: Int = HiredisConnection.maxReplyBytes
     }
 
     private var context: UnsafeMutablePointer<redisContext>?
@@ -69,6 +131,15 @@ final class HiredisConnection {
     /// Commands are refused past this instant.
     var deadline: ContinuousClock.Instant?
     private var appliedTimeout: Double = -1
+    /// The reply being read's budget, every reader's `privdata`.
+    private let budget: UnsafeMutablePointer<ReplyBudget> = {
+        let p = UnsafeMutablePointer<ReplyBudget>.allocate(capacity: 1)
+        p.initialize(to: ReplyBudget(parsedLeft: 0))
+        return p
+    }()
+    /// The most bytes the reader has held at once on this connection (what hiredis buffered
+    /// for an unfinished reply): `maxReplyBytes` plus at most one read.
+    private(set) var peakBufferedBytes = 0
     /// Commands sent on this connection (for cost accounting).
     private(set) var commandsSent = 0
     /// A non-fatal setup problem (e.g. CLIENT SETNAME refused), for the caller to log once.
@@ -109,6 +180,7 @@ final class HiredisConnection {
             close()
             throw RedisConnectionError(.connect, "cannot connect to \(where_): out of memory")
         }
+        r.pointee.privdata = UnsafeMutableRawPointer(budget)
         reader = r
     }
 
@@ -132,6 +204,7 @@ final class HiredisConnection {
                                        "cannot connect to \(setup.endpoint.redactedDescription): \(message)")
         }
         ctx.pointee.reader.pointee.fn = boundedReplyFunctions
+        ctx.pointee.reader.pointee.privdata = UnsafeMutableRawPointer(budget)
         self.context = ctx
     }
 
@@ -157,7 +230,11 @@ final class HiredisConnection {
         }
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        budget.deinitialize(count: 1)
+        budget.deallocate()
+    }
 
     func close() {
         if let ctx = context {
@@ -199,15 +276,7 @@ final class HiredisConnection {
         if stream != nil {
             return try exchangeTLS([args])[0]
         }
-        guard let ctx = context else { throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)") }
-        try applyTimeout(ctx)
-        commandsSent += 1
-        let raw: UnsafeMutableRawPointer? = Self.withArgv(args) { argc, argv, lens in
-            redisCommandArgv(ctx, argc, argv, lens)
-        }
-        guard let raw else { throw failure(ctx) }
-        defer { freeReplyObject(raw) }
-        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+        return try pipelinePlain([args])[0]
     }
 
     /// Sends several commands in one round trip and returns their replies in order.
@@ -216,25 +285,95 @@ final class HiredisConnection {
         if stream != nil {
             return try exchangeTLS(commands.map { $0.map { Array($0.utf8) } })
         }
+        return try pipelinePlain(commands.map { $0.map { Array($0.utf8) } })
+    }
+
+    // MARK: - Plain path
+
+    /// hiredis' blocking `redisGetReply` loop, run here: write everything, then read until
+    /// each reply is whole — within one command timeout for the lot, each reply within
+    /// `maxReplyBytes`.
+    private func pipelinePlain(_ commands: [[[UInt8]]]) throws(RedisConnectionError) -> [RedisReply] {
         guard let ctx = context else { throw RedisConnectionError(.io, "not connected to \(setup.endpoint.redactedDescription)") }
-        try applyTimeout(ctx)
+        let until = ContinuousClock.now + .seconds(try boundedTimeout(setup.commandTimeout))
         for args in commands {
-            let rc = Self.withArgv(args.map { Array($0.utf8) }) { argc, argv, lens in
-                redisAppendCommandArgv(ctx, argc, argv, lens)
-            }
+            let rc = Self.withArgv(args) { argc, argv, lens in redisAppendCommandArgv(ctx, argc, argv, lens) }
             if rc != REDIS_OK { throw failure(ctx) }
         }
         commandsSent += commands.count
+        var done: Int32 = 0
+        while done == 0 {
+            try arm(ctx, until: until)
+            if redisBufferWrite(ctx, &done) != REDIS_OK { throw failure(ctx) }
+        }
+        guard let reader = ctx.pointee.reader else { throw failure(ctx) }
         var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
         for _ in commands {
-            var raw: UnsafeMutableRawPointer?
-            if redisGetReply(ctx, &raw) != REDIS_OK { throw failure(ctx) }
-            guard let reply = raw else { throw failure(ctx) }
-            replies.append(Self.convert(reply.assumingMemoryBound(to: redisReply.self)))
-            freeReplyObject(reply)
+            let reply = try nextReply(reader) { () throws(RedisConnectionError) -> Bool in
+                try arm(ctx, until: until)
+                // One read(2) of at most 16 KiB into the reader (an interrupted read feeds nothing).
+                if redisBufferRead(ctx) != REDIS_OK { throw failure(ctx) }
+                return true
+            }
+            guard let reply else { throw failure(ctx) }
+            replies.append(reply)
         }
         return replies
+    }
+
+    /// Sets the socket's timeouts to what is left before `until` (re-armed when that moved by
+    /// over 5 ms: a fast reply costs a few setsockopt calls, a trickling one cannot outlast it).
+    private func arm(_ ctx: UnsafeMutablePointer<redisContext>, until: ContinuousClock.Instant) throws(RedisConnectionError) {
+        let left = (until - ContinuousClock.now).seconds
+        guard left > 0.001 else {
+            close()
+            throw RedisConnectionError(.timeout, "timed out talking to \(setup.endpoint.redactedDescription)")
+        }
+        if abs(left - appliedTimeout) > 0.005 {
+            if redisSetTimeout(ctx, Self.timeval(seconds: left)) != REDIS_OK { throw failure(ctx) }
+            appliedTimeout = left
+        }
+    }
+
+    // MARK: - Replies, bounded
+
+    /// The next reply of this connection's reader, read with `fill` until whole; refusals
+    /// close the connection.
+    private func nextReply(_ reader: UnsafeMutablePointer<redisReader>,
+                           fill: () throws(RedisConnectionError) -> Bool) throws(RedisConnectionError) -> RedisReply? {
+        try Self.nextReply(reader, budget: budget, maxBytes: setup.maxReplyBytes, peak: &peakBufferedBytes, fill: fill) { what in
+            close()
+            return RedisConnectionError(.io, "lost connection to \(setup.endpoint.redactedDescription): \(what)")
+        }
+    }
+
+    /// Parses the next reply `reader` holds, calling `fill` for more bytes (it feeds the reader
+    /// and returns true, or returns false when there are no more: nil) until one is whole. A
+    /// reply that has taken more than `maxBytes` on the wire before it is whole, a protocol
+    /// error and a refusal of the constructors (`ReplyBudget`) are thrown as `refuse(what)`.
+    private static func nextReply(_ reader: UnsafeMutablePointer<redisReader>, budget: UnsafeMutablePointer<ReplyBudget>,
+                                  maxBytes: Int, peak: inout Int,
+                                  fill: () throws(RedisConnectionError) -> Bool,
+                                  refuse: (String) -> RedisConnectionError) throws(RedisConnectionError) -> RedisReply? {
+        budget.pointee = ReplyBudget(parsedLeft: 2 * maxBytes)
+        // Bytes already held that follow the last reply: this one's first, maybe more.
+        var received = reader.pointee.len - reader.pointee.pos
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+                throw refuse("protocol error: \(readerError(reader, budget: budget.pointee, maxBytes: maxBytes))")
+            }
+            if let raw {
+                defer { freeReplyObject(raw) }
+                return convert(raw.assumingMemoryBound(to: redisReply.self))
+            }
+            guard received <= maxBytes else { throw refuse("reply larger than \(maxBytes) bytes") }
+            let before = reader.pointee.len
+            guard try fill() else { return nil }
+            received += max(0, reader.pointee.len - before)
+            peak = max(peak, reader.pointee.len)
+        }
     }
 
     // MARK: - TLS path
@@ -261,61 +400,65 @@ final class HiredisConnection {
         }
         var replies: [RedisReply] = []
         replies.reserveCapacity(commands.count)
-        // Each pass takes a parsed reply or reads at least one byte (bounded by `until`) or throws.
-        while replies.count < commands.count {
-            var raw: UnsafeMutableRawPointer?
-            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
-                throw tlsFailure(.io, "protocol error: \(Self.readerError(reader))")
+        for _ in commands {
+            // Each fill reads at least one byte (bounded by `until`) or throws.
+            let reply = try nextReply(reader) { () throws(RedisConnectionError) -> Bool in
+                let bytes: [UInt8]
+                do throws(TLSStreamError) {
+                    bytes = try stream.read(deadline: until)
+                } catch {
+                    throw tlsFailure(error)
+                }
+                let fed = bytes.withUnsafeBytes { b in
+                    redisReaderFeed(reader, b.baseAddress?.assumingMemoryBound(to: CChar.self), b.count)
+                }
+                guard fed == REDIS_OK else { throw tlsFailure(.io, "protocol error while reading a reply") }
+                return true
             }
-            if let raw {
-                replies.append(Self.convert(raw.assumingMemoryBound(to: redisReply.self)))
-                freeReplyObject(raw)
-                continue
-            }
-            let bytes: [UInt8]
-            do {
-                bytes = try stream.read(deadline: until)
-            } catch {
-                throw tlsFailure(error)
-            }
-            let fed = bytes.withUnsafeBytes { b in
-                redisReaderFeed(reader, b.baseAddress?.assumingMemoryBound(to: CChar.self), b.count)
-            }
-            guard fed == REDIS_OK else { throw tlsFailure(.io, "protocol error while reading a reply") }
+            guard let reply else { throw tlsFailure(.io, "no reply") }
+            replies.append(reply)
         }
         return replies
     }
 
-    private static func readerError(_ reader: UnsafeMutablePointer<redisReader>) -> String {
+    /// The reader's error; hiredis' "Out of memory" named by the constructor that refused.
+    private static func readerError(_ reader: UnsafeMutablePointer<redisReader>, budget: ReplyBudget, maxBytes: Int) -> String {
         let message = withUnsafeBytes(of: &reader.pointee.errstr) { b in String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        return message.isEmpty ? "unparsable reply" : named(message)
-    }
-
-    /// hiredis' "Out of memory" is, far more likely, an array over `maxArrayElements`.
-    private static func named(_ message: String) -> String {
-        message == "Out of memory" ? "a reply too large (an array of over \(maxArrayElements) elements) or out of memory" : message
+        guard message == "Out of memory" else { return message.isEmpty ? "unparsable reply" : message }
+        switch budget.refusal {
+        case .array: return "a reply too large (an array of over \(maxArrayElements) elements)"
+        case .parsed: return "reply larger than \(2 * maxBytes) bytes once parsed"
+        case .none: return "out of memory"
+        }
     }
 
     /// Parses RESP bytes with the reader the TLS path feeds (hiredis' protocol parser, the
     /// one behind `redisCommand` too): the complete replies in order, at most `maxReplies`,
     /// and whether bytes of an unfinished reply were left over. A protocol error (a bad type
     /// byte, a bad length, nesting past hiredis' depth of 7) is thrown. For the fuzz tests.
-    static func parseReplies(_ bytes: [UInt8], maxReplies: Int) throws(RedisConnectionError) -> (replies: [RedisReply], complete: Bool) {
+    static func parseReplies(_ bytes: [UInt8], maxReplies: Int,
+                             maxReplyBytes: Int = HiredisConnection.maxReplyBytes) throws(RedisConnectionError) -> (replies: [RedisReply], complete: Bool) {
         guard let reader = redisReaderCreateWithFunctions(boundedReplyFunctions) else { throw RedisConnectionError(.io, "out of memory") }
-        defer { redisReaderFree(reader) }
+        let budget = UnsafeMutablePointer<ReplyBudget>.allocate(capacity: 1)
+        budget.initialize(to: ReplyBudget(parsedLeft: 0))
+        reader.pointee.privdata = UnsafeMutableRawPointer(budget)
+        defer {
+            redisReaderFree(reader)
+            budget.deinitialize(count: 1)
+            budget.deallocate()
+        }
         let fed = bytes.withUnsafeBytes { b in
             redisReaderFeed(reader, b.baseAddress?.assumingMemoryBound(to: CChar.self), b.count)
         }
-        guard fed == REDIS_OK else { throw RedisConnectionError(.io, "protocol error: \(readerError(reader))") }
+        guard fed == REDIS_OK else { throw RedisConnectionError(.io, "protocol error: out of memory") }
         var replies: [RedisReply] = []
+        var peak = 0
         while replies.count < maxReplies {
-            var raw: UnsafeMutableRawPointer?
-            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
-                throw RedisConnectionError(.io, "protocol error: \(readerError(reader))")
-            }
-            guard let raw else { break }
-            replies.append(convert(raw.assumingMemoryBound(to: redisReply.self)))
-            freeReplyObject(raw)
+            let reply = try nextReply(reader, budget: budget, maxBytes: maxReplyBytes, peak: &peak,
+                                      fill: { () throws(RedisConnectionError) -> Bool in false },
+                                      refuse: { RedisConnectionError(.io, $0) })
+            guard let reply else { break }
+            replies.append(reply)
         }
         // Unfinished: bytes not yet a whole item, or a reply whose type was read (hiredis sets up
         // an empty task, type -1, whenever it is asked for a reply).
@@ -352,15 +495,6 @@ final class HiredisConnection {
         return max(0.001, t)
     }
 
-    private func applyTimeout(_ ctx: UnsafeMutablePointer<redisContext>) throws(RedisConnectionError) {
-        let t = try boundedTimeout(setup.commandTimeout)
-        // Re-arm only when it changed by more than 5 ms: setsockopt per command is cheap but not free.
-        if abs(t - appliedTimeout) > 0.005 {
-            if redisSetTimeout(ctx, Self.timeval(seconds: t)) != REDIS_OK { throw failure(ctx) }
-            appliedTimeout = t
-        }
-    }
-
     /// Builds the error for a failed call and closes the (now unusable) connection.
     private func failure(_ ctx: UnsafeMutablePointer<redisContext>) -> RedisConnectionError {
         let message = Self.errorString(ctx)
@@ -370,7 +504,7 @@ final class HiredisConnection {
         if lower.contains("temporarily unavailable") || lower.contains("timed out") || lower.contains("would block") {
             return RedisConnectionError(.timeout, "timed out talking to \(setup.endpoint.redactedDescription)")
         }
-        let what = code == REDIS_ERR_EOF ? "connection closed by server" : Self.named(message)
+        let what = code == REDIS_ERR_EOF ? "connection closed by server" : message
         return RedisConnectionError(.io, "lost connection to \(setup.endpoint.redactedDescription): \(what)")
     }
 

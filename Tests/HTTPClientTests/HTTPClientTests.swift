@@ -60,6 +60,22 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("with truncateOversizedBody, a body over the limit ends the transfer there and the answer keeps its status and headers")
+    func bodyTruncated() throws {
+        let server = try HTTPTestServer()
+        defer { server.stop() }
+        var request = HTTPClientRequest(url: server.url("/big?n=1000000"), maxResponseBytes: 4096)
+        request.truncateOversizedBody = true
+        let r = try HTTPClient.perform(request, deadline: Self.deadline())
+        #expect(r.status == 200)
+        #expect(r.bodyTruncated)
+        #expect(r.body.count <= 4096)
+        #expect(r.headers["content-length"] == "1000000")
+        request.url = server.url("/big?n=100")
+        let whole = try HTTPClient.perform(request, deadline: Self.deadline())
+        #expect(!whole.bodyTruncated && whole.body.count == 100)
+    }
+
     @Test("the request timeout and the deadline both bound a slow server, whichever is sooner")
     func timeouts() throws {
         let server = try HTTPTestServer()

@@ -108,7 +108,7 @@ struct MappingTests {
         #expect(r.double("b") == 1)
         #expect(r.double("c") == nil)
         #expect(r.value("c") == 0)
-        #expect(r.double("d")?.isNaN == true)
+        #expect(r.double("d") == nil, "NaN text is not a number Vigil exports")
         #expect(r.label("c") == "")
         #expect(r["missing"] == nil)
     }

@@ -46,6 +46,18 @@ final class VigilProcess {
     }
 
     var isRunning: Bool { process.isRunning }
+    var pid: Int32 { process.processIdentifier }
+
+    /// A field of `/proc/<pid>/status` in kB (`VmHWM`, `VmRSS`), nil when unreadable.
+    func statusKilobytes(_ field: String) -> Int? {
+        // A /proc file says it is empty: read it to its end rather than by its size.
+        guard let data = FileHandle(forReadingAtPath: "/proc/\(pid)/status")?.readDataToEndOfFile() else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     func waitHealthy(_ seconds: Double = 20) -> Bool {
