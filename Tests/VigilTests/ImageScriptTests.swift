@@ -89,8 +89,8 @@ struct ImageScriptTests {
         #expect(onlyList.mirror == "http://list.example/debian")
         // A debian.sources for another release only: the one-line file is read.
         let trixie = "Types: deb\nURIs: http://trixie.example/debian\nSuites: trixie\n"
-        let fallthrough = try Self.mirror(sources: trixie, list: list)
-        #expect(fallthrough.mirror == "http://list.example/debian")
+        let trixieOnly = try Self.mirror(sources: trixie, list: list)
+        #expect(trixieOnly.status == 0 && trixieOnly.mirror == "http://list.example/debian")
     }
 
     @Test("no file naming a http(s) mirror for bookworm: nothing printed, status 1 (check-image falls back to deb.debian.org)")
