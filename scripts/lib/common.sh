@@ -33,6 +33,7 @@ _vigil_apt_updated=false
 _vigil_cleaned=false
 _vigil_sessions=()    # session leaders started by spawn_session
 _vigil_server_ctls=() # ctl scripts of the servers started here, stopped in reverse order
+_vigil_cleanup_hooks=() # on_cleanup commands, run after the stops and before VIGIL_TMP is removed
 
 log() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -92,6 +93,11 @@ vigil_setup() {
   export VIGIL_TMP
 }
 
+# on_cleanup CMD...: cleanup runs CMD (in reverse order of registration) after it has stopped
+# the sessions and servers and before it removes VIGIL_TMP. A CMD that fails keeps VIGIL_TMP
+# on disk (scripts/check-image: a chroot whose mounts would not come off is never rm -rf'd).
+on_cleanup() { _vigil_cleanup_hooks+=("$*"); }
+
 # Stops every process group and server started from this shell, then removes
 # VIGIL_TMP. Runs once, whatever the reason the script ends; keeps its exit status.
 cleanup() {
@@ -109,7 +115,14 @@ cleanup() {
   for ((i = ${#_vigil_server_ctls[@]} - 1; i >= 0; i--)); do
     "${_vigil_server_ctls[i]}" kill || warn "could not stop the server of ${_vigil_server_ctls[i]}"
   done
-  if [[ -n $VIGIL_TMP && -d $VIGIL_TMP ]]; then
+  local keep=false
+  for ((i = ${#_vigil_cleanup_hooks[@]} - 1; i >= 0; i--)); do
+    eval "${_vigil_cleanup_hooks[i]}" || keep=true
+  done
+  if [[ $keep == true ]]; then
+    warn "kept $VIGIL_TMP: a cleanup step failed (see above)"
+    ((status != 0)) || status=1
+  elif [[ -n $VIGIL_TMP && -d $VIGIL_TMP ]]; then
     rm -rf -- "$VIGIL_TMP"
   fi
   exit "$status"
