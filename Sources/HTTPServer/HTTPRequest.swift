@@ -31,6 +31,15 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
+    /// Headers whose names are lowercased and repeats joined already (the server's collection).
+    init(method: String, path: String, query: [String: String], loweredHeaders: [String: String], body: [UInt8]) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = loweredHeaders
+        self.body = body
+    }
+
     /// The value of a header, looked up case-insensitively.
     public func header(_ name: String) -> String? {
         headers[name.lowercased()]

@@ -156,7 +156,7 @@ public final class HTTPServer: Sendable {
 
     /// Headers added to every response from now on (a response's own header of the same name wins).
     public func setResponseHeaders(_ headers: [(String, String)]) {
-        context.extraHeaders.withLock { $0 = headers }
+        context.extraHeaders.withLock { $0 = ExtraHeaders(generation: ExtraHeaders.next(), headers: headers) }
     }
 
     /// Requests whose state is allocated right now (for tests: 0 when idle means nothing leaked).

@@ -18,7 +18,12 @@ func connectionKey(_ connection: OpaquePointer) -> UInt {
 
 /// Methods as RFC 9110 (and RFC 5789 for PATCH) spell them; methods are case-sensitive, so
 /// `get` is not GET. Anything else is answered 501 before routing.
-let implementedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+func isImplementedMethod(_ method: String) -> Bool {
+    switch method {
+    case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH": true
+    default: false
+    }
+}
 
 /// MHD_AccessHandlerCallback: called once when the headers are in, then once per chunk of
 /// upload data, then once more with no data to answer — and, for a deferred reply, once more
@@ -40,7 +45,7 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
         state.started = true
         server.tracker.headerComplete(connectionKey(connection))
         let methodText = method.map { String(cString: $0) } ?? ""
-        guard implementedMethods.contains(methodText) else {
+        guard isImplementedMethod(methodText) else {
             state.responded = true
             return queue(connection, server, .text(status: 501, "501 method not implemented\n"), closeAfter: true)
         }
@@ -92,8 +97,8 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method
     let request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "",
         path: url.map { String(cString: $0) } ?? "",
-        query: collect(connection, MHD_ValueKind.GET_ARGUMENT_KIND, joinRepeats: false),
-        headers: collect(connection, MHD_ValueKind.HEADER_KIND, joinRepeats: true),
+        query: state.hasQuery ? collect(connection, MHD_ValueKind.GET_ARGUMENT_KIND, joinRepeats: false) : [:],
+        loweredHeaders: collect(connection, MHD_ValueKind.HEADER_KIND, joinRepeats: true),
         body: state.body
     )
     state.body = []
@@ -145,7 +150,9 @@ let mhdURILogger: vigil_mhd_uri_logger = { cls, uri, _ in
     let state = RequestState(server: server)
     if let uri {
         state.pathHasControlCharacter = rawPathHasControlCharacter(uri)
-        state.rawTargetEnd = UInt(bitPattern: Int(bitPattern: uri)) + UInt(strlen(uri))
+        let length = strlen(uri)
+        state.rawTargetEnd = UInt(bitPattern: Int(bitPattern: uri)) + UInt(length)
+        state.hasQuery = memchr(uri, Int32(UInt8(ascii: "?")), length) != nil
     }
     return Unmanaged.passRetained(state).toOpaque()
 }
@@ -217,9 +224,12 @@ let mhdLogger: MHD_LogCallback = { cls, format, arguments in
 
 /// Collects one kind of connection value (headers or query arguments).
 private final class ValueCollector {
-    var values: [String: String] = [:]
+    var values: [String: String]
     let joinRepeats: Bool
-    init(joinRepeats: Bool) { self.joinRepeats = joinRepeats }
+    init(joinRepeats: Bool) {
+        self.joinRepeats = joinRepeats
+        values = Dictionary(minimumCapacity: joinRepeats ? 8 : 2)
+    }
 }
 
 /// Binary-safe (the `_n` variant): a value decoded from `%00` keeps its NUL instead of ending
@@ -227,8 +237,8 @@ private final class ValueCollector {
 private let mhdValueIterator: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
     guard let cls, let key else { return .YES }
     let collector = Unmanaged<ValueCollector>.fromOpaque(cls).takeUnretainedValue()
-    var name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
-    if collector.joinRepeats { name = name.lowercased() }
+    let raw = UnsafeRawBufferPointer(start: key, count: keySize)
+    let name = collector.joinRepeats ? lowercasedName(raw) : String(decoding: raw, as: UTF8.self)
     let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
     if let existing = collector.values[name] {
         if collector.joinRepeats { collector.values[name] = existing + ", " + text }
@@ -236,6 +246,23 @@ private let mhdValueIterator: MHD_KeyValueIteratorN = { cls, _, key, keySize, va
         collector.values[name] = text
     }
     return .YES
+}
+
+/// `String(decoding: raw, as: UTF8.self).lowercased()`, made in one pass for an ASCII name (what
+/// header names are); anything else goes through `lowercased()`.
+private func lowercasedName(_ raw: UnsafeRawBufferPointer) -> String {
+    var upper = false
+    for c in raw {
+        if c >= 0x80 { return String(decoding: raw, as: UTF8.self).lowercased() }
+        if c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { upper = true }
+    }
+    guard upper else { return String(decoding: raw, as: UTF8.self) }
+    return String(unsafeUninitializedCapacity: raw.count) { out in
+        for (i, c) in raw.enumerated() {
+            out[i] = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+        }
+        return raw.count
+    }
 }
 
 private func collect(_ connection: OpaquePointer, _ kind: MHD_ValueKind, joinRepeats: Bool) -> [String: String] {
@@ -261,20 +288,43 @@ private func isClean(_ s: String) -> Bool {
     !s.utf8.contains { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
 }
 
-/// Gives back the retain a queued response held on its `SharedBody`.
+/// Gives back the retain a libmicrohttpd response held on the bytes of a `SharedBody`.
 private let releaseShared: MHD_ContentReaderFreeCallback = { cls in
     guard let cls else { return }
-    Unmanaged<SharedBody>.fromOpaque(cls).release()
+    Unmanaged<SharedBytes>.fromOpaque(cls).release()
 }
 
-/// Copies a response into libmicrohttpd (or, for a shared body, lends it) and queues it. `closeAfter` ends the connection after
-/// this response (used for 413, where the rest of the body may still be on the wire).
+/// Queues a response. A shared body's response is made once, with its headers, and kept by the
+/// `SharedBody` for every later request with the same status and headers (see `SharedBody`);
+/// any other response is copied into libmicrohttpd (or, for a shared body, lent) and made for this
+/// request. `closeAfter` ends the connection after this response (used for 413, where the rest of
+/// the body may still be on the wire).
 private func queue(_ connection: OpaquePointer, _ server: ServerContext, _ response: HTTPResponse, closeAfter: Bool = false) -> MHD_Result {
+    let status = (100...999).contains(response.status) ? UInt32(response.status) : 500
+    let extra = server.extraHeaders.withLock { $0 }
+    if let shared = response.shared, !closeAfter {
+        if let kept = shared.preparedResponse(status: status, headers: response.headers, generation: extra.generation) {
+            return MHD_queue_response(connection, status, kept)
+        }
+        guard let made = makeResponse(response, extra.headers, closeAfter: false) else { return .NO }
+        let result = MHD_queue_response(connection, status, made)
+        if !shared.keep(made, status: status, headers: response.headers, generation: extra.generation) {
+            MHD_destroy_response(made)
+        }
+        return result
+    }
+    guard let made = makeResponse(response, extra.headers, closeAfter: closeAfter) else { return .NO }
+    defer { MHD_destroy_response(made) }
+    return MHD_queue_response(connection, status, made)
+}
+
+/// A new libmicrohttpd response: the body (copied, or lent from a shared body, whose bytes it
+/// retains until libmicrohttpd frees it), the response's headers, then the server's `extra`
+/// headers the response does not set itself.
+private func makeResponse(_ response: HTTPResponse, _ extra: [(String, String)], closeAfter: Bool) -> OpaquePointer? {
     let made: OpaquePointer?
     if let shared = response.shared, let base = shared.base {
-        // libmicrohttpd sends from the shared bytes; the retain is given back by releaseShared
-        // when the response is destroyed (after its last connection is done with it).
-        let retained = Unmanaged.passRetained(shared)
+        let retained = Unmanaged.passRetained(shared.storage)
         made = MHD_create_response_from_buffer_with_free_callback_cls(shared.count, base, releaseShared, retained.toOpaque())
         if made == nil { retained.release() }
     } else {
@@ -282,9 +332,7 @@ private func queue(_ connection: OpaquePointer, _ server: ServerContext, _ respo
             MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
         }
     }
-    guard let mhdResponse = made else { return .NO }
-    defer { MHD_destroy_response(mhdResponse) }
-    let extra = server.extraHeaders.withLock { $0 }
+    guard let mhdResponse = made else { return nil }
     let own = Set(response.headers.map { $0.0.lowercased() })
     for (name, value) in response.headers + extra.filter({ !own.contains($0.0.lowercased()) }) {
         guard !name.isEmpty, isClean(name), isClean(value), !managedHeaders.contains(name.lowercased()) else { continue }
@@ -293,8 +341,7 @@ private func queue(_ connection: OpaquePointer, _ server: ServerContext, _ respo
     if closeAfter {
         _ = MHD_add_response_header(mhdResponse, "Connection", "close")
     }
-    let status = (100...999).contains(response.status) ? UInt32(response.status) : 500
-    return MHD_queue_response(connection, status, mhdResponse)
+    return mhdResponse
 }
 
 /// The string without leading and trailing ASCII spaces, tabs and line breaks.

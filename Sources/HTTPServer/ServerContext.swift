@@ -13,8 +13,10 @@ final class ServerContext: Sendable {
     /// Request states currently allocated (between the request line and the request-completed
     /// callback). Returns to 0 when nothing is in flight: no per-request leak.
     let liveRequestStates = Atomic<Int>(0)
-    /// Headers added to every response (exporter-toolkit's `http_server_config.headers`).
-    let extraHeaders = Mutex<[(String, String)]>([])
+    /// Headers added to every response (exporter-toolkit's `http_server_config.headers`), with
+    /// a generation number unique across every server of the process, new with each change: a
+    /// response kept by a `SharedBody` is reused only while it matches.
+    let extraHeaders = Mutex<ExtraHeaders>(ExtraHeaders(generation: ExtraHeaders.next(), headers: []))
     /// What a TLS client's certificate must satisfy (`.none` for plain HTTP).
     let clientAuth: TLSConfiguration.ClientAuth
 
@@ -33,6 +35,14 @@ final class ServerContext: Sendable {
     }
 }
 
+struct ExtraHeaders: Sendable {
+    let generation: UInt64
+    let headers: [(String, String)]
+
+    private static let counter = Atomic<UInt64>(0)
+    static func next() -> UInt64 { counter.add(1, ordering: .relaxed).newValue }
+}
+
 /// Per-request state stored in libmicrohttpd's `con_cls` (retained there from the request line
 /// on, released by the request-completed callback). Only ever touched by the one libmicrohttpd
 /// thread that owns its connection.
@@ -44,6 +54,8 @@ final class RequestState {
     /// Address just past the raw request target as the URI logger saw it (up to its first NUL);
     /// 0 when unknown. See `rawTargetHasNUL`.
     var rawTargetEnd: UInt = 0
+    /// The raw request target holds a `?` (so there may be query arguments to collect).
+    var hasQuery = false
     /// The access handler has seen the complete header.
     var started = false
     var body: [UInt8] = []

@@ -58,10 +58,6 @@ struct Routes: Sendable {
     }
 
     private static func metrics(_ request: HTTPRequest, bodies: MetricsBodies) -> HTTPResponse {
-        let format = ContentNegotiation.format(accept: request.header("accept"))
-        let gzip = ContentNegotiation.acceptsGzip(request.header("accept-encoding"))
-        var headers = [("Content-Type", format.contentType), ("Vary", "Accept, Accept-Encoding")]
-        if gzip { headers.append(("Content-Encoding", "gzip")) }
-        return HTTPResponse(status: 200, headers: headers, shared: bodies.body(format, gzip: gzip))
+        bodies.response(accept: request.headers["accept"], acceptEncoding: request.headers["accept-encoding"])
     }
 }

@@ -142,8 +142,34 @@ public enum ContentNegotiation {
     }
 
     /// The bytes as a Swift `Double` literal (`Double.init?(_:)`'s grammar), nil when they are not one.
+    /// `digits[.digits]` of at most 15 digits (every q-value a client sends) is read here: the
+    /// digits as an integer below 2^53 divided by an exact power of ten is one correctly rounded
+    /// division, the value `Double.init?(_:)` gives; anything else goes through that.
     private static func number(_ b: Bytes, _ r: Range<Int>) -> Double? {
         guard !r.isEmpty else { return nil }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = -1 // digits after the point; -1 before the point
+        var simple = true
+        for i in r {
+            let c = b[i]
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                mantissa = mantissa * 10 + UInt64(c - UInt8(ascii: "0"))
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else if c == UInt8(ascii: "."), fraction < 0, digits > 0 {
+                fraction = 0
+            } else {
+                simple = false
+                break
+            }
+            if digits > 15 { simple = false; break }
+        }
+        if simple, fraction != 0 {
+            return fraction < 0 ? Double(mantissa) : Double(mantissa) / powersOfTen[fraction]
+        }
         return Double(String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self))
     }
+
+    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
 }

@@ -123,6 +123,58 @@ struct HTTPServerIntegrationTests {
         #expect(SharedBody([]).bytes.isEmpty)
     }
 
+    @Test("a shared body's kept response serves only requests with its status, headers and the server's current headers")
+    func sharedBodyKeptResponse() throws {
+        let bytes = Array("shared bytes\n".utf8)
+        let shared = SharedBody(bytes)
+        var router = Router()
+        router.get("/shared") { request in
+            let variant = request.query["v"] ?? "a"
+            return HTTPResponse(status: request.query["s"].flatMap { Int($0) } ?? 200,
+                                headers: [("Content-Type", "text/plain"), ("X-Variant", variant)], shared: shared)
+        }
+        func start() throws -> HTTPServer {
+            try HTTPServer(listenAddress: "127.0.0.1:0", connectionLimit: 16, connectionTimeoutSeconds: 10,
+                           maxBodyBytes: 1024, threads: 2, log: { _ in }, reply: router.handler)
+        }
+        let server = try start()
+        defer { server.stop() }
+        server.setResponseHeaders([("X-Server", "one")])
+        func get(_ s: HTTPServer, _ target: String) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
+            let r = try fetch(port: s.port, "GET \(target) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return (r.status, r.headers, r.body)
+        }
+        for (target, status, variant) in [("/shared", 200, "a"), ("/shared", 200, "a"), ("/shared?v=b", 200, "b"),
+                                          ("/shared?s=404", 404, "a"), ("/shared", 200, "a")] {
+            let r = try get(server, target)
+            #expect(r.status == status, "\(target)")
+            #expect(r.headers["x-variant"] == variant, "\(target)")
+            #expect(r.headers["x-server"] == "one", "\(target)")
+            #expect(r.body == bytes, "\(target)")
+        }
+        // New server headers: the response kept with the old ones is not sent any more.
+        server.setResponseHeaders([("X-Server", "two")])
+        let after = try get(server, "/shared")
+        #expect(after.headers["x-server"] == "two")
+        #expect(after.headers["x-variant"] == "a")
+        // Another server with headers of its own, serving the same body.
+        let other = try start()
+        defer { other.stop() }
+        other.setResponseHeaders([("X-Server", "other")])
+        #expect(try get(other, "/shared").headers["x-server"] == "other")
+        #expect(try get(server, "/shared").headers["x-server"] == "two")
+        // Keep-alive: several requests on one connection, each answered whole.
+        let three = String(repeating: "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n", count: 2)
+            + "GET /shared HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        let connection = try RawConnection(port: server.port)
+        try connection.send(three)
+        let raw = String(decoding: try connection.readToEOF(), as: UTF8.self)
+        #expect(raw.components(separatedBy: "HTTP/1.1 200").count - 1 == 3)
+        #expect(raw.components(separatedBy: "shared bytes\n").count - 1 == 3)
+        Self.expectNoLiveRequests(server)
+        Self.expectNoLiveRequests(other)
+    }
+
     @Test("the handler sees method, decoded path, query and headers")
     func requestFields() throws {
         let server = try Self.makeServer()

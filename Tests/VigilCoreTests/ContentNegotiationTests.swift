@@ -103,6 +103,25 @@ struct ContentNegotiationBytesTests {
         #expect(!ContentNegotiation.acceptsGzip("gzip;q=0"))
     }
 
+    /// q values are compared as `Double.init?(_:)` reads them, however they are written: equal
+    /// values tie (the earlier entry wins), the larger one wins by however little.
+    @Test("q values compare as Double reads them")
+    func qValues() {
+        let qs = ["0.3", "0.30000000000000001", "0.29999999999999999", "0.300", "00.3", ".3", "3.", "0.1", "0.10000000000000001",
+                  "0.7", "0.70", "0.123456789012345", "0.1234567890123450", "0.123456789012346", "1", "1.0", "1.000",
+                  "0.999999999999999", "0.9999999999999999", "0.001", "1e-3", "0.0010", "0", "0.0", "000", "5", "12345678901234567"]
+        for a in qs {
+            for b in qs {
+                for header in ["text/plain;q=\(a),application/openmetrics-text;q=\(b)",
+                               "application/openmetrics-text;q=\(a),text/plain;q=\(b)"] {
+                    #expect(ContentNegotiation.format(accept: header) == Reference.format(accept: header), "\(header)")
+                }
+            }
+            let encoding = "gzip;q=\(a)"
+            #expect(ContentNegotiation.acceptsGzip(encoding) == Reference.acceptsGzip(encoding), "\(encoding)")
+        }
+    }
+
     /// Headers assembled from the pieces that matter (media types, parameter names in any case,
     /// versions, q values, blanks, quotes, stray separators), seeded so a failure replays.
     @Test("thousands of generated headers get the string reading's answer")
