@@ -41,24 +41,11 @@ public final class FakeRedisServer: @unchecked Sendable {
     public var connections: Int { state.withLock { $0.connections } }
 
     public init(_ answer: @escaping @Sendable ([String]) -> Answer) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure() }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        do {
+            (listener, port) = try SilentListener.listening(backlog: 16)
+        } catch {
+            throw Failure()
         }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard bound == 0, named == 0, listen(fd, 16) == 0 else { Glibc.close(fd); throw Failure() }
-        listener = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
         self.answer = answer
         let accepting = Thread { [self] in acceptLoop() }
         accepting.start()
