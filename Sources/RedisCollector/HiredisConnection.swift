@@ -3,9 +3,10 @@ import Foundation
 import TLSStream
 import VigilCore
 
-/// hiredis' own reply constructors: every reader starts with the same static table.
-private let hiredisReplyFunctions: redisReplyObjectFunctions = {
-    guard let r = redisReaderCreate() else { fatalError("hiredis cannot create a reader (out of memory at start-up)") }
+/// hiredis' own reply constructors: every reader starts with the same static table. Nil only
+/// when the first reader could not be allocated (then every connection fails, out of memory).
+private let hiredisReplyFunctions: redisReplyObjectFunctions? = {
+    guard let r = redisReaderCreate() else { return nil }
     defer { redisReaderFree(r) }
     return r.pointee.fn.pointee
 }()
@@ -49,29 +50,29 @@ private let boundedCreateArray: @convention(c) (UnsafePointer<redisReadTask>?, I
         return nil
     }
     guard charge(task, ReplyBudget.valueCost + max(0, Int(elements)) * MemoryLayout<UnsafeRawPointer>.stride, .parsed) else { return nil }
-    return hiredisReplyFunctions.createArray(task, elements)
+    return hiredisReplyFunctions?.createArray(task, elements) ?? nil
 }
 
 private let boundedCreateString: @convention(c) (UnsafePointer<redisReadTask>?, UnsafeMutablePointer<CChar>?, Int) -> UnsafeMutableRawPointer? = { task, str, len in
     guard charge(task, ReplyBudget.valueCost + max(0, len), .parsed) else { return nil }
-    return hiredisReplyFunctions.createString(task, str, len)
+    return hiredisReplyFunctions?.createString(task, str, len) ?? nil
 }
 
 private let boundedCreateInteger: @convention(c) (UnsafePointer<redisReadTask>?, Int64) -> UnsafeMutableRawPointer? = { task, value in
     guard charge(task, ReplyBudget.valueCost, .parsed) else { return nil }
-    return hiredisReplyFunctions.createInteger(task, value)
+    return hiredisReplyFunctions?.createInteger(task, value) ?? nil
 }
 
 private let boundedCreateNil: @convention(c) (UnsafePointer<redisReadTask>?) -> UnsafeMutableRawPointer? = { task in
     guard charge(task, ReplyBudget.valueCost, .parsed) else { return nil }
-    return hiredisReplyFunctions.createNil(task)
+    return hiredisReplyFunctions?.createNil(task) ?? nil
 }
 
 /// The table every reader of Vigil's uses: hiredis' constructors, bounded. Written once,
-/// never changed; hiredis only reads it.
-nonisolated(unsafe) private let boundedReplyFunctions: UnsafeMutablePointer<redisReplyObjectFunctions> = {
+/// never changed; hiredis only reads it. Nil when hiredis' own table is (`hiredisReplyFunctions`).
+nonisolated(unsafe) private let boundedReplyFunctions: UnsafeMutablePointer<redisReplyObjectFunctions>? = {
+    guard var functions = hiredisReplyFunctions else { return nil }
     let p = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
-    var functions = hiredisReplyFunctions
     functions.createArray = boundedCreateArray
     functions.createString = boundedCreateString
     functions.createInteger = boundedCreateInteger
@@ -176,7 +177,7 @@ final class HiredisConnection {
             default: throw RedisConnectionError(.connect, "cannot connect to \(where_): \(error.message)")
             }
         }
-        guard let r = redisReaderCreateWithFunctions(boundedReplyFunctions) else {
+        guard let functions = boundedReplyFunctions, let r = redisReaderCreateWithFunctions(functions) else {
             close()
             throw RedisConnectionError(.connect, "cannot connect to \(where_): out of memory")
         }
@@ -203,7 +204,11 @@ final class HiredisConnection {
             throw RedisConnectionError(timedOut ? .timeout : .connect,
                                        "cannot connect to \(setup.endpoint.redactedDescription): \(message)")
         }
-        ctx.pointee.reader.pointee.fn = boundedReplyFunctions
+        guard let functions = boundedReplyFunctions else {
+            redisFree(ctx)
+            throw RedisConnectionError(.connect, "cannot connect to \(setup.endpoint.redactedDescription): out of memory")
+        }
+        ctx.pointee.reader.pointee.fn = functions
         ctx.pointee.reader.pointee.privdata = UnsafeMutableRawPointer(budget)
         self.context = ctx
     }
@@ -438,7 +443,9 @@ final class HiredisConnection {
     /// byte, a bad length, nesting past hiredis' depth of 7) is thrown. For the fuzz tests.
     static func parseReplies(_ bytes: [UInt8], maxReplies: Int,
                              maxReplyBytes: Int = HiredisConnection.maxReplyBytes) throws(RedisConnectionError) -> (replies: [RedisReply], complete: Bool) {
-        guard let reader = redisReaderCreateWithFunctions(boundedReplyFunctions) else { throw RedisConnectionError(.io, "out of memory") }
+        guard let functions = boundedReplyFunctions, let reader = redisReaderCreateWithFunctions(functions) else {
+            throw RedisConnectionError(.io, "out of memory")
+        }
         let budget = UnsafeMutablePointer<ReplyBudget>.allocate(capacity: 1)
         budget.initialize(to: ReplyBudget(parsedLeft: 0))
         reader.pointee.privdata = UnsafeMutableRawPointer(budget)

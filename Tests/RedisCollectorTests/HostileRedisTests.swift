@@ -11,8 +11,8 @@ import VigilTestSupport
 /// the cap plus one read, and nothing outlasts the command timeout.
 @Suite("hostile Redis replies", .serialized)
 struct HostileRedisTests {
-    static func setup(port: Int, timeout: Double, maxReplyBytes: Int = HiredisConnection.maxReplyBytes) -> HiredisConnection.Setup {
-        var s = HiredisConnection.Setup(endpoint: try! RedisEndpoint.parse("redis://127.0.0.1:\(port)"), password: nil,
+    static func setup(port: Int, timeout: Double, maxReplyBytes: Int = HiredisConnection.maxReplyBytes) throws -> HiredisConnection.Setup {
+        var s = HiredisConnection.Setup(endpoint: try RedisEndpoint.parse("redis://127.0.0.1:\(port)"), password: nil,
                                         connectTimeout: 5, commandTimeout: timeout, clientName: nil)
         s.maxReplyBytes = maxReplyBytes
         return s
@@ -23,7 +23,7 @@ struct HostileRedisTests {
         let cap = 1 << 20
         let server = try FakeRedisServer { _ in .endless(header: Array("$4000000000\r\n".utf8), limit: 64 << 20) }
         defer { server.stop() }
-        let c = try HiredisConnection(Self.setup(port: server.port, timeout: 60, maxReplyBytes: cap), deadline: nil)
+        let c = try HiredisConnection(try Self.setup(port: server.port, timeout: 60, maxReplyBytes: cap), deadline: nil)
         var failure: RedisConnectionError?
         do {
             _ = try c.command(["PING"])
@@ -50,7 +50,7 @@ struct HostileRedisTests {
                 : .endless(header: Array("*1\r\n$4000000000\r\n".utf8), limit: 16 << 20)
         }
         defer { server.stop() }
-        let c = try HiredisConnection(Self.setup(port: server.port, timeout: 60, maxReplyBytes: cap), deadline: nil)
+        let c = try HiredisConnection(try Self.setup(port: server.port, timeout: 60, maxReplyBytes: cap), deadline: nil)
         let ok = try c.pipeline([["ECHO", "a"], ["ECHO", "b"], ["ECHO", "c"]])
         #expect(ok.map { $0.text?.count } == [cap / 2, cap / 2, cap / 2])
         #expect {
@@ -65,7 +65,7 @@ struct HostileRedisTests {
     func trickle() throws {
         let server = try FakeRedisServer { _ in .trickle(header: Array("$1000\r\n".utf8), every: 0.02, limit: 1_000) }
         defer { server.stop() }
-        let c = try HiredisConnection(Self.setup(port: server.port, timeout: 0.5), deadline: nil)
+        let c = try HiredisConnection(try Self.setup(port: server.port, timeout: 0.5), deadline: nil)
         let start = ContinuousClock.now
         #expect {
             _ = try c.command(["PING"])
@@ -81,7 +81,7 @@ struct HostileRedisTests {
     func trickleDeadline() throws {
         let server = try FakeRedisServer { _ in .trickle(header: Array("*2\r\n$1\r\na\r\n$1000\r\n".utf8), every: 0.02, limit: 1_000) }
         defer { server.stop() }
-        let c = try HiredisConnection(Self.setup(port: server.port, timeout: 30), deadline: .now + .milliseconds(600))
+        let c = try HiredisConnection(try Self.setup(port: server.port, timeout: 30), deadline: .now + .milliseconds(600))
         let start = ContinuousClock.now
         #expect {
             _ = try c.command(["PING"])
